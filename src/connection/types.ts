@@ -1,0 +1,93 @@
+/**
+ * The one interface every transport implements (local process, SSH, Docker API).
+ * Modules only ever see this, so they never know where they run.
+ * Kept deliberately small: run a command, and a handful of file operations that map
+ * one-to-one onto both node:fs and SFTP, so a module costs no process spawn per file op.
+ */
+import type { Duplex } from 'node:stream';
+
+export interface BecomeOptions {
+  /** privilege escalation requested for this call */
+  become: boolean;
+  user?: string; // default 'root'
+  method?: string; // 'sudo' (only one supported so far)
+  flags?: string;
+  password?: string;
+}
+
+export interface ExecOptions {
+  /** data written to the command's stdin, then stdin is closed */
+  stdin?: string | Buffer;
+  env?: Record<string, string>;
+  cwd?: string;
+  become?: BecomeOptions;
+  /** kill the command after this many milliseconds */
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  rc: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type FileType = 'file' | 'directory' | 'link' | 'other';
+
+export interface FileInfo {
+  type: FileType;
+  /** permission bits only (e.g. 0o644) */
+  mode: number;
+  size: number;
+  uid: number;
+  gid: number;
+  mtimeMs: number;
+  atimeMs: number;
+  /** set when type === 'link' (lstat) */
+  linkTarget?: string;
+}
+
+export interface WriteOptions {
+  mode?: number;
+  become?: BecomeOptions;
+}
+
+export interface Connection {
+  /** 'local' | 'ssh' | 'docker' ... as named by ansible_connection */
+  readonly transport: string;
+  /** the host name as the inventory knows it */
+  readonly host: string;
+  connect(): Promise<void>;
+  close(): Promise<void>;
+
+  /** argv form runs without a shell; string form runs through /bin/sh -c */
+  exec(cmd: string[] | string, opts?: ExecOptions): Promise<ExecResult>;
+
+  /** lstat when follow is false; null when the path does not exist */
+  stat(path: string, opts?: { follow?: boolean; become?: BecomeOptions }): Promise<FileInfo | null>;
+  readFile(path: string, opts?: { become?: BecomeOptions }): Promise<Buffer>;
+  /** atomic: written to a temp file beside `path`, then renamed over it */
+  writeFile(path: string, data: Buffer | string, opts?: WriteOptions): Promise<void>;
+  mkdir(path: string, opts?: { mode?: number; parents?: boolean; become?: BecomeOptions }): Promise<void>;
+  chmod(path: string, mode: number, opts?: { become?: BecomeOptions }): Promise<void>;
+  chown(path: string, uid: number, gid: number, opts?: { follow?: boolean; become?: BecomeOptions }): Promise<void>;
+  symlink(target: string, path: string, opts?: { become?: BecomeOptions }): Promise<void>;
+  readlink(path: string, opts?: { become?: BecomeOptions }): Promise<string>;
+  /** removes a file, link, or (recursively) a directory; no error if missing */
+  remove(path: string, opts?: { become?: BecomeOptions }): Promise<void>;
+  rename(from: string, to: string, opts?: { become?: BecomeOptions }): Promise<void>;
+  readdir(path: string, opts?: { become?: BecomeOptions }): Promise<string[]>;
+  utimes(path: string, atimeMs: number, mtimeMs: number, opts?: { become?: BecomeOptions }): Promise<void>;
+  /** path on the target for temporary files of this run */
+  tempDir(): Promise<string>;
+
+  /** a stream to a Unix socket on the target (dockerode over SSH); optional */
+  openUnixSocket?(path: string): Promise<Duplex>;
+}
+
+/** A host that could not be reached: the executor marks it unreachable, not failed. */
+export class UnreachableError extends Error {
+  constructor(message: string, readonly host: string) {
+    super(message);
+    this.name = 'UnreachableError';
+  }
+}

@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, stat, rm, readdir } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { LocalConnection, ExecTimeoutError } from '../../src/connection/local.js';
+
+async function scratch(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'tsplay-local-'));
+}
+
+test('exec argv form runs without a shell', async () => {
+  const conn = new LocalConnection();
+  const res = await conn.exec(['echo', '$HOME', 'a b']);
+  assert.equal(res.rc, 0);
+  assert.equal(res.stdout, '$HOME a b\n');
+});
+
+test('exec string form runs through /bin/sh with env, cwd and stdin', async () => {
+  const conn = new LocalConnection();
+  const dir = await scratch();
+  const res = await conn.exec('echo "$TSPLAY_X"; pwd; cat; echo err >&2; exit 3', {
+    env: { TSPLAY_X: 'hello' },
+    cwd: dir,
+    stdin: 'from-stdin\n',
+  });
+  assert.equal(res.rc, 3);
+  assert.equal(res.stdout, `hello\n${dir}\nfrom-stdin\n`);
+  assert.equal(res.stderr, 'err\n');
+  // process.env is still visible underneath the task env
+  const path = await conn.exec('echo "$PATH"', { env: { OTHER: '1' } });
+  assert.equal(path.stdout.trim(), process.env.PATH);
+  await rm(dir, { recursive: true });
+});
+
+test('exec of a missing program rejects with ENOENT', async () => {
+  const conn = new LocalConnection();
+  await assert.rejects(conn.exec(['/nonexistent/program-x']), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
+});
+
+test('exec timeout kills the child', async () => {
+  const conn = new LocalConnection();
+  const t0 = Date.now();
+  await assert.rejects(conn.exec(['sleep', '5'], { timeoutMs: 200 }), ExecTimeoutError);
+  assert.ok(Date.now() - t0 < 2000);
+});
+
+test('become to the current user runs directly (no sudo)', async () => {
+  const conn = new LocalConnection();
+  const me = userInfo().username;
+  const res = await conn.exec(['id', '-un'], { become: { become: true, user: me } });
+  assert.equal(res.rc, 0);
+  assert.equal(res.stdout.trim(), me);
+});
+
+test('become to another user goes through sudo', async (t) => {
+  const conn = new LocalConnection();
+  const probe = await conn.exec('command -v sudo');
+  if (probe.rc !== 0 || userInfo().uid !== 0) {
+    t.skip('needs sudo and root');
+    return;
+  }
+  const res = await conn.exec(['id', '-un'], { become: { become: true, user: 'nobody' } });
+  assert.equal(res.rc, 0, res.stderr);
+  assert.equal(res.stdout.trim(), 'nobody');
+  const info = await conn.stat('/etc/passwd', { become: { become: true, user: 'nobody' } });
+  assert.equal(info?.type, 'file');
+  const data = await conn.readFile('/etc/hostname', { become: { become: true, user: 'nobody' } });
+  assert.deepEqual(data, await readFile('/etc/hostname'));
+});
+
+test('writeFile is atomic, applies mode exactly, keeps an existing mode, leaves no temp files', async () => {
+  const conn = new LocalConnection();
+  const dir = await scratch();
+  const file = join(dir, 'a.txt');
+  await conn.writeFile(file, 'one', { mode: 0o640 });
+  assert.equal(await readFile(file, 'utf8'), 'one');
+  assert.equal((await stat(file)).mode & 0o7777, 0o640);
+  await conn.writeFile(file, 'two');
+  assert.equal(await readFile(file, 'utf8'), 'two');
+  assert.equal((await stat(file)).mode & 0o7777, 0o640);
+  await conn.writeFile(file, 'three', { mode: 0o600 });
+  assert.equal((await stat(file)).mode & 0o7777, 0o600);
+  assert.deepEqual(await readdir(dir), ['a.txt']);
+  await assert.rejects(conn.writeFile(join(dir, 'missing', 'b'), 'x'));
+  assert.deepEqual(await readdir(dir), ['a.txt']);
+  await rm(dir, { recursive: true });
+});
+
+test('file operations: stat, mkdir, chmod, symlink, readlink, rename, readdir, utimes, remove', async () => {
+  const conn = new LocalConnection();
+  const dir = await scratch();
+  assert.equal(await conn.stat(join(dir, 'nope')), null);
+  assert.equal(await conn.stat(join(dir, 'nope', 'deeper')), null);
+  await conn.mkdir(join(dir, 'a', 'b'), { parents: true, mode: 0o750 });
+  const info = await conn.stat(join(dir, 'a', 'b'));
+  assert.equal(info?.type, 'directory');
+  assert.equal(info?.mode, 0o750);
+  await conn.mkdir(join(dir, 'a', 'b'), { parents: true });
+  await assert.rejects(conn.mkdir(join(dir, 'a', 'b')));
+  await conn.writeFile(join(dir, 'f'), 'data');
+  await conn.chmod(join(dir, 'f'), 0o604);
+  assert.equal((await conn.stat(join(dir, 'f')))?.mode, 0o604);
+  await conn.symlink('f', join(dir, 'l'));
+  const link = await conn.stat(join(dir, 'l'));
+  assert.equal(link?.type, 'link');
+  assert.equal(link?.linkTarget, 'f');
+  assert.equal((await conn.stat(join(dir, 'l'), { follow: true }))?.type, 'file');
+  assert.equal(await conn.readlink(join(dir, 'l')), 'f');
+  await conn.rename(join(dir, 'f'), join(dir, 'g'));
+  assert.deepEqual((await conn.readdir(dir)).sort(), ['a', 'g', 'l']);
+  await conn.utimes(join(dir, 'g'), 1_000_000_000, 2_000_000_000);
+  const times = await conn.stat(join(dir, 'g'));
+  assert.equal(Math.round(times!.mtimeMs), 2_000_000_000);
+  assert.equal(Math.round(times!.atimeMs), 1_000_000_000);
+  await conn.remove(join(dir, 'a'));
+  await conn.remove(join(dir, 'does-not-exist'));
+  assert.deepEqual((await conn.readdir(dir)).sort(), ['g', 'l']);
+  const tmp = await conn.tempDir();
+  assert.equal((await conn.stat(tmp))?.type, 'directory');
+  await conn.close();
+  assert.equal(await conn.stat(tmp), null);
+  await rm(dir, { recursive: true });
+});

@@ -1,0 +1,166 @@
+/**
+ * The Docker Engine client factory. dockerode is imported lazily (it pulls in grpc and protobuf),
+ * and its transport is chosen here: a local socket, TCP(+TLS), or any byte stream a Connection
+ * opens to the daemon's socket on its host. The stream case is the seam for SSH: an SSH
+ * connection implements `openUnixSocket('/var/run/docker.sock')` and every docker module then
+ * reaches that host's daemon through the one SSH session it already has.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import type Dockerode from 'dockerode';
+import type { Connection } from '../connection/types.js';
+import { DockerError, explainDockerError } from './errors.js';
+import type { DockerHostSettings, DockerTransport } from './transport.js';
+import { DEFAULT_DOCKER_SOCKET, DockerHostError, describeTransport, resolveDockerTransport } from './transport.js';
+
+export type { DockerTransport, DockerHostSettings } from './transport.js';
+export { resolveDockerTransport, describeTransport, DockerHostError, DEFAULT_DOCKER_SOCKET } from './transport.js';
+export { DockerError, explainDockerError } from './errors.js';
+
+/**
+ * An http.Agent whose "sockets" come from an async opener. Node's agent accepts a connection
+ * delivered through the createConnection callback, and docker-modem passes `agent` straight to
+ * http.request, so every API call (including hijacked attach/exec streams) rides the opener's
+ * Duplex. No keep-alive: one stream per request, closed with it, as a unix socket would be.
+ */
+export class StreamAgent extends http.Agent {
+  constructor(private readonly open: () => Promise<Duplex>) {
+    super({ keepAlive: false });
+  }
+
+  override createConnection(
+    _options: unknown,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex {
+    this.open().then(
+      (stream) => callback?.(null, stream),
+      (err: unknown) => callback?.(err instanceof Error ? err : new Error(String(err)), undefined as unknown as Duplex),
+    );
+    // Node's Agent waits for the callback when createConnection returns nothing.
+    return undefined as unknown as Duplex;
+  }
+}
+
+/** dockerode's constructor options plus the `agent` docker-modem accepts but the typings omit. */
+type ModemOptions = Dockerode.DockerOptions & { agent?: http.Agent };
+
+export interface DockerClient {
+  readonly api: Dockerode;
+  readonly transport: DockerTransport;
+  /** unix:///var/run/docker.sock, tcp://h:p, or the stream's label */
+  readonly where: string;
+  /** runs one API call and turns its failure into a DockerError that says what to do */
+  call<T>(doing: string, fn: (api: Dockerode) => Promise<T>): Promise<T>;
+}
+
+let dockerodeModule: Promise<typeof Dockerode> | undefined;
+async function loadDockerode(): Promise<typeof Dockerode> {
+  dockerodeModule ??= import('dockerode').then((m) => (m as unknown as { default: typeof Dockerode }).default ?? (m as unknown as typeof Dockerode));
+  return dockerodeModule;
+}
+
+function modemOptions(transport: DockerTransport): ModemOptions {
+  switch (transport.kind) {
+    case 'unix':
+      // host undefined explicitly: docker-modem merges DOCKER_HOST from the environment underneath
+      return { socketPath: transport.socketPath, host: undefined };
+    case 'tcp': {
+      const tls = transport.tls;
+      const opts: ModemOptions = {
+        host: transport.host,
+        port: transport.port,
+        protocol: tls ? 'https' : 'http',
+        socketPath: undefined,
+      };
+      if (tls) {
+        if (tls.ca) opts.ca = tls.ca;
+        if (tls.cert) opts.cert = tls.cert;
+        if (tls.key) opts.key = tls.key;
+        if (!tls.verify) opts.agent = new https.Agent({ rejectUnauthorized: false, ca: tls.ca, cert: tls.cert, key: tls.key });
+      }
+      return opts;
+    }
+    case 'stream':
+      // The socket path only makes docker-modem build a plain http request; the agent supplies the bytes.
+      return { socketPath: DEFAULT_DOCKER_SOCKET, host: undefined, agent: new StreamAgent(transport.open) };
+  }
+}
+
+export async function createDockerClient(transport: DockerTransport): Promise<DockerClient> {
+  const Docker = await loadDockerode();
+  const api = new Docker(modemOptions(transport) as Dockerode.DockerOptions);
+  const where = describeTransport(transport);
+  return {
+    api,
+    transport,
+    where,
+    async call<T>(doing: string, fn: (api: Dockerode) => Promise<T>): Promise<T> {
+      try {
+        return await fn(api);
+      } catch (err) {
+        throw explainDockerError(err, transport, doing);
+      }
+    },
+  };
+}
+
+const clientsByConnection = new WeakMap<Connection, Map<string, Promise<DockerClient>>>();
+const localClients = new Map<string, Promise<DockerClient>>();
+
+/**
+ * The client a module running "on" `conn`'s host should use, as Ansible runs docker modules on
+ * the target: locally the socket or TCP address from docker_host / DOCKER_HOST; on any other
+ * transport the daemon's unix socket on that host, reached through conn.openUnixSocket.
+ * Clients are cached per connection and address.
+ */
+export function dockerClientFor(conn: Connection | undefined, settings: DockerHostSettings = {}): Promise<DockerClient> {
+  let transport: DockerTransport;
+  try {
+    transport = resolveDockerTransport(settings);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const key = `${describeTransport(transport)}|${settings.validateCerts ?? ''}|${settings.tls ?? ''}`;
+  if (!conn || conn.transport === 'local') {
+    let client = localClients.get(key);
+    if (!client) {
+      client = createDockerClient(transport);
+      localClients.set(key, client);
+    }
+    return client;
+  }
+  let perConn = clientsByConnection.get(conn);
+  if (!perConn) {
+    perConn = new Map();
+    clientsByConnection.set(conn, perConn);
+  }
+  let client = perConn.get(key);
+  if (!client) {
+    client = createDockerClient(remoteTransport(conn, transport));
+    perConn.set(key, client);
+  }
+  return client;
+}
+
+function remoteTransport(conn: Connection, transport: DockerTransport): DockerTransport {
+  if (transport.kind !== 'unix') return transport; // a TCP daemon is reachable from the controller too
+  const open = conn.openUnixSocket?.bind(conn);
+  if (!open) {
+    throw new DockerHostError(
+      `host ${conn.host}: its ${conn.transport} connection cannot open the Docker socket ${transport.socketPath} on that host; ` +
+        'set docker_host to a tcp:// address or run the task over a connection that can (local or ssh)',
+    );
+  }
+  const socketPath = transport.socketPath;
+  return { kind: 'stream', open: () => open(socketPath), label: `unix://${socketPath} on ${conn.host}` };
+}
+
+/** Answers whether the daemon is there, with the same explanation a module would give. */
+export async function pingDocker(client: DockerClient): Promise<void> {
+  await client.call('connect', (api) => api.ping());
+}
+
+export function isDockerError(err: unknown): err is DockerError {
+  return err instanceof DockerError;
+}

@@ -1,0 +1,76 @@
+/**
+ * Parity suite: every folder under test/parity/cases runs through ansible-playbook (the oracle,
+ * run live) and through tsplay; exit codes, PLAY RECAP counts, and the files written under out/
+ * must match. See harness.ts for the case format.
+ *
+ *   PARITY_CASE=<substring>   run only the matching cases
+ *   PARITY_ORACLE_ONLY=1      run only Ansible and check each case's declared rc (validates cases)
+ *   PARITY_KEEP=1             keep the temp copies and print their paths
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  available,
+  compareCase,
+  describeFailure,
+  loadCases,
+  parseRecap,
+  removeCopy,
+  repoRoot,
+  runCase,
+  tail,
+  tsplayMain,
+  type ToolRun,
+} from './harness.js';
+
+const casesDir = join(repoRoot(), 'test', 'parity', 'cases');
+const filter = process.env.PARITY_CASE;
+const oracleOnly = process.env.PARITY_ORACLE_ONLY === '1';
+const keep = process.env.PARITY_KEEP === '1';
+const inCI = process.env.CI === 'true';
+
+const allCases = await loadCases(casesDir);
+const cases = filter ? allCases.filter((c) => c.name.includes(filter)) : allCases;
+const haveAnsible = await available(['ansible-playbook']);
+
+describe('parity with ansible-playbook', { concurrency: 2 }, () => {
+  before(() => {
+    if (!haveAnsible && inCI) assert.fail('ansible-playbook is not installed, and CI=true: parity cannot be proven');
+    if (!oracleOnly) assert.ok(existsSync(tsplayMain()), `tsplay is not built: ${tsplayMain()} is missing (run npx tsc -p tsconfig.json)`);
+  });
+
+  it('has at least 40 cases', { skip: Boolean(filter) }, () => {
+    assert.ok(allCases.length >= 40, `only ${allCases.length} parity cases`);
+  });
+
+  for (const spec of cases) {
+    it(spec.name, { skip: !haveAnsible && !inCI ? 'ansible-playbook not installed' : false }, async () => {
+      let ansible: ToolRun | undefined;
+      let tsplay: ToolRun | undefined;
+      try {
+        ansible = await runCase(spec, 'ansible');
+        for (const [i, r] of ansible.runs.entries()) {
+          // the case itself must behave as declared, or a typo would make both tools "agree"
+          assert.equal(
+            r.code,
+            spec.rc,
+            `case ${spec.name} is broken: ansible-playbook run ${i + 1} exited ${r.code}, case.yaml expects rc ${spec.rc}\n${tail(r.stdout + r.stderr)}`,
+          );
+          assert.ok(parseRecap(r.stdout), `case ${spec.name}: no PLAY RECAP in ansible output\n${tail(r.stdout + r.stderr)}`);
+        }
+        if (oracleOnly) return;
+        tsplay = await runCase(spec, 'tsplay');
+        const diffs = compareCase(spec, ansible, tsplay);
+        if (diffs.length) assert.fail(describeFailure(spec, diffs, ansible, tsplay));
+      } finally {
+        for (const run of [ansible, tsplay]) {
+          if (!run) continue;
+          if (keep) console.log(`# kept ${run.work}`);
+          else await removeCopy(run.work);
+        }
+      }
+    });
+  }
+});

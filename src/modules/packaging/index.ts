@@ -1,0 +1,13 @@
+/** The packaging modules, for the engine's registry (src/modules/registry.ts). */
+import type { ModuleDefinition } from '../types.js';
+import { apt } from './apt.js';
+import { aptRepository } from './apt_repository.js';
+import { packageModule } from './package.js';
+
+export { gatherFacts, detectPkgMgr } from './facts.js';
+
+export const modules: ModuleDefinition[] = [
+  aptRepository as ModuleDefinition,
+  apt as ModuleDefinition,
+  packageModule as ModuleDefinition,
+];

@@ -27,6 +27,22 @@ export class ExecTimeoutError extends Error {
   }
 }
 
+/**
+ * What node:fs knows beyond the Connection contract; modules use these fields when present
+ * (hard-link detection, the stat module's inode/dev/ctime) and fall back when they are not.
+ */
+export interface LocalFileInfo extends FileInfo {
+  ctimeMs?: number;
+  nlink?: number;
+  ino?: number;
+  dev?: number;
+  rdev?: number;
+  blocks?: number;
+  blksize?: number;
+  /** st_mode with the file-type bits */
+  rawMode?: number;
+}
+
 let currentUserName: string | undefined;
 function currentUser(): string {
   if (currentUserName === undefined) {
@@ -168,7 +184,7 @@ export class LocalConnection implements Connection {
     return res.stdout;
   }
 
-  async stat(p: string, opts: { follow?: boolean; become?: BecomeOptions } = {}): Promise<FileInfo | null> {
+  async stat(p: string, opts: { follow?: boolean; become?: BecomeOptions } = {}): Promise<LocalFileInfo | null> {
     if (escalationTarget(opts.become) !== undefined) return this.statAsUser(p, opts);
     let st: import('node:fs').Stats;
     try {
@@ -177,7 +193,7 @@ export class LocalConnection implements Connection {
       if (isMissing(err)) return null;
       throw err;
     }
-    const info: FileInfo = {
+    const info: LocalFileInfo = {
       type: fileTypeOf(st),
       mode: st.mode & 0o7777,
       size: st.size,
@@ -185,26 +201,34 @@ export class LocalConnection implements Connection {
       gid: st.gid,
       mtimeMs: st.mtimeMs,
       atimeMs: st.atimeMs,
+      ctimeMs: st.ctimeMs,
+      nlink: st.nlink,
+      ino: st.ino,
+      dev: st.dev,
+      rdev: st.rdev,
+      blocks: st.blocks,
+      blksize: st.blksize,
+      rawMode: st.mode,
     };
     if (info.type === 'link') info.linkTarget = await fsp.readlink(p);
     return info;
   }
 
-  private async statAsUser(p: string, opts: { follow?: boolean; become?: BecomeOptions }): Promise<FileInfo | null> {
+  private async statAsUser(p: string, opts: { follow?: boolean; become?: BecomeOptions }): Promise<LocalFileInfo | null> {
     const res = await this.exec(
-      `stat ${opts.follow ? '-L ' : ''}-c '%f %s %u %g %.9Y %.9X' -- ${shellQuote(p)}`,
+      `stat ${opts.follow ? '-L ' : ''}-c '%f %s %u %g %.9Y %.9X %.9Z %h %i %d %b %B' -- ${shellQuote(p)}`,
       { become: opts.become },
     );
     if (res.rc !== 0) {
       if (/No such file or directory|Not a directory/.test(res.stderr)) return null;
       throw new Error(res.stderr.trim());
     }
-    const [rawMode, size, uid, gid, mtime, atime] = res.stdout.trim().split(' ');
+    const [rawMode, size, uid, gid, mtime, atime, ctime, nlink, ino, dev, blocks, blockUnit] = res.stdout.trim().split(' ');
     const mode = parseInt(rawMode, 16);
     const fmt = mode & fsConstants.S_IFMT;
     const type: FileType =
       fmt === fsConstants.S_IFLNK ? 'link' : fmt === fsConstants.S_IFDIR ? 'directory' : fmt === fsConstants.S_IFREG ? 'file' : 'other';
-    const info: FileInfo = {
+    const info: LocalFileInfo = {
       type,
       mode: mode & 0o7777,
       size: Number(size),
@@ -212,6 +236,13 @@ export class LocalConnection implements Connection {
       gid: Number(gid),
       mtimeMs: Number(mtime) * 1000,
       atimeMs: Number(atime) * 1000,
+      ctimeMs: Number(ctime) * 1000,
+      nlink: Number(nlink),
+      ino: Number(ino),
+      dev: Number(dev),
+      // stat(1) counts blocks in %B-byte units; st_blocks is always in 512-byte units
+      blocks: (Number(blocks) * Number(blockUnit)) / 512,
+      rawMode: mode,
     };
     if (type === 'link') info.linkTarget = await this.readlink(p, opts);
     return info;

@@ -1,0 +1,209 @@
+/**
+ * What the command and shell modules share (in Ansible, shell is the command module with
+ * _uses_shell set): creates/removes guards, chdir, stdin, and the result Ansible reports.
+ */
+import type { ModuleContext, ModuleResult } from '../types.js';
+import type { EntryPointSpec } from '../../argspec/types.js';
+import { glob } from './support/glob.js';
+import { shlexQuote, shlexSplit, ShlexError } from './support/shlex.js';
+import { preciseNow, pyDatetime, pyTimedelta } from './support/pytime.js';
+import { errnoNumber } from './support/failure.js';
+import { Accounts } from './support/users.js';
+
+export interface CommandArgs {
+  _raw_params?: string | null;
+  argv?: string[] | null;
+  chdir?: string | null;
+  executable?: string | null;
+  creates?: string | null;
+  removes?: string | null;
+  stdin?: string | null;
+  stdin_add_newline?: boolean | null;
+  strip_empty_ends?: boolean | null;
+}
+
+/** the options both modules accept, in Ansible's spec format */
+export function commandSpec(shortDescription: string): EntryPointSpec {
+  return {
+    short_description: shortDescription,
+    options: {
+      _raw_params: { type: 'str', aliases: ['cmd'] },
+      argv: { type: 'list', elements: 'str' },
+      chdir: { type: 'path' },
+      executable: { type: 'str' },
+      creates: { type: 'path' },
+      removes: { type: 'path' },
+      stdin: { type: 'str' },
+      stdin_add_newline: { type: 'bool', default: true },
+      strip_empty_ends: { type: 'bool', default: true },
+    },
+  };
+}
+
+function lines(text: string): string[] {
+  // Python's str.splitlines
+  if (text === '') return [];
+  const parts = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
+  if (/(\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])$/.test(text)) parts.pop();
+  return parts;
+}
+
+function withLines(r: ModuleResult): ModuleResult {
+  r.stdout_lines = lines(String(r.stdout ?? ''));
+  r.stderr_lines = lines(String(r.stderr ?? ''));
+  return r;
+}
+
+/** the environment the command sees on the target, for $VAR expansion in argv */
+function commandEnv(ctx: ModuleContext): Record<string, string | undefined> {
+  return ctx.conn.transport === 'local' ? { ...process.env, ...ctx.env } : { ...ctx.env };
+}
+
+/** Python's os.path.expandvars: $NAME and ${NAME} that are set; anything else is kept */
+function expandVars(text: string, env: Record<string, string | undefined>): string {
+  if (!text.includes('$')) return text;
+  return text.replace(/\$(\w+|\{[^}]*\})/g, (whole, name: string) => {
+    const key = name.startsWith('{') ? name.slice(1, -1) : name;
+    const value = env[key];
+    return value === undefined ? whole : value;
+  });
+}
+
+async function expandUser(text: string, ctx: ModuleContext, env: Record<string, string | undefined>): Promise<string> {
+  if (!text.startsWith('~')) return text;
+  const slash = text.indexOf('/');
+  const user = text.slice(1, slash < 0 ? undefined : slash);
+  const home = user === '' ? env.HOME : (await Accounts.of(ctx.conn)).home(user);
+  if (home === undefined) return text;
+  return home.replace(/\/$/, '') + (slash < 0 ? '' : text.slice(slash)) || '/';
+}
+
+export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell: boolean): Promise<ModuleResult> {
+  const r: ModuleResult = {
+    changed: false,
+    stdout: '',
+    stderr: '',
+    rc: null as unknown as number,
+    cmd: null,
+    start: null,
+    end: null,
+    delta: null,
+    msg: '',
+  };
+  const warnings: string[] = [];
+  let executable = args.executable ?? undefined;
+  if (!useShell && executable) {
+    warnings.push(
+      `As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '${executable}'.`,
+    );
+    executable = undefined;
+  }
+  const finish = (res: ModuleResult): ModuleResult => {
+    if (warnings.length) res.warnings = warnings;
+    return withLines(res);
+  };
+  const raw = args._raw_params ?? undefined;
+  const argv = args.argv ?? undefined;
+  if ((!raw || raw.trim() === '') && !(argv && argv.length)) {
+    return finish({ ...r, rc: 256, msg: 'no command given', failed: true });
+  }
+  if (raw && argv && argv.length) {
+    return finish({ ...r, rc: 256, msg: 'only command or argv can be given, not both', failed: true });
+  }
+
+  let command: string | string[];
+  if (!useShell && raw) {
+    try {
+      command = shlexSplit(raw);
+    } catch (err) {
+      if (err instanceof ShlexError) return finish({ ...r, rc: 257, msg: err.message, failed: true });
+      throw err;
+    }
+  } else {
+    command = raw ? raw : argv!.map(String);
+  }
+  r.cmd = command;
+
+  const cwd = args.chdir ?? undefined;
+  if (cwd) {
+    const info = await ctx.conn.stat(cwd, { follow: true, become: ctx.become });
+    if (!info || info.type !== 'directory') {
+      const why = info ? `[Errno 20] Not a directory: b'${cwd}'` : `[Errno 2] No such file or directory: b'${cwd}'`;
+      return finish({ ...r, msg: `Unable to change directory before execution: ${why}`, failed: true });
+    }
+  }
+  const globBase = cwd ?? (ctx.conn.transport === 'local' ? process.cwd() : '/');
+  const verb = ctx.check ? 'Would' : 'Did';
+  if (args.creates && (await glob(ctx.conn, args.creates, globBase, ctx.become)).length > 0) {
+    r.msg = `${verb} not run command since '${args.creates}' exists`;
+    r.stdout = `skipped, since ${args.creates} exists`;
+    r.rc = 0;
+  }
+  if (!r.msg && args.removes && (await glob(ctx.conn, args.removes, globBase, ctx.become)).length === 0) {
+    r.msg = `${verb} not run command since '${args.removes}' does not exist`;
+    r.stdout = `skipped, since ${args.removes} does not exist`;
+    r.rc = 0;
+  }
+  if (r.msg) return finish(r);
+
+  r.changed = true;
+  if (ctx.check) {
+    r.rc = 0;
+    r.msg = 'Command would have run if not in check mode';
+    if (args.creates == null && args.removes == null) {
+      r.skipped = true;
+      r.changed = false;
+    }
+    return finish(r);
+  }
+
+  const env = commandEnv(ctx);
+  let toRun: string | string[];
+  if (useShell) {
+    const script = Array.isArray(command) ? command.map(shlexQuote).join(' ') : command;
+    toRun = executable ? [executable, '-c', script] : script;
+  } else {
+    const words: string[] = [];
+    for (const word of command as string[]) words.push(await expandUser(expandVars(word, env), ctx, env));
+    toRun = words;
+  }
+  let stdin: string | undefined;
+  if (args.stdin) stdin = args.stdin + (args.stdin_add_newline === false ? '' : '\n');
+
+  const started = preciseNow();
+  let outcome;
+  try {
+    outcome = await ctx.conn.exec(toRun, { cwd, stdin, env: ctx.env, become: ctx.become });
+  } catch (err) {
+    const errno = errnoNumber(err);
+    if (errno === undefined) throw err;
+    const shown = Array.isArray(toRun) ? toRun.map(shlexQuote).join(' ') : toRun;
+    const name = Array.isArray(toRun) ? toRun[0] : toRun;
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : 'Permission denied';
+    return finish({
+      changed: false,
+      failed: true,
+      rc: errno,
+      cmd: shown,
+      msg: `[Errno ${errno}] ${reason}: b'${name}'`,
+      stdout: '',
+      stderr: '',
+    });
+  }
+  const ended = preciseNow();
+  r.start = pyDatetime(started.epochMicros);
+  r.end = pyDatetime(ended.epochMicros);
+  r.delta = pyTimedelta(ended.epochMicros - started.epochMicros);
+  r.rc = outcome.rc;
+  r.stdout = outcome.stdout;
+  r.stderr = outcome.stderr;
+  if (args.strip_empty_ends !== false) {
+    r.stdout = outcome.stdout.replace(/[\r\n]+$/, '');
+    r.stderr = outcome.stderr.replace(/[\r\n]+$/, '');
+  }
+  if (r.rc !== 0) {
+    r.msg = 'non-zero return code';
+    r.failed = true;
+  }
+  return finish(r);
+}

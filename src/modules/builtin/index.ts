@@ -1,0 +1,10 @@
+/**
+ * The builtin module catalog: every module here is registered by src/modules/registry.ts under
+ * its FQCN and, for ansible.builtin, its short name.
+ */
+import type { ModuleDefinition } from '../types.js';
+import { commandModule } from './command.js';
+import { shellModule } from './shell.js';
+import { fileModule } from './file.js';
+
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule];

@@ -6,6 +6,7 @@
  *   args: ['--tags', 'x']   # flags passed to both tools after the playbook
  *   runs: 2                 # run N times in the same copy (idempotency); default 1
  *   rc: 0                   # the exit code Ansible must give, so a broken case is caught
+ *   idempotent: false       # with runs > 1, don't require changed=0 on the last run
  *   playbook: site.yml      # default site.yml
  * Playbooks write what they want compared into `{{ playbook_dir }}/out/`.
  */
@@ -37,6 +38,8 @@ export interface CaseSpec {
   args: string[];
   runs: number;
   rc: number;
+  /** with runs > 1: the last run must report changed=0 on every host (checked on Ansible too) */
+  idempotent: boolean;
 }
 
 export async function loadCases(casesDir: string): Promise<CaseSpec[]> {
@@ -59,6 +62,7 @@ export async function loadCases(casesDir: string): Promise<CaseSpec[]> {
       args,
       runs: typeof raw.runs === 'number' ? raw.runs : 1,
       rc: typeof raw.rc === 'number' ? raw.rc : 0,
+      idempotent: raw.idempotent !== false,
     });
   }
   return specs;

@@ -60,6 +60,12 @@ describe('parity with ansible-playbook', { concurrency: 2 }, () => {
           );
           assert.ok(parseRecap(r.stdout), `case ${spec.name}: no PLAY RECAP in ansible output\n${tail(r.stdout + r.stderr)}`);
         }
+        if (spec.runs > 1 && spec.idempotent) {
+          const last = ansible.runs[ansible.runs.length - 1];
+          for (const [host, counts] of Object.entries(parseRecap(last.stdout) ?? {})) {
+            assert.equal(counts.changed, 0, `case ${spec.name} is broken: ansible's last run changed ${counts.changed} on ${host}`);
+          }
+        }
         if (oracleOnly) return;
         tsplay = await runCase(spec, 'tsplay');
         const diffs = compareCase(spec, ansible, tsplay);

@@ -37,3 +37,26 @@ export async function updateAptCache(ctx: ModuleContext, retries: number, maxDel
   }
   return { ok: false, error };
 }
+
+export type PythonAptInstall = { ok: true } | { ok: false; result: Record<string, unknown> };
+
+/**
+ * Ansible's apt and apt_repository need python3-apt on the target and install it on the fly
+ * (after an apt-get update) when it is missing. tsplay does not need it, but does the same so a
+ * host ends up exactly as Ansible leaves it, and a playbook relying on that implicit package-list
+ * refresh on a fresh host still works.
+ */
+export async function installPythonApt(ctx: ModuleContext, opts: { update: boolean; noRecommends: boolean }): Promise<PythonAptInstall> {
+  const commands: string[][] = [];
+  if (opts.update) commands.push(['apt-get', 'update']);
+  commands.push(opts.noRecommends
+    ? ['apt-get', 'install', '--no-install-recommends', 'python3-apt', '-y', '-q']
+    : ['apt-get', 'install', 'python3-apt', '-y', '-q']);
+  for (const cmd of commands) {
+    const result = await run(ctx, cmd, APT_ENV);
+    if (result.rc !== 0) {
+      return { ok: false, result: { failed: true, changed: false, cmd: cmd.join(' '), rc: result.rc, stdout: result.stdout, stderr: result.stderr, msg: result.stderr.trimEnd() } };
+    }
+  }
+  return { ok: true };
+}

@@ -28,6 +28,8 @@ export interface TargetAptState {
   cacheMtime: number;
   now: number;
   packages: Map<string, PackageRecord>;
+  /** the target has /usr/bin/python3 but not python-apt for it (Ansible then installs python3-apt) */
+  lacksPythonApt: boolean;
 }
 
 const PROBE = `
@@ -40,6 +42,8 @@ else
   echo mtime=0
 fi
 printf 'now=%s\\n' "$(date +%s)"
+[ -x /usr/bin/python3 ] && echo python3=/usr/bin/python3
+printf 'python3apt=%s\\n' "$(dpkg-query -W -f='\${db:Status-Status}' python3-apt 2>/dev/null)"
 M=$1; REL=$2; shift 2
 for p in "$@"; do
   printf '%s pkg %s\\n' "$M" "$p"
@@ -68,7 +72,9 @@ function parsePolicy(name: string, text: string): Pick<PackageRecord, 'candidate
 export async function probeAptState(ctx: ModuleContext, names: string[], defaultRelease?: string): Promise<TargetAptState> {
   const mark = marker();
   const result = await run(ctx, ['sh', '-c', PROBE, 'sh', mark, defaultRelease ?? '', ...names], APT_ENV);
-  const state: TargetAptState = { aptGet: undefined, cacheMtime: 0, now: Math.floor(Date.now() / 1000), packages: new Map() };
+  const state: TargetAptState = { aptGet: undefined, cacheMtime: 0, now: Math.floor(Date.now() / 1000), packages: new Map(), lacksPythonApt: false };
+  let python3 = false;
+  let pythonApt = '';
   const sections = result.stdout.split(`${mark} pkg `);
   for (const line of sections[0].split('\n')) {
     const [key, ...rest] = line.split('=');
@@ -76,7 +82,10 @@ export async function probeAptState(ctx: ModuleContext, names: string[], default
     if (key === 'aptget') state.aptGet = value || undefined;
     if (key === 'mtime') state.cacheMtime = parseInt(value, 10) || 0;
     if (key === 'now' && value) state.now = parseInt(value, 10);
+    if (key === 'python3') python3 = true;
+    if (key === 'python3apt') pythonApt = value.trim();
   }
+  state.lacksPythonApt = python3 && pythonApt !== 'installed';
   for (const section of sections.slice(1)) {
     const newline = section.indexOf('\n');
     const name = section.slice(0, newline);

@@ -8,7 +8,7 @@
  */
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import type { ArgumentSpec } from '../../argspec/types.js';
-import { APT_ENV, updateAptCache } from './apt-cache.js';
+import { APT_ENV, installPythonApt, updateAptCache } from './apt-cache.js';
 import { asBool, asInt, asList, asOptionalBool, fail, run, sleep, withLines } from './common.js';
 import { type PackageStatus, type TargetAptState, fnmatch, probeAptState, providersOf, splitPackageSpec, statusOf } from './apt-status.js';
 import { shlexSplit } from './shlex.js';
@@ -333,8 +333,19 @@ export async function runApt(args: AptArgs, ctx: ModuleContext): Promise<ModuleR
   const names = [...new Set(packages.map((spec) => splitPackageSpec(spec).name))].filter((n) => !/[*?[\]!]/.test(n));
 
   let state = await probeAptState(ctx, names, o.defaultRelease);
-  if (!state.aptGet) return fail('apt-get was not found on the target: the apt module needs a Debian-family host');
-  const apt = new AptRun(ctx, o, state.aptGet);
+  const aptGet = state.aptGet;
+  if (!aptGet) return fail('apt-get was not found on the target: the apt module needs a Debian-family host');
+  if (state.lacksPythonApt) {
+    if (ctx.check) {
+      return fail('python3-apt must be installed to use check mode. If run normally this module can auto-install it.');
+    }
+    if (o.updateCache === false) ctx.warn('Auto-installing missing dependency without updating cache: python3-apt');
+    else ctx.warn('Updating cache and auto-installing missing dependency: python3-apt');
+    const installed = await installPythonApt(ctx, { update: o.updateCache !== false, noRecommends: true });
+    if (!installed.ok) return withLines(installed.result);
+    state = await probeAptState(ctx, names, o.defaultRelease);
+  }
+  const apt = new AptRun(ctx, o, aptGet);
 
   if (o.clean) {
     const cleaned = await run(ctx, ['apt-get', 'clean'], APT_ENV);

@@ -6,7 +6,7 @@
  * when that refresh fails.
  */
 import type { ModuleContext, ModuleDefinition, ModuleResult, DiffEntry } from '../types.js';
-import { updateAptCache } from './apt-cache.js';
+import { APT_ENV, updateAptCache } from './apt-cache.js';
 import { asBool, asInt, fail, marker, parseMode, run } from './common.js';
 import {
   InvalidSourceError,
@@ -38,6 +38,7 @@ async function loadSources(ctx: ModuleContext): Promise<SourcesList | ModuleResu
   const mark = marker();
   const script =
     `[ -d /etc/apt ] || { echo NO-APT; exit 0; }\n` +
+    `[ -x /usr/bin/python3 ] && printf 'PYAPT=%s\\n' "$(dpkg-query -W -f='\${db:Status-Status}' python3-apt 2>/dev/null)"\n` +
     `for f in ${SOURCES_LIST} ${SOURCES_PARTS}/*.list; do\n` +
     `  [ -f "$f" ] || continue\n` +
     `  printf '\\n%s %s\\n' '${mark}' "$f"\n` +
@@ -47,6 +48,8 @@ async function loadSources(ctx: ModuleContext): Promise<SourcesList | ModuleResu
   if (result.rc !== 0) return fail(`Could not read the APT sources: ${result.stderr.trim()}`, { rc: result.rc });
   if (result.stdout.startsWith('NO-APT')) return fail('Module apt_repository is not supported on target.');
   const sources = new SourcesList();
+  const pyApt = /^PYAPT=(.*)$/m.exec(result.stdout.split(`\n${mark} `)[0]);
+  sources.lacksPythonApt = pyApt !== null && pyApt[1].trim() !== 'installed';
   for (const chunk of result.stdout.split(`\n${mark} `).slice(1)) {
     const newline = chunk.indexOf('\n');
     const path = newline < 0 ? chunk : chunk.slice(0, newline);
@@ -109,7 +112,6 @@ export const aptRepository: ModuleDefinition<AptRepositoryArgs> = {
   async run(args, ctx) {
     const repo = args.repo ?? '';
     const state = args.state ?? 'present';
-    if (!repo) return fail("Please set argument 'repo' to a non-empty value");
     if (repo.startsWith('ppa:')) {
       return fail(`PPA repositories (${repo}) are not supported by tsplay's apt_repository: give the full 'deb ...' line and install its signing key first`);
     }
@@ -120,9 +122,23 @@ export const aptRepository: ModuleDefinition<AptRepositoryArgs> = {
       modeValue = parsed.mode;
     }
 
-    const loaded = await loadSources(ctx);
+    let loaded = await loadSources(ctx);
     if (!(loaded instanceof SourcesList)) return loaded;
+    if (loaded.lacksPythonApt) {
+      // Ansible's module needs python3-apt and installs it first; tsplay leaves the host the same way
+      if (ctx.check) {
+        return fail('python3-apt must be installed to use check mode. If run normally this module can auto-install it.');
+      }
+      if (!asBool(args.install_python_apt, true)) return fail('python3-apt is not installed, and install_python_apt is False');
+      for (const cmd of [['apt-get', 'update'], ['apt-get', 'install', 'python3-apt', '-y', '-q']]) {
+        const out = await run(ctx, cmd, APT_ENV);
+        if (out.rc !== 0) return fail(`Failed to auto-install python3-apt. Error was: '${out.stderr.trim()}'`);
+      }
+      loaded = await loadSources(ctx);
+      if (!(loaded instanceof SourcesList)) return loaded;
+    }
     const sources = loaded;
+    if (!repo) return fail("Please set argument 'repo' to a non-empty value");
     const dumpBefore = sources.dump();
 
     let source: string;

@@ -90,6 +90,8 @@ export class SourcesList {
   readonly files = new Map<string, SourceLine[]>();
   /** files a line was appended to: they get `mode` set after writing */
   readonly appendedTo = new Set<string>();
+  /** set by the loader: the target has python3 without python3-apt */
+  lacksPythonApt = false;
 
   load(path: string, text: string): void {
     const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');

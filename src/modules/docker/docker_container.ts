@@ -254,7 +254,8 @@ class ContainerRun {
         if (this.isRunning(container)) await this.stop(oldId);
         await this.remove(oldId, false);
         if (!this.check) await this.waitForRemoval(oldId);
-        container = await this.create(imageToUse, container);
+        // in check mode nothing was created: keep reporting the existing container
+        container = (await this.create(imageToUse, container)) ?? container;
         created = true;
       }
     }

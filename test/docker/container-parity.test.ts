@@ -1,0 +1,87 @@
+/**
+ * docker_container parity: the same ordered table of tasks through community.docker (under
+ * ansible-playbook, the oracle) and through tsplay's module, comparing changed / failed / status /
+ * Output (plus running state and docker_container_info's exists), and the failure msg of a
+ * non-zero exit. Prints "docker_container parity: N/N steps agree".
+ */
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { dockerContainer } from '../../src/modules/docker/docker_container.js';
+import { dockerContainerInfo } from '../../src/modules/docker/docker_container_info.js';
+import { ansibleAvailable, requireService, runAnsiblePlaybook, runCommand, tempDir } from '../support/services.js';
+import { ansiblePlaybook, outcomeOf, parityTable, type ParityStep, type StepOutcome } from './container-parity-table.js';
+import { moduleContext, needDocker, removeContainers, removeVolumes, runModule, testImage, uniqueSuffix } from './support.js';
+
+function namesOf(prefix: string): { containers: string[]; volumes: string[] } {
+  return {
+    containers: ['main', 'run', 'acc', 'chk', 'compat'].map((n) => `${prefix}-${n}`),
+    volumes: [`${prefix}-vol`],
+  };
+}
+
+async function runTsplaySide(steps: ParityStep[]): Promise<Record<string, Record<string, unknown>>> {
+  const results: Record<string, Record<string, unknown>> = {};
+  for (const step of steps) {
+    const mod = step.module === 'docker_container' ? dockerContainer : dockerContainerInfo;
+    results[step.id] = await runModule(mod, step.args, moduleContext({ check: step.check ?? false }));
+  }
+  return results;
+}
+
+test('docker_container parity with community.docker under ansible-playbook', { timeout: 15 * 60_000 }, async (t) => {
+  if (!(await needDocker(t))) return;
+  if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible python3-docker')) return;
+  const image = await testImage();
+  const imageAlias = 'tsplay-test/docker-parity-alias:1';
+  const tagged = await runCommand('docker', ['tag', image, imageAlias]);
+  assert.equal(tagged.code, 0, tagged.stderr);
+
+  const work = await tempDir('tsplay-docker-parity-', t);
+  const hostDir = join(work, 'host');
+  await runCommand('mkdir', ['-p', hostDir]);
+  await writeFile(join(hostDir, 'hello.txt'), 'from-host\n');
+  const suffix = uniqueSuffix();
+  const ansiblePrefix = `tspa-${suffix}`;
+  const tsplayPrefix = `tspt-${suffix}`;
+  t.after(async () => {
+    for (const prefix of [ansiblePrefix, tsplayPrefix]) {
+      const names = namesOf(prefix);
+      await removeContainers(names.containers);
+      await removeVolumes(names.volumes);
+    }
+    await runCommand('docker', ['rmi', imageAlias]);
+  });
+
+  // ansible-playbook: the whole table in one run, every result dumped to one JSON file
+  const ansibleSteps = parityTable({ prefix: ansiblePrefix, image, imageAlias, hostDir });
+  const resultsPath = join(work, 'ansible-results.json');
+  const playbook = join(work, 'play.yml');
+  await writeFile(playbook, JSON.stringify(ansiblePlaybook(ansibleSteps, resultsPath), null, 1));
+  const ran = await runAnsiblePlaybook(['-i', 'localhost,', '-c', 'local', playbook], { cwd: work, timeoutMs: 12 * 60_000 });
+  assert.equal(ran.code, 0, `ansible-playbook failed:\n${ran.stdout.slice(-3000)}\n${ran.stderr.slice(-2000)}`);
+  const ansible = JSON.parse(await readFile(resultsPath, 'utf8')) as Record<string, Record<string, unknown>>;
+
+  const tsplaySteps = parityTable({ prefix: tsplayPrefix, image, imageAlias, hostDir });
+  const tsplay = await runTsplaySide(tsplaySteps);
+
+  const mismatches: string[] = [];
+  const rows: string[] = [];
+  for (const step of ansibleSteps) {
+    const want: StepOutcome = outcomeOf(ansible[step.id]);
+    const got: StepOutcome = outcomeOf(tsplay[step.id]);
+    const same = JSON.stringify(want) === JSON.stringify(got);
+    // a failed run (non-zero exit) must carry the output as msg, exactly as community.docker does
+    const wantMsg = want.status !== null && want.status !== 0 ? ansible[step.id].msg : undefined;
+    const msgSame = wantMsg === undefined || wantMsg === tsplay[step.id].msg;
+    rows.push(`${same && msgSame ? 'ok  ' : 'DIFF'} ${step.id} ${step.title}: ${JSON.stringify(want)}`);
+    if (!same) mismatches.push(`${step.id} ${step.title}\n  ansible: ${JSON.stringify(want)}\n  tsplay:  ${JSON.stringify(got)}`);
+    if (!msgSame) mismatches.push(`${step.id} ${step.title}: msg\n  ansible: ${JSON.stringify(wantMsg)}\n  tsplay:  ${JSON.stringify(tsplay[step.id].msg)}`);
+  }
+  for (const row of rows) t.diagnostic(row);
+  const agree = ansibleSteps.length - new Set(mismatches.map((m) => m.slice(0, 3))).size;
+  t.diagnostic(`docker_container parity: ${agree}/${ansibleSteps.length} steps agree`);
+  assert.ok(ansibleSteps.length >= 25, 'the table has at least 25 tasks');
+  assert.deepEqual(mismatches, [], mismatches.join('\n'));
+});

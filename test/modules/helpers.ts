@@ -4,6 +4,7 @@
  * ansible-playbook process per batch) so results can be compared field by field.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ export function makeCtx(opts: CtxOptions = {}): ModuleContext & { warnings: stri
     env: opts.env ?? {},
     facts: {},
     vars: opts.vars ?? {},
-    findFile: opts.findFile ?? ((_kind, name) => (name.startsWith('/') ? name : undefined)),
+    findFile: opts.findFile ?? ((_kind, name) => (name.startsWith('/') && existsSync(name) ? name : undefined)),
     renderTemplate:
       opts.renderTemplate ??
       ((source: string) => {

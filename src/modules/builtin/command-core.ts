@@ -9,6 +9,7 @@ import { shlexQuote, shlexSplit, ShlexError } from './support/shlex.js';
 import { preciseNow, pyDatetime, pyTimedelta } from './support/pytime.js';
 import { errnoNumber } from './support/failure.js';
 import { Accounts } from './support/users.js';
+import { splitLines } from './support/lines.js';
 
 export interface CommandArgs {
   _raw_params?: string | null;
@@ -40,17 +41,9 @@ export function commandSpec(shortDescription: string): EntryPointSpec {
   };
 }
 
-function lines(text: string): string[] {
-  // Python's str.splitlines
-  if (text === '') return [];
-  const parts = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
-  if (/(\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])$/.test(text)) parts.pop();
-  return parts;
-}
-
 function withLines(r: ModuleResult): ModuleResult {
-  r.stdout_lines = lines(String(r.stdout ?? ''));
-  r.stderr_lines = lines(String(r.stderr ?? ''));
+  r.stdout_lines = splitLines(String(r.stdout ?? ''));
+  r.stderr_lines = splitLines(String(r.stderr ?? ''));
   return r;
 }
 

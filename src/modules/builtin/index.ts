@@ -6,5 +6,6 @@ import type { ModuleDefinition } from '../types.js';
 import { commandModule } from './command.js';
 import { shellModule } from './shell.js';
 import { fileModule } from './file.js';
+import { copyModule } from './copy.js';
 
-export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule];
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule];

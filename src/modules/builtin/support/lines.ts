@@ -1,0 +1,7 @@
+/** Python's str.splitlines, which Ansible uses for stdout_lines/stderr_lines. */
+export function splitLines(text: string): string[] {
+  if (text === '') return [];
+  const parts = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
+  if (/(\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])$/.test(text)) parts.pop();
+  return parts;
+}

@@ -224,14 +224,12 @@ class ContainerRun {
     let container = await inspectContainer(this.client, this.name);
     const wasRunning = this.isRunning(container);
     const { image, comparisonImage } = await this.resolveImage(container);
-    let created = false;
 
     if (!container || this.isRemoving(container)) {
       if (!this.params.image) this.fail('Cannot create container when image is not specified!');
       this.diff.add('exists', true, false);
       if (container && !this.check) await this.waitForRemoval(String(container.Id));
       container = await this.create(String(this.params.image), null);
-      created = true;
     } else {
       const { different, differences } = this.differences(container, comparisonImage);
       const imageDifferent = this.imageIsDifferent(image, container);
@@ -256,8 +254,7 @@ class ContainerRun {
         if (!this.check) await this.waitForRemoval(oldId);
         // in check mode nothing was created: keep reporting the existing container
         container = (await this.create(imageToUse, container)) ?? container;
-        created = true;
-      }
+        }
     }
 
     if (container) {
@@ -292,7 +289,6 @@ class ContainerRun {
         }
       }
     }
-    void created;
     this.facts = container;
   }
 
@@ -489,9 +485,17 @@ class ContainerRun {
       output = 'Cannot retrieve result as auto_remove is enabled';
       if (this.params.output_logs) this.ctx.warn('Cannot output_logs if auto_remove is enabled!');
     } else if (!after) {
-      this.fail(`Container "${this.name}" vanished before its output could be read (exit status ${status}): something removed it`, { status });
+      this.fail(`Container "${this.name}" vanished before its output could be read (exit status ${status}): something removed it while the task ran`, { status });
     } else {
-      output = await this.output(id, after);
+      try {
+        output = await this.output(id, after);
+      } catch (err) {
+        // 404: gone; 409: "dead or marked for removal" — someone removed it under us
+        if (err instanceof DockerError && (err.statusCode === 404 || err.statusCode === 409)) {
+          this.fail(`Container "${this.name}" vanished before its output could be read (exit status ${status}): something removed it while the task ran`, { status });
+        }
+        throw err;
+      }
     }
     if (this.params.cleanup) {
       await this.remove(id, true);

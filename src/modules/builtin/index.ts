@@ -7,5 +7,6 @@ import { commandModule } from './command.js';
 import { shellModule } from './shell.js';
 import { fileModule } from './file.js';
 import { copyModule } from './copy.js';
+import { statModule } from './stat.js';
 
-export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule];
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule];

@@ -1,0 +1,374 @@
+/**
+ * tsplay's templating: Jinja2 as Ansible 2.14 configures it, on Nunjucks' parser.
+ *
+ * Templar.template() follows Ansible's Templar.template(): strings without template markers and
+ * unsafe values pass through, lists and dicts are templated item by item, `{{ var }}` naming a
+ * number/bool/None returns it as is, and any other result is a string unless it reads as a
+ * Python list/dict/bool literal (ansible_eval_concat), which is converted back into data.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TemplarApi, TemplateOptions, TemplateVars } from './api.js';
+import { parseTemplate } from './parser.js';
+import { TemplateSyntaxError } from './lexer.js';
+import { compileTemplate, Render, NOT_FOUND, type Compiled, type Host } from './runtime.js';
+import {
+  TemplateError, UndefinedError, Undefined, markUnsafe, isUnsafe, isDict, isNumber, PyFloat, prim, pyFunction, tuple, truthy, num, pyStr, stripUnsafe,
+} from './values.js';
+import { FORBIDDEN_NAMES } from './access.js';
+import { NAMESPACES, dictSet } from './pymethods.js';
+import { literalEval, NOT_LITERAL } from './literal.js';
+import { FILTERS } from './filters.js';
+import { TESTS } from './tests.js';
+import { LOOKUPS, LookupError, type LookupContext } from './lookups.js';
+
+export type { TemplarApi, TemplateOptions, TemplateVars } from './api.js';
+export { TemplateError, UndefinedError, markUnsafe, isUnsafe, stripUnsafe, Undefined, PyFloat };
+export { FILTERS, TESTS, LOOKUPS };
+
+/** The value Ansible's `omit` variable holds for this run; module args equal to it are dropped. */
+export const OMIT_TOKEN = '__omit_place_holder__' + createHash('sha1').update(randomBytes(64)).digest('hex');
+
+/** Ansible's is_possibly_template: the string contains a Jinja start marker. */
+export function isTemplate(s: string): boolean {
+  return typeof s === 'string' && (s.includes('{{') || s.includes('{%') || s.includes('{#'));
+}
+
+const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}$/;
+const JINJA2_OVERRIDE = '#jinja2:';
+
+interface CompileMode {
+  /** template() strings from playbooks: backslashes in `{{ }}` strings are kept (Ansible's escape_backslashes) */
+  playbook: boolean;
+  trimBlocks: boolean;
+  lstripBlocks: boolean;
+}
+
+/** Per-call state: the variables, options and the names being resolved (recursion guard). */
+class Scope implements Host {
+  readonly filters = FILTERS;
+  readonly tests = TESTS;
+  readonly resolving: string[] = [];
+  private globalsCache: Record<string, unknown> | undefined;
+  constructor(readonly templar: Templar, readonly vars: TemplateVars, readonly opts: TemplateOptions) {}
+
+  /** built on first use: most renders never call a global function */
+  get globals(): Record<string, unknown> {
+    return (this.globalsCache ??= this.templar.globalsFor(this));
+  }
+
+  resolve(name: string, rt: Render): unknown {
+    if (!(name in this.vars) || FORBIDDEN_NAMES.has(name)) return NOT_FOUND;
+    const value = this.vars[name];
+    if (value instanceof String) {
+      rt.sawUnsafe = true;
+      return value.valueOf();
+    }
+    if (typeof value === 'string') return isTemplate(value) ? this.nested(name, value, rt) : value;
+    if (value === null || typeof value !== 'object') return value;
+    if (isUnsafe(value)) {
+      rt.sawUnsafe = true;
+      return value;
+    }
+    return this.templar.containsTemplate(value) ? this.nested(name, value, rt) : value;
+  }
+
+  private nested(name: string, value: unknown, rt: Render): unknown {
+    if (this.resolving.includes(name)) {
+      throw new TemplateError(`recursive loop detected in template string: ${typeof value === 'string' ? value : pyStr(value)}`);
+    }
+    this.resolving.push(name);
+    try {
+      const r = this.templar.templateWith(value, this, true);
+      if (isUnsafe(r)) rt.sawUnsafe = true;
+      return r instanceof String ? r.valueOf() : r;
+    } finally {
+      this.resolving.pop();
+    }
+  }
+
+  loadTemplate(name: string): Compiled | null {
+    const dirs = this.opts.searchPath?.length ? this.opts.searchPath : [process.cwd()];
+    for (const d of path.isAbsolute(name) ? [''] : dirs.flatMap((x) => [path.join(x, 'templates'), x])) {
+      const p = d ? path.join(d, name) : name;
+      if (fs.existsSync(p) && fs.statSync(p).isFile()) {
+        return this.templar.compile(stripTrailingNewline(fs.readFileSync(p, 'utf8')), { playbook: false, trimBlocks: true, lstripBlocks: false });
+      }
+    }
+    return null;
+  }
+}
+
+function stripTrailingNewline(s: string): string {
+  // Jinja (keep_trailing_newline=False) drops one trailing newline
+  if (s.endsWith('\r\n')) return s.slice(0, -2);
+  if (s.endsWith('\n') || s.endsWith('\r')) return s.slice(0, -1);
+  return s;
+}
+
+function countTrailingNewlines(s: string): number {
+  let n = 0;
+  for (let i = s.length - 1; i >= 0 && s[i] === '\n'; i--) n++;
+  return n;
+}
+
+function toTemplateError(e: unknown, source: string): Error {
+  if (e instanceof TemplateSyntaxError) {
+    return new TemplateError(`template error while templating string: ${e.message}. String: ${source}`);
+  }
+  if (e instanceof RangeError && /call stack/.test(e.message)) {
+    return new TemplateError(`recursive loop detected in template string: ${source}`);
+  }
+  if (e instanceof TemplateError) return e;
+  const msg = (e as Error)?.message ?? String(e);
+  return new TemplateError(`template error while templating string: ${msg}. String: ${source}`);
+}
+
+export class Templar implements TemplarApi {
+  private readonly cache = new Map<string, Compiled>();
+  private readonly templateMemo = new WeakMap<object, boolean>();
+
+  template(value: unknown, vars: TemplateVars, opts: TemplateOptions = {}): unknown {
+    return this.templateWith(value, new Scope(this, vars, opts), false);
+  }
+
+  evaluateConditional(condition: unknown, vars: TemplateVars, opts: TemplateOptions = {}): boolean {
+    if (Array.isArray(condition)) return condition.every((c) => this.evaluateConditional(c, vars, opts));
+    if (condition === null || condition === undefined || condition === '') return true;
+    if (typeof condition === 'boolean') return condition;
+    const scope = new Scope(this, vars, opts);
+    const original = condition;
+    let cond: unknown = condition;
+    try {
+      if (isUnsafe(cond)) throw new TemplateError('Conditional is marked as unsafe, and cannot be evaluated.');
+      cond = this.templateWith(cond, scope, false);
+      if (cond instanceof String) throw new TemplateError('Conditional is marked as unsafe, and cannot be evaluated.');
+      if (typeof cond !== 'string' || cond === '') return truthy(prim(cond));
+      const presented = `{% if ${cond} %} True {% else %} False {% endif %}`;
+      const res = this.templateWith(presented, scope, false);
+      const val = String(prim(res)).trim();
+      if (val === 'True') return true;
+      if (val === 'False') return false;
+      throw new TemplateError(`unable to evaluate conditional: ${String(original)}`);
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      if (err.message.startsWith('The conditional check')) throw err;
+      const inner = err.message.replace(/^template error while templating string: (.*)\. String: [\s\S]*$/, '$1');
+      throw new TemplateError(`The conditional check '${String(original)}' failed. The error was: error while evaluating conditional (${String(original)}): ${inner}`);
+    }
+  }
+
+  renderFile(source: string, vars: TemplateVars, opts: TemplateOptions & { path?: string } = {}): string {
+    const scope = new Scope(this, vars, opts);
+    const r = this.renderString(source, scope, { playbook: false, trimBlocks: true, lstripBlocks: false }, false);
+    return typeof r === 'string' ? r : String(prim(r));
+  }
+
+  // ---- internals shared with Scope -----------------------------------------------------------
+
+  /** Ansible's Templar.template over any value. */
+  templateWith(value: unknown, scope: Scope, nested: boolean): unknown {
+    if (isUnsafe(value)) return value;
+    if (typeof value === 'string') {
+      if (!isTemplate(value)) return value;
+      const single = SINGLE_VAR.exec(value);
+      if (single && single[1] in scope.vars && !FORBIDDEN_NAMES.has(single[1])) {
+        const raw = scope.vars[single[1]];
+        if (typeof raw === 'boolean' || isNumber(raw)) return raw;
+        if (raw === null) return null;
+      }
+      return this.renderString(value, scope, { playbook: true, trimBlocks: true, lstripBlocks: false }, true);
+    }
+    if (Array.isArray(value)) return value.map((v) => this.templateWith(v, scope, nested));
+    if (isDict(value)) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(value)) dictSet(out, k, this.templateWith(value[k], scope, nested));
+      return out;
+    }
+    return value;
+  }
+
+  /** True when a container holds (at any depth) a string with template markers. */
+  containsTemplate(v: object): boolean {
+    const memo = this.templateMemo.get(v);
+    if (memo !== undefined) return memo;
+    let found = false;
+    if (Array.isArray(v)) found = v.some((x) => (typeof x === 'string' ? isTemplate(x) : x !== null && typeof x === 'object' && !isUnsafe(x) && this.containsTemplate(x)));
+    else if (isDict(v)) {
+      for (const k of Object.keys(v)) {
+        const x = v[k];
+        if (typeof x === 'string' ? isTemplate(x) : x !== null && typeof x === 'object' && !isUnsafe(x) && this.containsTemplate(x)) {
+          found = true;
+          break;
+        }
+      }
+    }
+    this.templateMemo.set(v, found);
+    return found;
+  }
+
+  compile(source: string, mode: CompileMode): Compiled {
+    const key = `${mode.playbook ? 'p' : 'f'}${mode.trimBlocks ? 't' : '-'}${mode.lstripBlocks ? 'l' : '-'}${source}`;
+    let c = this.cache.get(key);
+    if (!c) {
+      const root = parseTemplate(source, { trimBlocks: mode.trimBlocks, lstripBlocks: mode.lstripBlocks, rawVariableStrings: mode.playbook });
+      c = compileTemplate(root);
+      if (this.cache.size >= 20000) this.cache.clear();
+      this.cache.set(key, c);
+    }
+    return c;
+  }
+
+  /** do_template: render one string and apply Ansible's result-type policy. */
+  private renderString(data: string, scope: Scope, mode: CompileMode, convertData: boolean): unknown {
+    const dataNewlines = countTrailingNewlines(data);
+    let source = data;
+    if (source.startsWith(JINJA2_OVERRIDE)) {
+      const eol = source.indexOf('\n');
+      const line = source.slice(JINJA2_OVERRIDE.length, eol === -1 ? undefined : eol);
+      source = eol === -1 ? '' : source.slice(eol + 1);
+      mode = { ...mode };
+      for (const pair of line.split(',')) {
+        const idx = pair.indexOf(':');
+        if (idx === -1) throw new TemplateError(`failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`);
+        const key = pair.slice(0, idx).trim();
+        const val = literalEval(pair.slice(idx + 1).trim());
+        if (key === 'trim_blocks') mode.trimBlocks = truthy(val === NOT_LITERAL ? false : val);
+        else if (key === 'lstrip_blocks') mode.lstripBlocks = truthy(val === NOT_LITERAL ? false : val);
+      }
+    }
+    const rt = new Render(scope);
+    let result: unknown;
+    try {
+      const compiled = this.compile(stripTrailingNewline(source), mode);
+      const out = compiled.renderPieces(rt);
+      if (!convertData) {
+        result = out.pieces.join('');
+      } else if (out.pieces.length === 0) {
+        result = '';
+      } else if (out.pieces.length === 1 && out.nativeText === 0) {
+        result = out.pieces[0];
+      } else {
+        const joined = out.pieces.length === 1 ? out.pieces[0] : out.pieces.join('');
+        result = joined;
+        const c = joined.charCodeAt(0);
+        if (c === 0x5b || c === 0x7b || joined === 'True' || joined === 'False') {
+          const lit = literalEval(joined);
+          if (lit !== NOT_LITERAL) result = lit;
+        }
+      }
+    } catch (e) {
+      if (e instanceof UndefinedError && scope.opts.failOnUndefined === false) return data;
+      throw toTemplateError(e, data);
+    }
+    if (typeof result === 'string') {
+      const have = countTrailingNewlines(result);
+      if (dataNewlines > have) result += '\n'.repeat(dataNewlines - have);
+    }
+    return rt.sawUnsafe ? markUnsafe(result) : result;
+  }
+
+  /** Global functions, bound to one call's variables. */
+  globalsFor(scope: Scope): Record<string, unknown> {
+    const lookupCtx: LookupContext = {
+      searchPath: scope.opts.searchPath ?? [],
+      hasVar: (name) => name in scope.vars && !FORBIDDEN_NAMES.has(name),
+      getVar: (name) => {
+        const rt = new Render(scope);
+        const v = scope.resolve(name, rt);
+        return v === NOT_FOUND ? undefined : v;
+      },
+      renderTemplate: (source) => {
+        const r = this.renderString(source, scope, { playbook: false, trimBlocks: true, lstripBlocks: false }, true);
+        return typeof r === 'string' ? r : r instanceof String ? r.valueOf() : pyStr(r);
+      },
+    };
+    const runLookup = (args: unknown[], kwargs: Record<string, unknown>, forceList: boolean): unknown => {
+      if (!args.length) throw new TemplateError('lookup() requires a plugin name');
+      const name = String(prim(args[0])).replace(/^ansible\.builtin\./, '');
+      const plugin = LOOKUPS[name];
+      if (!plugin) throw new TemplateError(`lookup plugin (${name}) not found`);
+      const kw: Record<string, unknown> = { ...kwargs };
+      const wantlist = forceList || truthy(kw.wantlist ?? false);
+      const allowUnsafe = truthy(kw.allow_unsafe ?? false);
+      const errors = String(kw.errors ?? 'strict');
+      delete kw.wantlist;
+      delete kw.allow_unsafe;
+      delete kw.errors;
+      for (const a of args) if (a instanceof Undefined) a.fail();
+      let ran: unknown[];
+      try {
+        ran = plugin(args.slice(1), kw, lookupCtx);
+      } catch (e) {
+        if (errors === 'ignore' || errors === 'warn') return wantlist ? [] : null;
+        if (e instanceof LookupError) throw e;
+        throw new TemplateError(`An unhandled exception occurred while running the lookup plugin '${name}'. Error was a ${e instanceof TemplateError ? "<class 'ansible.errors.AnsibleError'>" : "<class 'Exception'>"}, original message: ${(e as Error).message}`);
+      }
+      if (!ran.length) return ran;
+      const markRead = (v: unknown) => (allowUnsafe ? v : markLookupResult(v));
+      if (wantlist) return markRead(ran);
+      if (ran.every((x) => typeof prim(x) === 'string')) return markRead(ran.map((x) => prim(x)).join(','));
+      return markRead(ran.length === 1 ? ran[0] : ran);
+    };
+    const g: Record<string, unknown> = Object.create(null);
+    g.lookup = pyFunction('lookup', (a, k) => runLookup(a, k, false));
+    g.query = pyFunction('query', (a, k) => runLookup(a, k, true));
+    g.q = g.query;
+    g.range = pyFunction('range', (a) => {
+      const n = a.map((x) => num(x));
+      const [start, stop, step] = n.length === 1 ? [0, n[0], 1] : [n[0], n[1], n[2] ?? 1];
+      if (step === 0) throw new TemplateError('range() arg 3 must not be zero');
+      const out: number[] = [];
+      if (step > 0) for (let i = start; i < stop; i += step) out.push(i);
+      else for (let i = start; i > stop; i += step) out.push(i);
+      if (out.length > 100000) throw new TemplateError('Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).');
+      return out;
+    });
+    g.dict = pyFunction('dict', (a, k) => {
+      const out: Record<string, unknown> = {};
+      if (a.length) {
+        const src = prim(a[0]);
+        if (isDict(src)) for (const key of Object.keys(src)) dictSet(out, key, src[key]);
+        else if (Array.isArray(src)) for (const pair of src) dictSet(out, String(prim((pair as unknown[])[0])), (pair as unknown[])[1]);
+      }
+      for (const key of Object.keys(k)) dictSet(out, key, k[key]);
+      return out;
+    });
+    g.namespace = pyFunction('namespace', (a, k) => {
+      const ns: Record<string, unknown> = Object.create(null);
+      if (a.length && isDict(a[0])) for (const key of Object.keys(a[0])) dictSet(ns, key, a[0][key]);
+      for (const key of Object.keys(k)) dictSet(ns, key, k[key]);
+      NAMESPACES.add(ns);
+      return ns;
+    });
+    g.undef = pyFunction('undef', (a) => new Undefined(a.length && typeof prim(a[0]) === 'string' && a[0] !== '' ? String(prim(a[0])) : 'Mandatory variable has not been overridden'));
+    g.now = pyFunction('now', (a, k) => {
+      const utc = truthy(a[0] ?? k.utc ?? false);
+      const fmt = a[1] ?? k.fmt;
+      const d = new Date();
+      if (fmt !== undefined && fmt !== null) return FILTERS.strftime(fmt, [d.getTime() / 1000, utc], {}, undefined as never);
+      const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+      const parts = utc
+        ? [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+        : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
+      return `${parts[0]}-${pad(parts[1])}-${pad(parts[2])} ${pad(parts[3])}:${pad(parts[4])}:${pad(parts[5])}.${pad(d.getMilliseconds() * 1000, 6)}`;
+    });
+    g.lipsum = pyFunction('lipsum', () => 'Lorem ipsum dolor sit amet.');
+    g.zip = pyFunction('zip', (a) => {
+      const lists = a.map((x) => prim(x) as unknown[]);
+      const n = Math.min(...lists.map((l) => l.length));
+      return Array.from({ length: n }, (_x, i) => tuple(lists.map((l) => l[i])));
+    });
+    return g;
+  }
+}
+
+function markLookupResult(v: unknown): unknown {
+  if (typeof v === 'string') return markUnsafe(v);
+  if (v !== null && typeof v === 'object') markUnsafe(v);
+  return v;
+}
+
+/** A shared instance for callers that do not need their own cache. */
+export const templar = new Templar();

@@ -1,0 +1,481 @@
+/**
+ * Nunjucks' Parser with Jinja2's expression grammar.
+ *
+ * Statements (if/for/set/macro/call/import/include/filter/block) are Nunjucks' own parsing code;
+ * the expression methods are overridden to follow Jinja's precedence and syntax: chained
+ * comparisons including `in`/`not in`, `~` binding tighter than `+`, tests with several
+ * arguments or none in parentheses, FQCN test/filter names, `x.0`, slices, tuples, trailing
+ * commas, `for … if …`, adjacent string literals and `{% set ns.attr = … %}`.
+ */
+import nunjucks from 'nunjucks';
+import { T, TokenStream, tokenize, type LexOptions, type Token } from './lexer.js';
+
+/** A parsed node: Nunjucks node objects, plus our own expression node shapes. */
+export interface Node {
+  typename: string;
+  lineno: number;
+  colno: number;
+  [field: string]: unknown;
+}
+
+interface NunjucksInternals {
+  parser: { Parser: new (tokens: unknown) => ParserBase };
+  nodes: Record<string, new (lineno: number, colno: number, ...fields: unknown[]) => Node>;
+}
+
+interface ParserBase {
+  tokens: unknown;
+  nextToken(withWhitespace?: boolean): Token | null;
+  peekToken(): Token;
+  pushToken(tok: Token | null): void;
+  skip(type: string): boolean;
+  skipValue(type: string, val: string): boolean;
+  skipSymbol(val: string): boolean;
+  expect(type: string): Token;
+  fail(msg: string, lineno?: number, colno?: number): never;
+  advanceAfterBlockEnd(name?: string): Token;
+  parseUntilBlocks(...names: string[]): Node;
+  parseAsRoot(): Node;
+}
+
+const nj = nunjucks as unknown as NunjucksInternals;
+const N = nj.nodes;
+const BaseParser = nj.parser.Parser as unknown as new (tokens: unknown) => ParserBase;
+
+const COMPARE_OPS = new Set(['==', '!=', '<', '>', '<=', '>=']);
+
+function mk(typename: string, tok: { lineno: number; colno: number }, fields: Record<string, unknown>): Node {
+  return { typename, lineno: tok.lineno, colno: tok.colno, ...fields };
+}
+
+class JinjaParser extends BaseParser {
+  parseExpression(): Node {
+    return this.parseInlineIf();
+  }
+
+  /** `a if cond else b`; a missing else yields Undefined as in Jinja */
+  parseInlineIf(): Node {
+    let node = this.parseOr();
+    while (this.skipSymbol('if')) {
+      const cond = this.parseOr();
+      const else_ = this.skipSymbol('else') ? this.parseInlineIf() : null;
+      const body = node;
+      node = new N.InlineIf(body.lineno, body.colno);
+      node.cond = cond;
+      node.body = body;
+      node.else_ = else_;
+    }
+    return node;
+  }
+
+  parseOr(): Node {
+    let node = this.parseAnd();
+    while (this.skipSymbol('or')) node = new N.Or(node.lineno, node.colno, node, this.parseAnd());
+    return node;
+  }
+
+  parseAnd(): Node {
+    let node = this.parseNot();
+    while (this.skipSymbol('and')) node = new N.And(node.lineno, node.colno, node, this.parseNot());
+    return node;
+  }
+
+  parseNot(): Node {
+    const tok = this.peekToken();
+    if (this.skipSymbol('not')) return new N.Not(tok.lineno, tok.colno, this.parseNot());
+    return this.parseCompare();
+  }
+
+  parseCompare(): Node {
+    const expr = this.parseAdd();
+    const ops: Node[] = [];
+    for (;;) {
+      const tok = this.nextToken();
+      if (!tok) break;
+      if (tok.type === T.OPERATOR && COMPARE_OPS.has(tok.value)) {
+        ops.push(mk('CompareOperand', tok, { expr: this.parseAdd(), type: tok.value }));
+      } else if (tok.type === T.SYMBOL && tok.value === 'in') {
+        ops.push(mk('CompareOperand', tok, { expr: this.parseAdd(), type: 'in' }));
+      } else if (tok.type === T.SYMBOL && tok.value === 'not') {
+        const nx = this.peekToken();
+        if (nx && nx.type === T.SYMBOL && nx.value === 'in') {
+          this.nextToken();
+          ops.push(mk('CompareOperand', tok, { expr: this.parseAdd(), type: 'notin' }));
+        } else {
+          this.pushToken(tok);
+          break;
+        }
+      } else {
+        this.pushToken(tok);
+        break;
+      }
+    }
+    return ops.length ? mk('Compare', expr, { expr, ops }) : expr;
+  }
+
+  /** Jinja's math1: + and - */
+  parseAdd(): Node {
+    let node = this.parseConcat();
+    for (;;) {
+      const tok = this.peekToken();
+      if (tok && tok.type === T.OPERATOR && (tok.value === '+' || tok.value === '-')) {
+        this.nextToken();
+        const right = this.parseConcat();
+        node = new (tok.value === '+' ? N.Add : N.Sub)(node.lineno, node.colno, node, right);
+      } else break;
+    }
+    return node;
+  }
+
+  parseConcat(): Node {
+    let node = this.parseMul();
+    while (this.skip(T.TILDE)) node = new N.Concat(node.lineno, node.colno, node, this.parseMul());
+    return node;
+  }
+
+  /** Jinja's math2: * / // % */
+  parseMul(): Node {
+    let node = this.parsePow();
+    for (;;) {
+      const tok = this.peekToken();
+      if (tok && tok.type === T.OPERATOR && (tok.value === '*' || tok.value === '/' || tok.value === '//' || tok.value === '%')) {
+        this.nextToken();
+        const right = this.parsePow();
+        const cls = tok.value === '*' ? N.Mul : tok.value === '/' ? N.Div : tok.value === '//' ? N.FloorDiv : N.Mod;
+        node = new cls(node.lineno, node.colno, node, right);
+      } else break;
+    }
+    return node;
+  }
+
+  parsePow(): Node {
+    let node = this.parseUnary();
+    while (this.skipValue(T.OPERATOR, '**')) node = new N.Pow(node.lineno, node.colno, node, this.parseUnary());
+    return node;
+  }
+
+  parseUnary(noFilters?: boolean): Node {
+    const tok = this.peekToken();
+    let node: Node;
+    if (this.skipValue(T.OPERATOR, '-')) node = new N.Neg(tok.lineno, tok.colno, this.parseUnary(true));
+    else if (this.skipValue(T.OPERATOR, '+')) node = new N.Pos(tok.lineno, tok.colno, this.parseUnary(true));
+    else node = this.parsePrimary();
+    if (!noFilters) node = this.parseFilter(node);
+    return node;
+  }
+
+  parsePrimary(noPostfix?: boolean): Node {
+    const tok = this.nextToken();
+    if (!tok) this.fail('unexpected end of template, expected expression');
+    let node: Node;
+    switch (tok!.type) {
+      case T.STRING: {
+        let value = tok!.value;
+        // adjacent string literals concatenate, as in Python
+        while (this.peekToken()?.type === T.STRING) value += this.nextToken()!.value;
+        node = new N.Literal(tok!.lineno, tok!.colno, value);
+        break;
+      }
+      case T.INT:
+        node = new N.Literal(tok!.lineno, tok!.colno, parseInt(tok!.value.replace(/^0[oO]/, ''), /^0[xX]/.test(tok!.value) ? 16 : /^0[bB]/.test(tok!.value) ? 2 : /^0[oO]/.test(tok!.value) ? 8 : 10));
+        if (/^0[xX]/.test(tok!.value)) node.value = parseInt(tok!.value.slice(2), 16);
+        if (/^0[bB]/.test(tok!.value)) node.value = parseInt(tok!.value.slice(2), 2);
+        break;
+      case T.FLOAT:
+        node = mk('FloatLiteral', tok!, { value: parseFloat(tok!.value) });
+        break;
+      case T.BOOLEAN:
+        node = new N.Literal(tok!.lineno, tok!.colno, tok!.value === 'true');
+        break;
+      case T.NONE:
+        node = new N.Literal(tok!.lineno, tok!.colno, null);
+        break;
+      case T.SYMBOL:
+        node = new N.Symbol(tok!.lineno, tok!.colno, tok!.value);
+        break;
+      case T.LEFT_PAREN:
+      case T.LEFT_BRACKET:
+      case T.LEFT_CURLY:
+        this.pushToken(tok);
+        node = this.parseAggregate();
+        break;
+      default:
+        this.fail(`unexpected '${tok!.value}'`, tok!.lineno, tok!.colno);
+    }
+    if (!noPostfix) node = this.parsePostfix(node);
+    return node;
+  }
+
+  parseAggregate(): Node {
+    const tok = this.nextToken()!;
+    const items: Node[] = [];
+    if (tok.type === T.LEFT_PAREN) {
+      if (this.skip(T.RIGHT_PAREN)) return mk('Tuple', tok, { children: [] });
+      let sawComma = false;
+      for (;;) {
+        items.push(this.parseExpression());
+        if (this.skip(T.COMMA)) {
+          sawComma = true;
+          if (this.skip(T.RIGHT_PAREN)) break;
+          continue;
+        }
+        this.expect(T.RIGHT_PAREN);
+        break;
+      }
+      return sawComma ? mk('Tuple', tok, { children: items }) : items[0];
+    }
+    if (tok.type === T.LEFT_BRACKET) {
+      while (!this.skip(T.RIGHT_BRACKET)) {
+        if (items.length && !this.skip(T.COMMA)) this.fail('expected comma in list literal', tok.lineno, tok.colno);
+        if (this.skip(T.RIGHT_BRACKET)) break;
+        items.push(this.parseExpression());
+      }
+      return new N.Array(tok.lineno, tok.colno, items);
+    }
+    if (tok.type === T.LEFT_CURLY) {
+      while (!this.skip(T.RIGHT_CURLY)) {
+        if (items.length && !this.skip(T.COMMA)) this.fail('expected comma in dict literal', tok.lineno, tok.colno);
+        if (this.skip(T.RIGHT_CURLY)) break;
+        const key = this.parseExpression();
+        if (!this.skip(T.COLON)) this.fail('expected colon after dict key', key.lineno, key.colno);
+        const value = this.parseExpression();
+        items.push(new N.Pair(key.lineno, key.colno, key, value));
+      }
+      return new N.Dict(tok.lineno, tok.colno, items);
+    }
+    this.fail(`unexpected '${tok.value}'`, tok.lineno, tok.colno);
+  }
+
+  parsePostfix(node: Node): Node {
+    for (;;) {
+      const tok = this.peekToken();
+      if (!tok) return node;
+      if (tok.type === T.LEFT_PAREN) {
+        node = new N.FunCall(tok.lineno, tok.colno, node, this.parseSignature());
+      } else if (tok.type === T.LEFT_BRACKET) {
+        this.nextToken();
+        node = mk('LookupVal', tok, { target: node, val: this.parseSubscript(), attr: false });
+      } else if (tok.type === T.OPERATOR && tok.value === '.') {
+        this.nextToken();
+        const name = this.nextToken();
+        if (!name) this.fail('expected name after .');
+        if (name!.type === T.SYMBOL || name!.type === T.BOOLEAN || name!.type === T.NONE) {
+          const attrName = name!.type === T.SYMBOL ? name!.value : name!.value;
+          node = mk('LookupVal', tok, { target: node, val: new N.Literal(name!.lineno, name!.colno, attrName), attr: true });
+        } else if (name!.type === T.INT) {
+          node = mk('LookupVal', tok, { target: node, val: new N.Literal(name!.lineno, name!.colno, parseInt(name!.value, 10)), attr: false });
+        } else {
+          this.fail(`expected name or number after '.', got '${name!.value}'`, name!.lineno, name!.colno);
+        }
+      } else {
+        return node;
+      }
+    }
+  }
+
+  /** after `[`: an index expression or a slice, up to and including `]` */
+  parseSubscript(): Node {
+    const tok = this.peekToken();
+    const parts: (Node | null)[] = [];
+    let isSlice = false;
+    let current: Node | null = null;
+    for (;;) {
+      const t = this.peekToken();
+      if (t.type === T.RIGHT_BRACKET) {
+        this.nextToken();
+        parts.push(current);
+        break;
+      }
+      if (t.type === T.COLON) {
+        this.nextToken();
+        isSlice = true;
+        parts.push(current);
+        current = null;
+        continue;
+      }
+      if (current) this.fail('expected ] or :', t.lineno, t.colno);
+      current = this.parseExpression();
+      if (!isSlice && this.peekToken().type === T.COMMA) {
+        // x[a, b] indexes with a tuple
+        const items = [current];
+        while (this.skip(T.COMMA)) {
+          if (this.peekToken().type === T.RIGHT_BRACKET) break;
+          items.push(this.parseExpression());
+        }
+        current = mk('Tuple', current, { children: items });
+      }
+    }
+    if (!isSlice) {
+      if (!parts[0]) this.fail('expected subscript expression', tok.lineno, tok.colno);
+      return parts[0]!;
+    }
+    return mk('Slice', tok, { start: parts[0] ?? null, stop: parts[1] ?? null, step: parts[2] ?? null });
+  }
+
+  /** call arguments: positional, keyword (name=value); trailing comma allowed */
+  parseSignature(tolerant?: boolean, noParens?: boolean): Node {
+    let tok = this.peekToken();
+    if (!noParens && tok.type !== T.LEFT_PAREN) {
+      if (tolerant) return null as unknown as Node;
+      this.fail('expected arguments', tok.lineno, tok.colno);
+    }
+    if (tok.type === T.LEFT_PAREN) tok = this.nextToken()!;
+    const args = new N.NodeList(tok.lineno, tok.colno);
+    const kwargs = new N.KeywordArgs(tok.lineno, tok.colno);
+    const argList = args.children as Node[];
+    const kwList = kwargs.children as Node[];
+    let first = true;
+    for (;;) {
+      tok = this.peekToken();
+      if (!noParens && tok.type === T.RIGHT_PAREN) {
+        this.nextToken();
+        break;
+      }
+      if (noParens && tok.type === T.BLOCK_END) break;
+      if (!first && !this.skip(T.COMMA)) this.fail('expected comma between arguments', tok.lineno, tok.colno);
+      first = false;
+      if (!noParens && this.skip(T.RIGHT_PAREN)) break;
+      const nameTok = this.peekToken();
+      if (nameTok.type === T.SYMBOL) {
+        this.nextToken();
+        const eq = this.peekToken();
+        if (eq && eq.type === T.OPERATOR && eq.value === '=') {
+          this.nextToken();
+          kwList.push(new N.Pair(nameTok.lineno, nameTok.colno, new N.Symbol(nameTok.lineno, nameTok.colno, nameTok.value), this.parseExpression()));
+          continue;
+        }
+        this.pushToken(nameTok);
+      }
+      argList.push(this.parseExpression());
+    }
+    if (kwList.length) argList.push(kwargs);
+    return args;
+  }
+
+  parseFilterName(): Node {
+    const tok = this.expect(T.SYMBOL);
+    let name = tok.value;
+    while (this.skipValue(T.OPERATOR, '.')) name += '.' + this.expect(T.SYMBOL).value;
+    return new N.Symbol(tok.lineno, tok.colno, name);
+  }
+
+  parseFilterArgs(node: Node): Node[] {
+    if (this.peekToken().type === T.LEFT_PAREN) return this.parseSignature().children as Node[];
+    void node;
+    return [];
+  }
+
+  /** filters (`| f(args)`) and tests (`is [not] t args`), in any order */
+  parseFilter(node: Node): Node {
+    for (;;) {
+      const tok = this.peekToken();
+      if (!tok) return node;
+      if (tok.type === T.PIPE) {
+        this.nextToken();
+        const name = this.parseFilterName();
+        node = new N.Filter(name.lineno, name.colno, name, new N.NodeList(name.lineno, name.colno, [node, ...this.parseFilterArgs(name)]));
+      } else if (tok.type === T.SYMBOL && tok.value === 'is') {
+        this.nextToken();
+        const negate = this.skipSymbol('not');
+        const nameNode = this.parseTestName();
+        let args: Node[] = [];
+        const nx = this.peekToken();
+        if (nx && nx.type === T.LEFT_PAREN) {
+          args = this.parseSignature().children as Node[];
+        } else if (
+          nx &&
+          (nx.type === T.STRING || nx.type === T.INT || nx.type === T.FLOAT || nx.type === T.LEFT_BRACKET || nx.type === T.LEFT_CURLY || nx.type === T.BOOLEAN || nx.type === T.NONE ||
+            (nx.type === T.SYMBOL && !['else', 'or', 'and', 'if', 'is', 'in', 'not', 'recursive'].includes(nx.value)))
+        ) {
+          args = [this.parsePostfix(this.parsePrimary(true))];
+        }
+        node = mk('Test', nameNode, { name: nameNode.value, target: node, args, negate });
+      } else {
+        return node;
+      }
+    }
+  }
+
+  parseTestName(): Node {
+    const tok = this.nextToken()!;
+    // `none`, `true`, `false` are test names too
+    if (tok.type !== T.SYMBOL && tok.type !== T.NONE && tok.type !== T.BOOLEAN) this.fail(`expected test name, got '${tok.value}'`, tok.lineno, tok.colno);
+    let name = tok.type === T.NONE ? 'none' : tok.value;
+    while (this.skipValue(T.OPERATOR, '.')) name += '.' + this.expect(T.SYMBOL).value;
+    return new N.Symbol(tok.lineno, tok.colno, name);
+  }
+
+  parseFor(): Node {
+    const forTok = this.peekToken();
+    if (!this.skipSymbol('for')) this.fail('expected for', forTok.lineno, forTok.colno);
+    const node = new N.For(forTok.lineno, forTok.colno);
+    const targets: Node[] = [];
+    const parens = this.skip(T.LEFT_PAREN);
+    do {
+      const t = this.parsePrimary(true);
+      if (t.typename !== 'Symbol') this.fail('expected a variable name in for loop', t.lineno, t.colno);
+      targets.push(t);
+    } while (this.skip(T.COMMA) && this.peekToken().type === T.SYMBOL && this.peekToken().value !== 'in');
+    if (parens) this.expect(T.RIGHT_PAREN);
+    node.name = targets.length === 1 && !parens ? targets[0] : mk('Tuple', forTok, { children: targets });
+    if (!this.skipSymbol('in')) this.fail('expected "in" in for loop', forTok.lineno, forTok.colno);
+    node.arr = this.parseIterable();
+    node.filterCond = this.skipSymbol('if') ? this.parseExpression() : null;
+    node.recursive = this.skipSymbol('recursive');
+    this.advanceAfterBlockEnd('for');
+    node.body = this.parseUntilBlocks('endfor', 'else');
+    if (this.skipSymbol('else')) {
+      this.advanceAfterBlockEnd('else');
+      node.else_ = this.parseUntilBlocks('endfor');
+    } else {
+      node.else_ = null;
+    }
+    this.advanceAfterBlockEnd();
+    return node;
+  }
+
+  /** the iterable of a for loop: no inline-if (its `if` filters the loop) */
+  parseIterable(): Node {
+    const first = this.parseOr();
+    if (this.peekToken().type !== T.COMMA) return first;
+    const items = [first];
+    while (this.skip(T.COMMA)) items.push(this.parseOr());
+    return mk('Tuple', first, { children: items });
+  }
+
+  parseSet(): Node {
+    const tag = this.peekToken();
+    if (!this.skipSymbol('set')) this.fail('expected set', tag.lineno, tag.colno);
+    const node = new N.Set(tag.lineno, tag.colno, []);
+    const targets = node.targets as Node[];
+    do {
+      targets.push(this.parsePrimary());
+    } while (this.skip(T.COMMA));
+    if (!this.skipValue(T.OPERATOR, '=')) {
+      if (!this.skip(T.BLOCK_END)) this.fail('expected = or block end in set tag', tag.lineno, tag.colno);
+      node.body = new N.Capture(tag.lineno, tag.colno, this.parseUntilBlocks('endset'));
+      node.value = null;
+      this.advanceAfterBlockEnd();
+    } else {
+      node.value = this.parseIterable();
+      this.advanceAfterBlockEnd('set');
+    }
+    return node;
+  }
+}
+
+/** Parses a whole template into Nunjucks' Root node (with our expression nodes inside). */
+export function parseTemplate(src: string, opts: LexOptions): Node {
+  const parser = new JinjaParser(new TokenStream(tokenize(src, opts)));
+  return parser.parseAsRoot();
+}
+
+/** Parses a bare expression (a `when:` condition); the whole source must be consumed. */
+export function parseBareExpression(src: string): Node {
+  const tokens = tokenize(`{{ ${src} }}`, { trimBlocks: true, lstripBlocks: false, rawVariableStrings: false });
+  const parser = new JinjaParser(new TokenStream(tokens.slice(1, -1)));
+  const node = parser.parseExpression();
+  const rest = parser.nextToken();
+  if (rest) parser.fail(`unexpected '${rest.value}'`, rest.lineno, rest.colno);
+  return node;
+}

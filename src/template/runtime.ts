@@ -1,0 +1,561 @@
+/**
+ * Turns the parsed template (Nunjucks node tree with Jinja expression nodes) into JavaScript
+ * closures that evaluate with Python/Jinja2 semantics. This replaces Nunjucks' compiler and
+ * runtime: its generated code uses JS truthiness, equality and output formatting throughout,
+ * and builds source text with `new Function`, which would also make any escaping mistake a
+ * code-injection hole. Closures over the tree cannot be made to run anything but these rules.
+ */
+import type { Node } from './parser.js';
+import {
+  TemplateError, Undefined, UndefinedError, truthy, pyEq, pyCompare, pyIn, pyStr, isDict, tuple, isCallable, pyFunction,
+  mkFloat, prim, isUnsafe, type PyCallable,
+} from './values.js';
+import { pyAdd, pySub, pyMul, pyDiv, pyFloorDiv, pyMod, pyPow, pyNeg, pyPos, pyConcat } from './ops.js';
+import { getAttr, getItem, getSlice, pyIter, FORBIDDEN_NAMES, type Taint } from './access.js';
+import { NAMESPACES, dictSet } from './pymethods.js';
+
+export type Filter = (value: unknown, args: unknown[], kwargs: Record<string, unknown>, rt: Render) => unknown;
+export type Test = (value: unknown, args: unknown[], kwargs: Record<string, unknown>, rt: Render) => boolean;
+
+/** What the compiled template needs from its host (the Templar). */
+export interface Host {
+  filters: Record<string, Filter>;
+  tests: Record<string, Test>;
+  /** resolves a variable name (lazily templating it); NOT_FOUND when absent */
+  resolve(name: string, rt: Render): unknown;
+  /** global functions: lookup, query, range, dict, namespace, … */
+  globals: Record<string, unknown>;
+  /** loads and compiles another template for {% include %} / {% import %} */
+  loadTemplate(name: string, rt: Render): Compiled | null;
+}
+
+export const NOT_FOUND = Symbol('not found');
+
+/** One render: its variables, output and taint. */
+export class Render implements Taint {
+  sawUnsafe = false;
+  constructor(readonly host: Host, readonly state: Record<string, unknown> = {}) {}
+}
+
+class Frame {
+  readonly vars = new Map<string, unknown>();
+  constructor(readonly parent: Frame | null, readonly rt: Render) {}
+  lookup(name: string): unknown {
+    for (let f: Frame | null = this; f; f = f.parent) {
+      if (f.vars.size && f.vars.has(name)) return f.vars.get(name);
+    }
+    return NOT_FOUND;
+  }
+}
+
+interface Out {
+  pieces: string[];
+  /** index of a piece that came straight from a string-type filter (Ansible's NativeJinjaText) */
+  nativeText: number;
+}
+
+type Ev = (f: Frame) => unknown;
+type St = (f: Frame, out: Out) => void;
+
+/** filters whose single-node result is never literal_eval'd (Ansible's STRING_TYPE_FILTERS) */
+const STRING_TYPE_FILTERS = new Set(['string', 'to_json', 'to_nice_json', 'to_yaml', 'to_nice_yaml', 'ppretty', 'json']);
+
+function bareName(name: string): string {
+  return name.startsWith('ansible.builtin.') ? name.slice(16) : name.startsWith('ansible.legacy.') ? name.slice(15) : name;
+}
+
+function finalizeValue(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (v instanceof Undefined) v.fail();
+  return pyStr(v);
+}
+
+export interface Compiled {
+  /** renders to output pieces (before Ansible's concat policy) */
+  renderPieces(rt: Render, locals?: Map<string, unknown>): Out;
+  /** true when the template is exactly one `{{ expression }}` */
+  single: boolean;
+  /** evaluates the single expression natively (only when `single`) */
+  evalSingle?: (rt: Render) => unknown;
+  exportedMacros(rt: Render): Record<string, unknown>;
+}
+
+export function compileTemplate(root: Node): Compiled {
+  const body = compileBody(root.children as Node[]);
+  const children = root.children as Node[];
+  const single =
+    children.length === 1 && children[0].typename === 'Output' && (children[0].children as Node[]).length === 1 && (children[0].children as Node[])[0].typename !== 'TemplateData';
+  const singleExpr = single ? compileExpr((children[0].children as Node[])[0]) : undefined;
+  return {
+    single,
+    renderPieces(rt, locals) {
+      const frame = new Frame(null, rt);
+      if (locals) for (const [k, v] of locals) frame.vars.set(k, v);
+      const out: Out = { pieces: [], nativeText: -1 };
+      body(frame, out);
+      return out;
+    },
+    evalSingle: singleExpr ? (rt) => singleExpr(new Frame(null, rt)) : undefined,
+    exportedMacros(rt) {
+      const frame = new Frame(null, rt);
+      body(frame, { pieces: [], nativeText: -1 });
+      const exported: Record<string, unknown> = Object.create(null);
+      for (const [k, v] of frame.vars) if (!k.startsWith('_')) exported[k] = v;
+      return exported;
+    },
+  };
+}
+
+function compileBody(nodes: Node[]): St {
+  const sts = nodes.map(compileStmt);
+  if (sts.length === 1) return sts[0];
+  return (f, out) => {
+    for (let i = 0; i < sts.length; i++) sts[i](f, out);
+  };
+}
+
+function compileStmt(node: Node): St {
+  switch (node.typename) {
+    case 'NodeList':
+    case 'Root':
+      return compileBody(node.children as Node[]);
+    case 'Output': {
+      const parts = (node.children as Node[]).map((child): St => {
+        if (child.typename === 'TemplateData') {
+          const text = child.value as string;
+          return (_f, out) => {
+            if (text) out.pieces.push(text);
+          };
+        }
+        const ev = compileExpr(child);
+        const nativeText = child.typename === 'Filter' && STRING_TYPE_FILTERS.has(bareName((child.name as Node).value as string));
+        return (f, out) => {
+          const s = finalizeValue(ev(f));
+          if (nativeText) out.nativeText = out.pieces.length;
+          out.pieces.push(s);
+        };
+      });
+      return parts.length === 1 ? parts[0] : (f, out) => parts.forEach((p) => p(f, out));
+    }
+    case 'If': {
+      const cond = compileExpr(node.cond as Node);
+      const body = compileStmt(node.body as Node);
+      const else_ = node.else_ ? compileStmt(node.else_ as Node) : null;
+      return (f, out) => {
+        if (truthy(cond(f))) body(f, out);
+        else if (else_) else_(f, out);
+      };
+    }
+    case 'For':
+      return compileFor(node);
+    case 'Set':
+      return compileSet(node);
+    case 'Macro': {
+      const name = (node.name as Node).value as string;
+      const make = compileMacro(node);
+      return (f) => {
+        f.vars.set(name, make(f));
+      };
+    }
+    case 'Include': {
+      const tmpl = compileExpr(node.template as Node);
+      const ignoreMissing = !!node.ignoreMissing;
+      return (f, out) => {
+        const names = prim(tmpl(f));
+        const candidates = Array.isArray(names) ? names : [names];
+        for (const c of candidates) {
+          const t = f.rt.host.loadTemplate(String(prim(c)), f.rt);
+          if (t) {
+            const locals = new Map<string, unknown>();
+            for (let fr: Frame | null = f; fr; fr = fr.parent) for (const [k, v] of fr.vars) if (!locals.has(k)) locals.set(k, v);
+            const res = t.renderPieces(f.rt, locals);
+            out.pieces.push(...res.pieces);
+            return;
+          }
+        }
+        if (!ignoreMissing) throw new TemplateError(`the template file ${candidates.map((c) => pyStr(c)).join(', ')} could not be found for the lookup`);
+      };
+    }
+    case 'Import': {
+      const tmpl = compileExpr(node.template as Node);
+      const target = (node.target as Node).value as string;
+      return (f) => {
+        const t = f.rt.host.loadTemplate(String(prim(tmpl(f))), f.rt);
+        if (!t) throw new TemplateError(`template not found: ${pyStr(tmpl(f))}`);
+        const ns = t.exportedMacros(f.rt);
+        NAMESPACES.add(ns);
+        f.vars.set(target, ns);
+      };
+    }
+    case 'FromImport': {
+      const tmpl = compileExpr(node.template as Node);
+      const names = (node.names as Node).children as Node[];
+      return (f) => {
+        const t = f.rt.host.loadTemplate(String(prim(tmpl(f))), f.rt);
+        if (!t) throw new TemplateError(`template not found: ${pyStr(tmpl(f))}`);
+        const ns = t.exportedMacros(f.rt);
+        for (const n of names) {
+          const [name, alias] = n.typename === 'Pair' ? [(n.key as Node).value as string, (n.value as Node).value as string] : [n.value as string, n.value as string];
+          if (!(name in ns)) throw new TemplateError(`the template does not export the requested name '${name}'`);
+          f.vars.set(alias, ns[name]);
+        }
+      };
+    }
+    case 'CallBlock':
+    case 'Caller':
+    default:
+      if (node.typename === 'FunCall' || node.typename === 'Filter') {
+        const ev = compileExpr(node);
+        return (f) => void ev(f);
+      }
+      throw new TemplateError(`unsupported template statement: ${node.typename}`);
+  }
+}
+
+function assignTarget(target: Node): (f: Frame, value: unknown) => void {
+  if (target.typename === 'Symbol') {
+    const name = target.value as string;
+    return (f, v) => f.vars.set(name, v);
+  }
+  if (target.typename === 'Tuple' || target.typename === 'Array') {
+    const subs = (target.children as Node[]).map(assignTarget);
+    return (f, v) => {
+      const items = pyIter(v, f.rt);
+      if (items.length !== subs.length) {
+        throw new TemplateError(items.length > subs.length ? `too many values to unpack (expected ${subs.length})` : `not enough values to unpack (expected ${subs.length}, got ${items.length})`);
+      }
+      subs.forEach((s, i) => s(f, items[i]));
+    };
+  }
+  if (target.typename === 'LookupVal' && target.attr) {
+    const obj = compileExpr(target.target as Node);
+    const attr = (target.val as Node).value as string;
+    return (f, v) => {
+      const ns = obj(f);
+      if (!(isDict(ns) && NAMESPACES.has(ns))) throw new TemplateError('cannot assign attribute on non-namespace object');
+      if (FORBIDDEN_NAMES.has(attr)) throw new TemplateError(`cannot assign attribute '${attr}'`);
+      dictSet(ns, attr, v);
+    };
+  }
+  throw new TemplateError(`can't assign to ${target.typename}`);
+}
+
+function compileSet(node: Node): St {
+  const targets = (node.targets as Node[]).map(assignTarget);
+  const assign = targets.length === 1 ? targets[0] : assignTarget({ typename: 'Tuple', lineno: node.lineno, colno: node.colno, children: node.targets });
+  if (node.value) {
+    const value = compileExpr(node.value as Node);
+    return (f) => assign(f, value(f));
+  }
+  const body = compileStmt((node.body as Node).body as Node);
+  return (f) => {
+    const out: Out = { pieces: [], nativeText: -1 };
+    body(f, out);
+    assign(f, out.pieces.join(''));
+  };
+}
+
+function compileFor(node: Node): St {
+  const iterable = compileExpr(node.arr as Node);
+  const assign = assignTarget(node.name as Node);
+  const filterCond = node.filterCond ? compileExpr(node.filterCond as Node) : null;
+  const body = compileStmt(node.body as Node);
+  const else_ = node.else_ ? compileStmt(node.else_ as Node) : null;
+  return (f, out) => {
+    let items = pyIter(iterable(f), f.rt);
+    const frame = new Frame(f, f.rt);
+    if (filterCond) {
+      items = items.filter((it) => {
+        assign(frame, it);
+        return truthy(filterCond(frame));
+      });
+    }
+    const length = items.length;
+    let lastChanged: unknown = NOT_FOUND;
+    for (let i = 0; i < length; i++) {
+      const loop: Record<string, unknown> = Object.create(null);
+      loop.index = i + 1;
+      loop.index0 = i;
+      loop.revindex = length - i;
+      loop.revindex0 = length - i - 1;
+      loop.first = i === 0;
+      loop.last = i === length - 1;
+      loop.length = length;
+      loop.depth = 1;
+      loop.depth0 = 0;
+      loop.previtem = i > 0 ? items[i - 1] : new Undefined('there is no previous item');
+      loop.nextitem = i < length - 1 ? items[i + 1] : new Undefined('there is no next item');
+      loop.cycle = pyFunction('cycle', (args) => {
+        if (!args.length) throw new TemplateError('no items for cycling given');
+        return args[i % args.length];
+      });
+      loop.changed = pyFunction('changed', (args) => {
+        const val = tuple(args);
+        if (lastChanged === NOT_FOUND || !pyEq(lastChanged, val)) {
+          lastChanged = val;
+          return true;
+        }
+        return false;
+      });
+      NAMESPACES.add(loop);
+      frame.vars.set('loop', loop);
+      assign(frame, items[i]);
+      body(frame, out);
+    }
+    if (length === 0 && else_) else_(f, out);
+  };
+}
+
+function compileMacro(node: Node): (f: Frame) => PyCallable {
+  const name = (node.name as Node).value as string;
+  const argNodes = (node.args as Node).children as Node[];
+  const positional: string[] = [];
+  const defaults: { name: string; value: Ev }[] = [];
+  for (const a of argNodes) {
+    if (a.typename === 'KeywordArgs') {
+      for (const p of a.children as Node[]) defaults.push({ name: (p.key as Node).value as string, value: compileExpr(p.value as Node) });
+    } else positional.push(a.value as string);
+  }
+  const params = [...positional, ...defaults.map((d) => d.name)];
+  const body = compileStmt(node.body as Node);
+  return (defFrame) =>
+    pyFunction(name, (args, kwargs) => {
+      const frame = new Frame(defFrame, defFrame.rt);
+      params.forEach((p, i) => {
+        if (i < args.length) frame.vars.set(p, args[i]);
+        else if (Object.prototype.hasOwnProperty.call(kwargs, p)) frame.vars.set(p, kwargs[p]);
+        else {
+          const d = defaults.find((x) => x.name === p);
+          frame.vars.set(p, d ? d.value(frame) : new Undefined(`parameter '${p}' was not provided`));
+        }
+      });
+      frame.vars.set('varargs', args.slice(params.length));
+      const extra: Record<string, unknown> = {};
+      for (const k of Object.keys(kwargs)) if (!params.includes(k)) extra[k] = kwargs[k];
+      frame.vars.set('kwargs', extra);
+      const out: Out = { pieces: [], nativeText: -1 };
+      body(frame, out);
+      return out.pieces.join('');
+    });
+}
+
+function compileArgs(argsNode: Node | undefined): (f: Frame) => [unknown[], Record<string, unknown>] {
+  const children = argsNode ? (argsNode.children as Node[]) : [];
+  const pos: Ev[] = [];
+  const kw: { name: string; value: Ev }[] = [];
+  for (const c of children) {
+    if (c.typename === 'KeywordArgs') {
+      for (const p of c.children as Node[]) kw.push({ name: (p.key as Node).value as string, value: compileExpr(p.value as Node) });
+    } else pos.push(compileExpr(c));
+  }
+  return (f) => {
+    const args = pos.map((p) => p(f));
+    const kwargs: Record<string, unknown> = Object.create(null);
+    for (const k of kw) kwargs[k.name] = k.value(f);
+    return [args, kwargs];
+  };
+}
+
+/** Filters that accept Undefined input (everything else fails on it, as Ansible's StrictUndefined does). */
+const UNDEFINED_OK_FILTERS = new Set(['default', 'd', 'mandatory', 'type_debug']);
+
+export function compileExpr(node: Node): Ev {
+  switch (node.typename) {
+    case 'Literal': {
+      const v = node.value;
+      return () => v;
+    }
+    case 'FloatLiteral': {
+      const v = node.value as number;
+      return () => mkFloat(v);
+    }
+    case 'Symbol': {
+      const name = node.value as string;
+      return (f) => {
+        const local = f.lookup(name);
+        if (local !== NOT_FOUND) return local;
+        const v = f.rt.host.resolve(name, f.rt);
+        if (v !== NOT_FOUND) return v;
+        const g = f.rt.host.globals[name];
+        if (g !== undefined && Object.prototype.hasOwnProperty.call(f.rt.host.globals, name)) return g;
+        return new Undefined(`'${name}' is undefined`);
+      };
+    }
+    case 'Array': {
+      const items = (node.children as Node[]).map(compileExpr);
+      return (f) => items.map((i) => i(f));
+    }
+    case 'Tuple': {
+      const items = (node.children as Node[]).map(compileExpr);
+      return (f) => tuple(items.map((i) => i(f)));
+    }
+    case 'Group': {
+      const items = (node.children as Node[]).map(compileExpr);
+      return items.length === 1 ? items[0] : (f) => tuple(items.map((i) => i(f)));
+    }
+    case 'Dict': {
+      const pairs = (node.children as Node[]).map((p) => {
+        const keyNode = p.key as Node;
+        return { key: keyNode.typename === 'Symbol' && false ? () => keyNode.value : compileExpr(keyNode), value: compileExpr(p.value as Node) };
+      });
+      return (f) => {
+        const d: Record<string, unknown> = {};
+        for (const p of pairs) {
+          let k = prim(p.key(f));
+          if (k instanceof Undefined) k.fail();
+          if (Array.isArray(k) || isDict(k)) throw new TemplateError(`unhashable type: '${Array.isArray(k) ? 'list' : 'dict'}'`);
+          k = k === null ? 'None' : k === true ? 'True' : k === false ? 'False' : String(k);
+          dictSet(d, k as string, p.value(f));
+        }
+        return d;
+      };
+    }
+    case 'LookupVal': {
+      const target = compileExpr(node.target as Node);
+      const val = node.val as Node;
+      if (node.attr) {
+        const name = val.value as string;
+        return (f) => getAttr(target(f), name, f.rt);
+      }
+      if (val.typename === 'Slice') {
+        const start = val.start ? compileExpr(val.start as Node) : null;
+        const stop = val.stop ? compileExpr(val.stop as Node) : null;
+        const step = val.step ? compileExpr(val.step as Node) : null;
+        return (f) => getSlice(target(f), start?.(f) ?? null, stop?.(f) ?? null, step?.(f) ?? null, f.rt);
+      }
+      const key = compileExpr(val);
+      return (f) => getItem(target(f), key(f), f.rt);
+    }
+    case 'InlineIf': {
+      const cond = compileExpr(node.cond as Node);
+      const body = compileExpr(node.body as Node);
+      const else_ = node.else_ ? compileExpr(node.else_ as Node) : null;
+      return (f) => (truthy(cond(f)) ? body(f) : else_ ? else_(f) : new Undefined('the inline if-expression on line evaluated to false and no else section was defined.'));
+    }
+    case 'Or': {
+      const l = compileExpr(node.left as Node);
+      const r = compileExpr(node.right as Node);
+      return (f) => {
+        const a = l(f);
+        return truthy(a) ? a : r(f);
+      };
+    }
+    case 'And': {
+      const l = compileExpr(node.left as Node);
+      const r = compileExpr(node.right as Node);
+      return (f) => {
+        const a = l(f);
+        return truthy(a) ? r(f) : a;
+      };
+    }
+    case 'Not': {
+      const t = compileExpr(node.target as Node);
+      return (f) => !truthy(t(f));
+    }
+    case 'Compare': {
+      const first = compileExpr(node.expr as Node);
+      const ops = (node.ops as Node[]).map((o) => ({ type: o.type as string, expr: compileExpr(o.expr as Node) }));
+      return (f) => {
+        let left = first(f);
+        for (const op of ops) {
+          const right = op.expr(f);
+          let ok: boolean;
+          switch (op.type) {
+            case '==': ok = pyEq(left, right); break;
+            case '!=': ok = !pyEq(left, right); break;
+            case '<': ok = pyCompare(left, right, '<') < 0; break;
+            case '>': ok = pyCompare(left, right, '>') > 0; break;
+            case '<=': ok = pyCompare(left, right, '<=') <= 0; break;
+            case '>=': ok = pyCompare(left, right, '>=') >= 0; break;
+            case 'in': ok = pyIn(left, right); break;
+            case 'notin': ok = !pyIn(left, right); break;
+            default: throw new TemplateError(`unknown comparison ${op.type}`);
+          }
+          if (!ok) return false;
+          left = right;
+        }
+        return true;
+      };
+    }
+    case 'Add': return binop(node, pyAdd);
+    case 'Sub': return binop(node, pySub);
+    case 'Mul': return binop(node, pyMul);
+    case 'Div': return binop(node, pyDiv);
+    case 'FloorDiv': return binop(node, pyFloorDiv);
+    case 'Mod': return binop(node, pyMod);
+    case 'Pow': return binop(node, pyPow);
+    case 'Concat': return binop(node, pyConcat);
+    case 'Neg': {
+      const t = compileExpr(node.target as Node);
+      return (f) => pyNeg(t(f));
+    }
+    case 'Pos': {
+      const t = compileExpr(node.target as Node);
+      return (f) => pyPos(t(f));
+    }
+    case 'Filter': {
+      const name = bareName((node.name as Node).value as string);
+      const argNodes = (node.args as Node).children as Node[];
+      const target = compileExpr(argNodes[0]);
+      const args = compileArgs({ ...node, children: argNodes.slice(1) } as Node);
+      const undefinedOk = UNDEFINED_OK_FILTERS.has(name);
+      return (f) => {
+        const fn = f.rt.host.filters[name];
+        if (!fn) throw new TemplateError(`Could not load "${name}": '${name}'`);
+        const value = target(f);
+        if (!undefinedOk && value instanceof Undefined) value.fail();
+        const [a, kw] = args(f);
+        return fn(value, a, kw, f.rt);
+      };
+    }
+    case 'Test': {
+      const name = bareName(node.name as string);
+      const target = compileExpr(node.target as Node);
+      const args = compileArgs({ ...node, children: node.args } as Node);
+      const negate = !!node.negate;
+      return (f) => {
+        const fn = f.rt.host.tests[name];
+        if (!fn) throw new TemplateError(`Could not load "${name}": '${name}'`);
+        const [a, kw] = args(f);
+        const r = fn(target(f), a, kw, f.rt);
+        return negate ? !r : r;
+      };
+    }
+    case 'FunCall': {
+      const callee = compileExpr(node.name as Node);
+      const args = compileArgs(node.args as Node);
+      return (f) => {
+        const fn = callee(f);
+        if (fn instanceof Undefined) fn.fail();
+        if (!isCallable(fn)) throw new TemplateError(`'${pyStr(fn)}' object is not callable`);
+        const [a, kw] = args(f);
+        const r = fn(a, kw);
+        if (r instanceof String) {
+          f.rt.sawUnsafe = true;
+          return r.valueOf();
+        }
+        if (r !== null && typeof r === 'object' && isUnsafe(r)) f.rt.sawUnsafe = true;
+        return r;
+      };
+    }
+    case 'Capture': {
+      const body = compileStmt(node.body as Node);
+      return (f) => {
+        const out: Out = { pieces: [], nativeText: -1 };
+        body(f, out);
+        return out.pieces.join('');
+      };
+    }
+    default:
+      throw new TemplateError(`unsupported expression: ${node.typename}`);
+  }
+}
+
+function binop(node: Node, op: (a: unknown, b: unknown) => unknown): Ev {
+  const l = compileExpr(node.left as Node);
+  const r = compileExpr(node.right as Node);
+  return (f) => op(l(f), r(f));
+}
+
+export { UndefinedError };

@@ -15,21 +15,11 @@ import { cp, lstat, mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/pro
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { repoRoot, tsplayCli } from '../support/services.js';
 
-/** The repository root: the nearest parent of this file holding package.json. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return dir;
-}
-
-export const tsplayMain = (): string => join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+export { repoRoot };
+export const tsplayMain = tsplayCli;
 
 export interface CaseSpec {
   name: string;
@@ -346,14 +336,4 @@ export function describeFailure(spec: CaseSpec, diffs: string[], ansible: ToolRu
     '  ansible output (last run):',
     indent(tail(last(ansible).stdout + (last(ansible).stderr ? '\n[stderr]\n' + last(ansible).stderr : ''), 25), '    | '),
   ].join('\n');
-}
-
-/** Whether a program answers `--version`; used to skip (or, in CI, fail) when ansible is absent. */
-export async function available(argv: string[]): Promise<boolean> {
-  try {
-    const r = await runProcess([...argv, '--version'], { cwd: tmpdir(), env: process.env, timeoutMs: 30_000 });
-    return r.code === 0;
-  } catch {
-    return false;
-  }
 }

@@ -56,4 +56,17 @@ export interface ValidationOutcome {
   /** the parameters after aliases, coercion and (for modules) defaults */
   params: Record<string, unknown>;
   warnings: string[];
+  /**
+   * The failure text Ansible would show, when validation failed: for a module the first error
+   * (prefixed "Unsupported parameters for (name) module: " when it is about unknown names), for
+   * a role "Validation of arguments failed:" followed by every error line.
+   */
+  message?: string;
+  /**
+   * Set when ansible-core itself raises on these inputs (an uncaught Python exception inside its
+   * validator): the task fails with this exception text instead of a list of errors.
+   */
+  crash?: string;
+  /** values of no_log options, to mask in output */
+  noLogValues?: string[];
 }

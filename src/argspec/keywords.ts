@@ -1,0 +1,432 @@
+/**
+ * Ajv custom keywords for the parts of Ansible's validation that plain JSON Schema cannot say:
+ * alias copying, type coercion, Python-equality choices, the required_* family inside dict
+ * options. Each keyword is one stage of ansible-core's pipeline; compile.ts orders the stages
+ * with allOf so Ajv evaluates (and reports) them in Ansible's order. Every error carries the
+ * final Ansible message in `message`; keyword `unsupported` errors are merged by the post stage.
+ *
+ * Keywords modify data in place (Ajv `modifying`), which is how coerced values and defaults
+ * reach the next stage, exactly as Ansible mutates its parameters dict.
+ */
+import type { Ajv2020, ErrorObject, FuncKeywordDefinition } from 'ajv/dist/2020.js';
+import type { DataValidationCxt, SchemaValidateFunction } from 'ajv/dist/types/index.js';
+import { CoercionError, coercerFor } from './coerce.js';
+import { deepCopy, isPyDict, isPyFloat, isPyIntNotBool, isPyStr, pyClass, pyClassName, pyEq, pyIn, pyStr, strValue, type StringClass } from './python.js';
+
+/** Per-call state, handed to keywords by Ajv's passContext as `this`. */
+export interface RunContext {
+  strClass: StringClass;
+  /** warnings and deprecations Ansible would show for a module */
+  warnings: string[];
+  /** objects whose alias stage failed: their legal names are the spec keys only */
+  aliasFailed: WeakSet<object>;
+  /** values of no_log options, for masking output */
+  noLogValues: Set<string>;
+}
+
+/** Ansible raised something it does not catch: the whole task fails with this text. */
+export class ValidationCrash extends Error {}
+
+type Errors = Partial<ErrorObject>[];
+
+function fail(fn: SchemaValidateFunction, errors: Errors): boolean {
+  fn.errors = errors;
+  return false;
+}
+
+function err(message: string, params: Record<string, unknown> = {}): Partial<ErrorObject> {
+  return { keyword: 'ansible', message, params };
+}
+
+function foundIn(context: string[]): string {
+  return context.join(' -> ');
+}
+
+function withContext(message: string, context: string[]): string {
+  return context.length ? `${message} found in ${foundIn(context)}` : message;
+}
+
+function setValue(dataCxt: DataValidationCxt | undefined, value: unknown): void {
+  if (!dataCxt) return;
+  (dataCxt.parentData as Record<string | number, unknown>)[dataCxt.parentDataProperty] = value;
+}
+
+/** key present in the dict (null counts), as Python's `k in parameters` */
+function has(data: Record<string, unknown>, key: string): boolean {
+  return Object.hasOwn(data, key) && data[key] !== undefined;
+}
+
+function isIterableNonString(v: unknown): boolean {
+  return Array.isArray(v) || isPyDict(v);
+}
+
+// ---- stage: aliases ---------------------------------------------------------------------------
+
+export interface AliasEntry {
+  name: string;
+  aliases: unknown;
+  requiredWithDefault: boolean;
+  deprecated: Array<{ name: string; version?: string; date?: string; collection_name?: string }>;
+}
+export interface AliasSchema {
+  entries: AliasEntry[];
+  /** dotted prefix for nested warnings, e.g. "opts." (runtime indexes are not known statically) */
+  prefix: string;
+  warn: boolean;
+}
+
+const aliases: SchemaValidateFunction = function (this: RunContext, schema: AliasSchema, data: Record<string, unknown>) {
+  for (const entry of schema.entries) {
+    if (schema.warn) {
+      for (const dep of entry.deprecated) {
+        if (has(data, dep.name)) {
+          this.warnings.push(`Alias '${schema.prefix}${dep.name}' is deprecated. See the module docs for more information`);
+        }
+      }
+    }
+    if (entry.requiredWithDefault) {
+      this.aliasFailed.add(data);
+      return fail(aliases, [err(`internal error: required and default are mutually exclusive for ${entry.name}`)]);
+    }
+    if (entry.aliases === undefined || entry.aliases === null) continue;
+    if (!isIterableNonString(entry.aliases)) {
+      this.aliasFailed.add(data);
+      return fail(aliases, [err('internal error: aliases must be a list or tuple')]);
+    }
+    const names = Array.isArray(entry.aliases) ? entry.aliases.map(String) : Object.keys(entry.aliases as object);
+    for (const alias of names) {
+      if (!has(data, alias)) continue;
+      if (schema.warn && has(data, entry.name)) {
+        this.warnings.push(`Both option ${schema.prefix}${entry.name} and its alias ${schema.prefix}${alias} are set.`);
+      }
+      data[entry.name] = data[alias];
+    }
+  }
+  return true;
+};
+
+// ---- stage: no_log pre-pass ---------------------------------------------------------------------
+
+export interface NoLogField {
+  name: string;
+  noLog: boolean;
+  /** set when the option has sub-options of a dict (or list of dicts) type */
+  sub?: { wanted: string; fields: NoLogField[] };
+}
+
+/** Ansible's _list_no_log_values: collects secrets, and is the first to look inside sub-options. */
+function listNoLog(ctx: RunContext, fields: NoLogField[], data: Record<string, unknown>): void {
+  for (const field of fields) {
+    const value = data[field.name];
+    if (field.noLog && value !== undefined && value !== null) collectNoLog(ctx, value);
+    if (!field.sub || value === undefined || value === null) continue;
+    const items = Array.isArray(value) ? value : [value];
+    for (let item of items) {
+      if (isPyStr(item)) item = coercerFor('dict')(item, ctx.strClass);
+      if (!isPyDict(item)) {
+        throw new CoercionError(
+          `Value '${pyStr(item)}' in the sub parameter field '${field.name}' must by a ${field.sub.wanted}, not '${pyClassName(item, ctx.strClass)}'`,
+        );
+      }
+      listNoLog(ctx, field.sub.fields, item);
+    }
+  }
+}
+
+function collectNoLog(ctx: RunContext, value: unknown): void {
+  if (isPyStr(value)) {
+    if (strValue(value)) ctx.noLogValues.add(strValue(value));
+  } else if (Array.isArray(value)) value.forEach((v) => collectNoLog(ctx, v));
+  else if (isPyDict(value)) Object.values(value).forEach((v) => collectNoLog(ctx, v));
+  else if (isPyIntNotBool(value) || isPyFloat(value)) ctx.noLogValues.add(pyStr(value));
+}
+
+const noLog: SchemaValidateFunction = function (this: RunContext, schema: NoLogField[], data: Record<string, unknown>) {
+  try {
+    listNoLog(this, schema, data);
+  } catch (e) {
+    if (e instanceof CoercionError && !/^dictionary update sequence/u.test(e.message)) return fail(noLog, [err(e.message)]);
+    // a malformed key=value string raises ValueError there, which Ansible does not catch
+    throw new ValidationCrash((e as Error).message);
+  }
+  return true;
+};
+
+// ---- stage: unsupported parameters (reported once, at the end, by the post stage) ---------------
+
+export interface UnsupportedSchema {
+  specKeys: string[];
+  aliasNames: string[];
+  context: string[];
+  /** the alias stage's error text, repeated by Ansible when it recomputes aliases here */
+  aliasError?: string;
+}
+
+const unsupported: SchemaValidateFunction = function (this: RunContext, schema: UnsupportedSchema, data: Record<string, unknown>) {
+  const failedAliases = this.aliasFailed.has(data);
+  const legal = new Set(failedAliases ? schema.specKeys : [...schema.aliasNames, ...schema.specKeys]);
+  const errors: Errors = [];
+  for (const key of Object.keys(data)) {
+    if (data[key] === undefined || legal.has(key)) continue;
+    if (failedAliases && schema.aliasError) {
+      // Ansible re-runs alias handling to list the supported names and hits the same error again
+      if (schema.context.length) throw new ValidationCrash(schema.aliasError);
+      return fail(unsupported, [err(schema.aliasError)]);
+    }
+    errors.push({
+      keyword: 'unsupported',
+      message: [...schema.context, key].join('.'),
+      params: { supported: schema.specKeys, aliases: schema.aliasNames },
+    });
+  }
+  return errors.length ? fail(unsupported, errors) : true;
+};
+
+// ---- stage: mutually_exclusive / required_* ----------------------------------------------------
+
+interface GroupsSchema {
+  groups: unknown;
+  context: string[];
+}
+
+function termsOf(group: unknown): string[] {
+  if (isPyStr(group)) return [strValue(group)];
+  if (Array.isArray(group)) return group.map(String);
+  return [];
+}
+
+function countTerms(terms: unknown, data: Record<string, unknown>): number {
+  return new Set(termsOf(terms).filter((t) => has(data, t))).size;
+}
+
+const mutuallyExclusive: SchemaValidateFunction = function (schema: GroupsSchema, data: Record<string, unknown>) {
+  if (!Array.isArray(schema.groups)) return true;
+  const violated = schema.groups.filter((group) => countTerms(group, data) > 1);
+  if (!violated.length) return true;
+  const text = violated.map((g) => termsOf(g).join('|')).join(', ');
+  return fail(mutuallyExclusive, [err(withContext(`parameters are mutually exclusive: ${text}`, schema.context))]);
+};
+
+const requiredTogether: SchemaValidateFunction = function (schema: GroupsSchema, data: Record<string, unknown>) {
+  if (!Array.isArray(schema.groups)) return true;
+  for (const group of schema.groups) {
+    const counts = termsOf(group).map((field) => (has(data, field) ? 1 : 0));
+    if (counts.some((c) => c > 0) && counts.includes(0)) {
+      return fail(requiredTogether, [err(withContext(`parameters are required together: ${termsOf(group).join(', ')}`, schema.context))]);
+    }
+  }
+  return true;
+};
+
+const requiredOneOf: SchemaValidateFunction = function (schema: GroupsSchema, data: Record<string, unknown>) {
+  if (!Array.isArray(schema.groups)) return true;
+  for (const group of schema.groups) {
+    if (countTerms(group, data) === 0) {
+      return fail(requiredOneOf, [err(withContext(`one of the following is required: ${termsOf(group).join(', ')}`, schema.context))]);
+    }
+  }
+  return true;
+};
+
+const requiredIf: SchemaValidateFunction = function (schema: GroupsSchema, data: Record<string, unknown>) {
+  if (!Array.isArray(schema.groups)) return true;
+  for (const req of schema.groups) {
+    if (!Array.isArray(req)) continue;
+    const [key, value, requirements, isOneOf] = req as [string, unknown, unknown, unknown];
+    const wanted = termsOf(requirements);
+    const anyMode = req.length === 4 && Boolean(isOneOf);
+    const missing = has(data, String(key)) && pyEq(data[String(key)], value) ? wanted.filter((t) => !has(data, t)) : [];
+    const maxMissing = anyMode ? wanted.length : 0;
+    if (missing.length && missing.length >= maxMissing) {
+      const text = `${String(key)} is ${pyStr(value)} but ${anyMode ? 'any' : 'all'} of the following are missing: ${missing.join(', ')}`;
+      return fail(requiredIf, [err(withContext(text, schema.context))]);
+    }
+  }
+  return true;
+};
+
+const requiredBy: SchemaValidateFunction = function (schema: GroupsSchema, data: Record<string, unknown>) {
+  if (!isPyDict(schema.groups)) return true;
+  const present = (k: string): boolean => has(data, k) && data[k] !== null;
+  for (const [key, value] of Object.entries(schema.groups)) {
+    if (!present(key)) continue;
+    const missing = termsOf(value).filter((r) => !present(r));
+    if (missing.length) {
+      return fail(requiredBy, [err(withContext(`missing parameter(s) required by '${key}': ${missing.join(', ')}`, schema.context))]);
+    }
+  }
+  return true;
+};
+
+// ---- stage: defaults --------------------------------------------------------------------------
+
+/** non-None defaults, applied before the required/type checks so defaults get checked too */
+const defaults: SchemaValidateFunction = function (schema: Record<string, unknown>, data: Record<string, unknown>) {
+  for (const [name, value] of Object.entries(schema)) {
+    if (!has(data, name)) data[name] = deepCopy(value);
+  }
+  return true;
+};
+
+/** after the checks, every absent option becomes None; apply_defaults turns a None dict into {} */
+const fillNone: SchemaValidateFunction = function (schema: { names: string[]; applyDefaults: string[] }, data: Record<string, unknown>) {
+  for (const name of schema.names) if (!has(data, name)) data[name] = null;
+  for (const name of schema.applyDefaults) if (data[name] === null) data[name] = {};
+  return true;
+};
+
+// ---- stage: types ---------------------------------------------------------------------------
+
+export interface TypeSchema {
+  param: string;
+  /** the spec's `type` as written (undefined → str) */
+  type?: unknown;
+  elements?: unknown;
+  context: string[];
+}
+
+function typeName(t: unknown): string {
+  return t === undefined || t === null ? 'str' : String(t);
+}
+
+const typeCheck: SchemaValidateFunction = function (this: RunContext, schema: TypeSchema, data: unknown, _p?: unknown, dataCxt?: DataValidationCxt) {
+  // Ansible 2.14 skips type checks for None values entirely
+  if (data === null || data === undefined) return true;
+  const wanted = typeName(schema.type);
+  const errors: Errors = [];
+  const typeError = (inner: string): Partial<ErrorObject> => {
+    const where = schema.context.length ? ` found in '${foundIn(schema.context)}'.` : '';
+    return err(`argument '${schema.param}' is of type ${pyClass(data, this.strClass)}${where} and we were unable to convert to ${wanted}: ${inner}`);
+  };
+  let converted: unknown;
+  try {
+    converted = coercerFor(wanted)(data, this.strClass);
+  } catch (e) {
+    if (!(e instanceof CoercionError)) throw e;
+    return fail(typeCheck, [typeError(e.message)]);
+  }
+  setValue(dataCxt, converted);
+  if (schema.elements === undefined || schema.elements === null || schema.elements === '' || schema.elements === false) {
+    return true;
+  }
+  if (schema.type !== 'list' || !Array.isArray(converted)) {
+    const where = schema.context.length ? ` found in '${foundIn(schema.context)}'.` : '';
+    errors.push(err(`Invalid type ${wanted} for option '${pyStr(converted)}'${where}, elements value check is supported only with 'list' type`));
+  }
+  let items: unknown[];
+  if (Array.isArray(converted)) items = converted;
+  else if (isPyStr(converted)) items = [...strValue(converted)];
+  else if (isPyDict(converted)) items = Object.keys(converted);
+  else {
+    errors.push(typeError(`'${pyClassName(converted, this.strClass)}' object is not iterable`));
+    return fail(typeCheck, errors);
+  }
+  const elementType = typeName(schema.elements);
+  const coerce = coercerFor(elementType);
+  const kept: unknown[] = [];
+  for (const item of items) {
+    try {
+      kept.push(coerce(item, this.strClass));
+    } catch (e) {
+      if (!(e instanceof CoercionError)) throw e;
+      const where = schema.context.length ? ` found in '${foundIn(schema.context)}'` : '';
+      errors.push(
+        err(
+          `Elements value for option '${schema.param}'${where} is of type ${pyClass(item, this.strClass)} and we were unable to convert to ${elementType}: ${e.message}`,
+        ),
+      );
+    }
+  }
+  setValue(dataCxt, kept);
+  return errors.length ? fail(typeCheck, errors) : true;
+};
+
+// ---- stage: choices --------------------------------------------------------------------------
+
+const BOOLEAN_TRUE_CHOICES: unknown[] = ['y', 'yes', 'on', '1', 'true', 't', 1, 1.0, true];
+const BOOLEAN_FALSE_CHOICES: unknown[] = ['n', 'no', 'off', '0', 'false', 'f', 0, 0.0, false];
+
+/** BOOLEANS_X ∩ choices, as distinct (hash-equal) choice items */
+function booleanOverlap(booleans: unknown[], choices: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const c of choices) {
+    const hashable = !Array.isArray(c) && !isPyDict(c);
+    if (hashable && pyIn(c, booleans) && !pyIn(c, out)) out.push(c);
+  }
+  return out;
+}
+
+export interface ChoicesSchema {
+  param: string;
+  choices: unknown[];
+  context: string[];
+}
+
+const choices: SchemaValidateFunction = function (schema: ChoicesSchema, data: unknown, _p?: unknown, dataCxt?: DataValidationCxt) {
+  const choiceText = schema.choices.map(pyStr).join(', ');
+  if (Array.isArray(data)) {
+    const unmatched = data.filter((item) => !pyIn(item, schema.choices));
+    if (!unmatched.length) return true;
+    const notText = unmatched.find((item) => !isPyStr(item));
+    if (notText !== undefined) {
+      // str.join() refuses non-strings: Ansible fails the whole task with Python's TypeError
+      const index = unmatched.indexOf(notText);
+      throw new ValidationCrash(`sequence item ${index}: expected str instance, ${pyClassName(notText, 'str')} found`);
+    }
+    const text = `value of ${schema.param} must be one or more of: ${choiceText}. Got no match for: ${unmatched.map(pyStr).join(', ')}`;
+    return fail(choices, [err(withContext(text, schema.context))]);
+  }
+  if (pyIn(data, schema.choices)) return true;
+  let value = data;
+  for (const [text, booleans] of [
+    ['False', BOOLEAN_FALSE_CHOICES],
+    ['True', BOOLEAN_TRUE_CHOICES],
+  ] as const) {
+    if (pyEq(value, text)) {
+      const overlap = booleanOverlap(booleans, schema.choices);
+      if (overlap.length === 1) {
+        value = overlap[0];
+        setValue(dataCxt, value);
+      }
+    }
+  }
+  if (pyIn(value, schema.choices)) return true;
+  const text = `value of ${schema.param} must be one of: ${choiceText}, got: ${pyStr(value)}`;
+  return fail(choices, [err(withContext(text, schema.context))]);
+};
+
+/** a fixed error (internal spec errors, "must be of type dict or list of dicts") */
+const fixedError: SchemaValidateFunction = function (schema: string) {
+  return fail(fixedError, [err(schema)]);
+};
+
+/** a non-dict item of a dict/list-of-dicts option: Ansible first probes it with `in`, which fails for scalars */
+const notDict: SchemaValidateFunction = function (this: RunContext, schema: { message: string; probes: boolean }, data: unknown) {
+  if (schema.probes && !isPyStr(data) && !Array.isArray(data) && !isPyDict(data)) {
+    throw new ValidationCrash(`argument of type '${pyClassName(data, this.strClass)}' is not iterable`);
+  }
+  return fail(notDict, [err(schema.message)]);
+};
+
+function def(keyword: string, validate: SchemaValidateFunction, modifying: boolean, type?: 'object'): FuncKeywordDefinition {
+  return { keyword, validate, modifying, errors: true, schema: true, ...(type ? { type } : {}) };
+}
+
+export function addAnsibleKeywords(ajv: Ajv2020): void {
+  ajv.addKeyword(def('x-ansible-aliases', aliases, true, 'object'));
+  ajv.addKeyword(def('x-ansible-nolog', noLog, false, 'object'));
+  ajv.addKeyword(def('x-ansible-unsupported', unsupported, false, 'object'));
+  ajv.addKeyword(def('x-ansible-mutually-exclusive', mutuallyExclusive, false, 'object'));
+  ajv.addKeyword(def('x-ansible-defaults', defaults, true, 'object'));
+  ajv.addKeyword(def('x-ansible-type', typeCheck, true));
+  ajv.addKeyword(def('x-ansible-choices', choices, true));
+  ajv.addKeyword(def('x-ansible-required-together', requiredTogether, false, 'object'));
+  ajv.addKeyword(def('x-ansible-required-one-of', requiredOneOf, false, 'object'));
+  ajv.addKeyword(def('x-ansible-required-if', requiredIf, false, 'object'));
+  ajv.addKeyword(def('x-ansible-required-by', requiredBy, false, 'object'));
+  ajv.addKeyword(def('x-ansible-fill-none', fillNone, true, 'object'));
+  ajv.addKeyword(def('x-ansible-fail', fixedError, false));
+  ajv.addKeyword(def('x-ansible-not-dict', notDict, false));
+  // annotation only: names the option path of a `required` list for the post stage
+  ajv.addKeyword({ keyword: 'x-ansible-context', schemaType: 'array' });
+}

@@ -1,0 +1,132 @@
+/**
+ * Role argument validation as ansible-core 2.14 wires it (playbook/role/__init__.py and the
+ * validate_argument_spec action):
+ * - the entry point is basename(tasks_from), or `main`; no truthy spec for it → no validation;
+ * - only the entry point's `options` are validated (entry-level mutually_exclusive & co. are ignored);
+ * - the values checked are the variables visible to the role whose names are option names
+ *   (aliases are not looked up in vars), templated, then overridden by the inline role params;
+ * - every error is reported, under "Validation of arguments failed:";
+ * - coerced values and spec defaults are never written back to the role's variables.
+ */
+import { posix } from 'node:path';
+import { compileArgSpec, ROLE_FAILURE_HEADER, type ValidateOptions } from './validator.js';
+import { isPyDict, pyClass } from './python.js';
+import type { RoleArgSpecs } from './load.js';
+import type { EntryPointSpec, ValidationOutcome } from './types.js';
+
+/** the entry point Ansible 2.14 uses for a role call: basename of tasks_from, else main */
+export function roleEntryPoint(tasksFrom?: string | null): string {
+  if (tasksFrom === undefined || tasksFrom === null || tasksFrom === '') return 'main';
+  return posix.basename(tasksFrom);
+}
+
+/** the entry point's spec when Ansible would insert a validation task for it */
+export function entryPointSpec(specs: RoleArgSpecs | undefined, entryPoint?: string | null): EntryPointSpec | undefined {
+  if (!specs || specs.error) return undefined;
+  const spec: unknown = specs.entryPoints[roleEntryPoint(entryPoint)];
+  return pyTruthy(spec) ? (spec as EntryPointSpec) : undefined;
+}
+
+/** does this role call get validated (or, for a malformed spec file, fail)? */
+export function hasEntryPoint(specs: RoleArgSpecs | undefined, entryPoint?: string | null): boolean {
+  return Boolean(specs?.error) || entryPointSpec(specs, entryPoint) !== undefined;
+}
+
+function pyTruthy(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (isPyDict(v)) return Object.keys(v).length > 0;
+  return true;
+}
+
+/**
+ * What Ansible validates for a role call: option-named variables visible to the role (templated),
+ * overridden key by key by the inline role params (also templated, as task args are).
+ * `template` renders a value with the role's variables; omit it for already-rendered values.
+ */
+export function providedArguments(
+  specs: RoleArgSpecs | undefined,
+  entryPoint: string | null | undefined,
+  roleParams: Record<string, unknown> | undefined,
+  visibleVars: Record<string, unknown>,
+  template: (value: unknown) => unknown = (v) => v,
+): Record<string, unknown> {
+  const spec = entryPointSpec(specs, entryPoint);
+  const options = spec && isPyDict(spec.options) ? spec.options : {};
+  const fromVars: Record<string, unknown> = {};
+  for (const name of Object.keys(options)) {
+    if (Object.hasOwn(visibleVars, name) && visibleVars[name] !== undefined) fromVars[name] = visibleVars[name];
+  }
+  const provided = template(fromVars) as Record<string, unknown>;
+  const params = roleParams && Object.keys(roleParams).length ? (template(roleParams) as Record<string, unknown>) : {};
+  return { ...provided, ...params };
+}
+
+/**
+ * Validates what Ansible would check for a role call (see providedArguments). Returns an
+ * outcome without errors when the entry point has no spec (Ansible inserts no task then).
+ */
+export function validateRoleArguments(
+  specs: RoleArgSpecs,
+  entryPoint: string | null | undefined,
+  provided: Record<string, unknown>,
+  options: ValidateOptions = {},
+): ValidationOutcome {
+  if (specs.error) {
+    const line = specs.error.toString();
+    return { errors: [line], params: {}, warnings: [], message: `invalid argument spec: ${line}` };
+  }
+  const spec = entryPointSpec(specs, entryPoint);
+  if (!spec) return { errors: [], params: provided, warnings: [] };
+  const argumentSpec: unknown = Object.hasOwn(spec, 'options') ? spec.options : {};
+  if (!isPyDict(argumentSpec)) {
+    // the action refuses a non-dict spec before validating anything
+    const text = `Incorrect type for argument_spec, expected dict and got ${pyClass(argumentSpec, 'str')}`;
+    return { errors: [], params: provided, warnings: [], crash: text, message: text };
+  }
+  return compileArgSpec(roleValidatorSpec(spec), 'role').validate(provided, options);
+}
+
+/** the spec object the role validator is compiled from: only the options (cached per entry) */
+const optionsOnly = new WeakMap<EntryPointSpec, EntryPointSpec>();
+function roleValidatorSpec(spec: EntryPointSpec): EntryPointSpec {
+  let s = optionsOnly.get(spec);
+  if (!s) {
+    s = { options: spec.options ?? {} };
+    optionsOnly.set(spec, s);
+  }
+  return s;
+}
+
+/** Ansible's failure text: the header line, then every error line */
+export function formatRoleValidationError(errors: string[]): string {
+  return `${ROLE_FAILURE_HEADER}\n${errors.join('\n')}`;
+}
+
+export interface RoleCallSite {
+  role: string;
+  entryPoint: string;
+  file: string;
+  line: number;
+  col?: number;
+  host?: string;
+}
+
+/**
+ * tsplay's report for a failed role call: which role, entry point and call site, then Ansible's
+ * own text unchanged so it stays recognisable.
+ */
+export function formatRoleValidationFailure(outcome: ValidationOutcome, call: RoleCallSite): string {
+  const where = `${call.file}:${call.line}${call.col !== undefined ? `:${call.col}` : ''}`;
+  const host = call.host ? `, host ${call.host}` : '';
+  const body = outcome.crash ?? outcome.message ?? formatRoleValidationError(outcome.errors);
+  return `${where}: role '${call.role}' (entry point '${call.entryPoint}'${host}): ${body}`;
+}
+
+/** the name Ansible gives the validation task: TASK [role : <this>] */
+export function validationTaskName(specs: RoleArgSpecs, entryPoint?: string | null): string {
+  const name = roleEntryPoint(entryPoint);
+  const spec = entryPointSpec(specs, name);
+  const base = `Validating arguments against arg spec '${name}'`;
+  return spec && typeof spec.short_description === 'string' ? `${base} - ${spec.short_description}` : base;
+}

@@ -1,0 +1,73 @@
+/**
+ * The validator other code calls: compile a spec once, validate many parameter sets.
+ */
+import { compileSpec, type ValidationMode } from './compile.js';
+import { ansibleErrorLines } from './errors.js';
+import { ValidationCrash, type RunContext } from './keywords.js';
+import { deepCopy, type StringClass } from './python.js';
+import type { EntryPointSpec, ValidationOutcome } from './types.js';
+
+export interface ValidateOptions {
+  /**
+   * How `type()` spells plain strings in messages. Role values written in YAML are
+   * AnsibleUnicode in Ansible (the default for roles); module arguments are plain `str`.
+   */
+  stringClass?: StringClass;
+  /** the module name for "Unsupported parameters for (NAME) module: " (module mode) */
+  moduleName?: string;
+}
+
+export interface ArgValidator {
+  readonly mode: ValidationMode;
+  /** the compiled JSON Schema (with the x-ansible-* stage keywords) */
+  readonly schema: Record<string, unknown>;
+  validate(params: Record<string, unknown>, options?: ValidateOptions): ValidationOutcome;
+}
+
+export const ROLE_FAILURE_HEADER = 'Validation of arguments failed:';
+
+const validators = new WeakMap<object, Partial<Record<ValidationMode, ArgValidator>>>();
+
+/** Compiles (once per spec object and mode) a validator with ansible-core 2.14's semantics. */
+export function compileArgSpec(spec: EntryPointSpec, mode: ValidationMode): ArgValidator {
+  const cached = validators.get(spec)?.[mode];
+  if (cached) return cached;
+  const { schema, validate } = compileSpec(spec, mode);
+  const validator: ArgValidator = {
+    mode,
+    schema,
+    validate(params, options = {}) {
+      const data = deepCopy(params ?? {});
+      const ctx: RunContext = {
+        strClass: options.stringClass ?? (mode === 'role' ? 'AnsibleUnicode' : 'str'),
+        warnings: [],
+        aliasFailed: new WeakSet(),
+        noLogValues: new Set(),
+      };
+      try {
+        validate.call(ctx, data);
+      } catch (e) {
+        if (!(e instanceof ValidationCrash)) throw e;
+        return { errors: [], params: data, warnings: ctx.warnings, crash: e.message, message: e.message, noLogValues: [...ctx.noLogValues] };
+      }
+      const { lines: errors, endsWithUnsupported } = ansibleErrorLines(validate.errors);
+      const outcome: ValidationOutcome = { errors, params: data, warnings: ctx.warnings, noLogValues: [...ctx.noLogValues] };
+      if (errors.length) outcome.message = failureMessage(mode, errors, endsWithUnsupported, options.moduleName);
+      return outcome;
+    },
+  };
+  const perMode = validators.get(spec) ?? {};
+  perMode[mode] = validator;
+  validators.set(spec, perMode);
+  return validator;
+}
+
+function failureMessage(mode: ValidationMode, errors: string[], endsWithUnsupported: boolean, moduleName: string | undefined): string {
+  if (mode === 'role') return `${ROLE_FAILURE_HEADER}\n${errors.join('\n')}`;
+  const first = errors[0];
+  // unsupported names are always reported last, so they lead only when they are the sole error
+  if (errors.length === 1 && endsWithUnsupported) {
+    return `Unsupported parameters for (${moduleName ?? 'unknown'}) module: ${first}`;
+  }
+  return first;
+}

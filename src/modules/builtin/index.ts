@@ -8,5 +8,6 @@ import { shellModule } from './shell.js';
 import { fileModule } from './file.js';
 import { copyModule } from './copy.js';
 import { statModule } from './stat.js';
+import { lineinfileModule } from './lineinfile.js';
 
-export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule];
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule];

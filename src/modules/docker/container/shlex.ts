@@ -26,8 +26,8 @@ export function shlexSplit(input: string): string[] {
           i++;
           break;
         }
-        // inside double quotes a backslash only escapes \ " $ ` and newline
-        if (c === '\\' && i + 1 < input.length && '\\"$`\n'.includes(input[i + 1])) {
+        // inside double quotes Python's shlex lets a backslash escape only \ and "
+        if (c === '\\' && i + 1 < input.length && (input[i + 1] === '\\' || input[i + 1] === '"')) {
           word += input[i + 1];
           i += 2;
           continue;

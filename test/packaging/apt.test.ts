@@ -11,12 +11,11 @@ import { modules } from '../../src/modules/packaging/index.js';
 import type { ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
 import {
   type ContainerHost,
-  ansibleAvailable,
   comparable,
-  dockerAvailable,
   requireService,
   runAnsibleModule,
   runModule,
+  servicesAvailable,
   startHost,
 } from './hosts.js';
 
@@ -54,7 +53,7 @@ describe('apt and package: same results as Ansible 2.14 on twin containers', { t
   let ready = false;
 
   before(async () => {
-    if (!dockerAvailable() || !ansibleAvailable()) return;
+    if (!(await servicesAvailable())) return;
     [ansibleHost, tsplayHost] = await Promise.all([startHost('tsplay-pkg-apt-a'), startHost('tsplay-pkg-apt-b')]);
     ready = true;
   });

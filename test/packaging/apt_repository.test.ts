@@ -9,12 +9,11 @@ import { modules } from '../../src/modules/packaging/index.js';
 import type { DiffEntry, ModuleResult } from '../../src/modules/types.js';
 import {
   type ContainerHost,
-  ansibleAvailable,
   comparable,
-  dockerAvailable,
   requireService,
   runAnsibleModule,
   runModule,
+  servicesAvailable,
   startHost,
 } from './hosts.js';
 
@@ -40,7 +39,7 @@ describe('apt_repository: same results and files as Ansible 2.14', { timeout: 60
   let ready = false;
 
   before(async () => {
-    if (!dockerAvailable() || !ansibleAvailable()) return;
+    if (!(await servicesAvailable())) return;
     [ansibleHost, tsplayHost] = await Promise.all([startHost('tsplay-pkg-repo-a'), startHost('tsplay-pkg-repo-b')]);
     ready = true;
   });

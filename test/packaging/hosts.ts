@@ -1,19 +1,21 @@
 /**
  * Throwaway Debian hosts for the packaging tests: containers on the host network (so apt inside
- * reaches Debian's archive) from an image that has python3 and sudo (real Ansible needs both
+ * reaches Debian's archive) from the shared base image (python3 and sudo, which real Ansible needs
  * through the docker_api connection), plus helpers to run the same module through real Ansible
  * and through tsplay's implementation and compare the results.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import {
+  ansibleAvailable as supportAnsibleAvailable,
+  baseImage,
+  dockerAvailable as supportDockerAvailable,
+  requireService as requireSupportService,
+  startContainerHost,
+} from '../support/services.js';
 import type { TestContext } from 'node:test';
 import type { Connection } from '../../src/connection/types.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
-import { DockerExecConnection, dockerCli } from './docker-exec-connection.js';
-
-export const HOST_IMAGE = 'tsplay-test/packaging-host:bookworm';
-/** images that already hold a Debian bookworm userland, ours is derived from the first found */
-const BASE_IMAGES = ['tsplay-test/docker-minbase:bookworm', 'tsplay-test/base:bookworm', 'tsplay/base:bookworm'];
-const DEBOOTSTRAP_DIR = '/var/cache/tsplay-test/packaging-bookworm';
+import { DockerExecConnection } from './docker-exec-connection.js';
 
 function commandWorks(cmd: string, args: string[]): boolean {
   const result = spawnSync(cmd, args, { stdio: 'ignore', timeout: 20_000 });
@@ -22,51 +24,16 @@ function commandWorks(cmd: string, args: string[]): boolean {
 
 /**
  * Skips the test when a service it needs is missing, except under CI=true where a missing
- * service is a failure (a test that silently skips in CI would report a check it never made).
+ * service is a failure (see test/support/services.ts).
  */
 export function requireService(t: TestContext, available: boolean, what: string): boolean {
-  if (available) return true;
-  if (process.env.CI === 'true') throw new Error(`${what} is required under CI=true but is not available`);
-  t.skip(`${what} is not available`);
-  return false;
+  return requireSupportService(t, what, available, 'start dockerd (test/run.sh does) and install ansible with community.docker');
 }
 
-export const dockerAvailable = (): boolean => commandWorks('docker', ['info']);
-export const ansibleAvailable = (): boolean =>
-  commandWorks('ansible-playbook', ['--version']) &&
-  commandWorks('ansible-doc', ['-t', 'connection', 'community.docker.docker_api']);
-
-function imageExists(name: string): boolean {
-  return commandWorks('docker', ['image', 'inspect', name]);
-}
-
-async function sh(cmd: string, args: string[]): Promise<{ rc: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ rc: code ?? 1, out }));
-  });
-}
-
-/** Builds the host image once (python3 and sudo on a Debian bookworm base); cached in Docker. */
-export async function ensureHostImage(): Promise<string> {
-  if (imageExists(HOST_IMAGE)) return HOST_IMAGE;
-  const install = 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 sudo && apt-get clean && rm -rf /var/lib/apt/lists/*';
-  const base = BASE_IMAGES.find(imageExists);
-  if (base) {
-    const builder = `tsplay-pkg-imagebuild-${process.pid}`;
-    const built = await sh('docker', ['run', '--name', builder, '--network', 'host', base, 'sh', '-c', install]);
-    if (built.rc === 0) await sh('docker', ['commit', builder, HOST_IMAGE]);
-    await sh('docker', ['rm', '-f', builder]);
-    if (built.rc !== 0) throw new Error(`building ${HOST_IMAGE} from ${base} failed:\n${built.out}`);
-  } else {
-    const boot = await sh('sh', ['-c', `rm -rf ${DEBOOTSTRAP_DIR} && mkdir -p ${DEBOOTSTRAP_DIR} && debootstrap --variant=minbase --include=python3,sudo bookworm ${DEBOOTSTRAP_DIR} && rm -rf ${DEBOOTSTRAP_DIR}/var/lib/apt/lists/* && tar -C ${DEBOOTSTRAP_DIR} -c . | docker import - ${HOST_IMAGE}`]);
-    if (boot.rc !== 0) throw new Error(`debootstrap of ${HOST_IMAGE} failed:\n${boot.out}`);
-  }
-  return HOST_IMAGE;
+/** dockerd answers, and ansible has the community.docker collection (its docker_api connection) */
+export async function servicesAvailable(): Promise<boolean> {
+  return (await supportDockerAvailable()) && supportAnsibleAvailable() &&
+    commandWorks('ansible-doc', ['-t', 'connection', 'community.docker.docker_api']);
 }
 
 export interface ContainerHost {
@@ -75,19 +42,17 @@ export interface ContainerHost {
   remove(): Promise<void>;
 }
 
-/** A running container (host network, `sleep infinity`) to use as a host; remove() deletes it. */
+/** A running container (host network, `sleep infinity`) from the base image; remove() deletes it. */
 export async function startHost(prefix: string): Promise<ContainerHost> {
-  const image = await ensureHostImage();
-  const name = `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
-  const started = await dockerCli(['run', '-d', '--network', 'host', '--name', name, image, 'sleep', 'infinity']);
-  if (started.rc !== 0) throw new Error(`starting ${name}: ${started.stderr}`);
-  const conn = await connectionTo(name);
+  const image = await baseImage('bookworm');
+  const container = await startContainerHost(image, undefined, { namePrefix: prefix });
+  const conn = await connectionTo(container.name);
   return {
-    name,
+    name: container.name,
     conn,
     async remove() {
       await conn.close().catch(() => undefined);
-      await dockerCli(['rm', '-f', name]);
+      await container.stop();
     },
   };
 }

@@ -143,6 +143,9 @@ function asFloat(n: number): number | PyFloat {
   return Number.isInteger(n) ? new PyFloat(n) : n;
 }
 
+const DIGITS = String.raw`\d+(?:_\d+)*`;
+const FLOAT_TEXT = new RegExp(`^[+-]?(?:${DIGITS}(?:\\.(?:${DIGITS})?)?|\\.${DIGITS})(?:[eE][+-]?${DIGITS})?$`, 'u');
+
 /** Python float(str) */
 export function pyFloatFromString(text: string): number | undefined {
   const t = pyStrip(text);
@@ -151,9 +154,7 @@ export function pyFloatFromString(text: string): number | undefined {
     if (special[2].toLowerCase() === 'nan') return NaN;
     return special[1] === '-' ? -Infinity : Infinity;
   }
-  const digits = String.raw`\d+(?:_\d+)*`;
-  const re = new RegExp(`^[+-]?(?:${digits}(?:\\.(?:${digits})?)?|\\.${digits})(?:[eE][+-]?${digits})?$`, 'u');
-  if (!re.test(t)) return undefined;
+  if (!FLOAT_TEXT.test(t)) return undefined;
   return Number(t.replace(/_/g, ''));
 }
 

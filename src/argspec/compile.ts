@@ -89,8 +89,11 @@ class SchemaBuilder {
       deprecated: Array.isArray(opt.deprecated_aliases) ? opt.deprecated_aliases : [],
     }));
     const aliasErrorAt = aliasEntries.find((e) => e.requiredWithDefault || (e.aliases != null && !Array.isArray(e.aliases) && !isPyDict(e.aliases)));
-    stages.push({ 'x-ansible-aliases': { entries: aliasEntries, prefix: context.length ? `${context.join('.')}.` : '', warn } });
-    stages.push({ 'x-ansible-nolog': noLogFields(spec) });
+    if (aliasEntries.some((e) => e.requiredWithDefault || e.aliases != null || e.deprecated.length)) {
+      stages.push({ 'x-ansible-aliases': { entries: aliasEntries, prefix: context.length ? `${context.join('.')}.` : '', warn } });
+    }
+    const noLog = noLogFields(spec);
+    if (noLog.some((f) => f.noLog || f.sub)) stages.push({ 'x-ansible-nolog': noLog });
     stages.push({
       'x-ansible-unsupported': {
         specKeys: entries.map(([n]) => n),

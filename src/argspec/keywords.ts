@@ -9,7 +9,7 @@
  * reach the next stage, exactly as Ansible mutates its parameters dict.
  */
 import type { Ajv2020, ErrorObject, FuncKeywordDefinition } from 'ajv/dist/2020.js';
-import type { DataValidationCxt, SchemaValidateFunction } from 'ajv/dist/types/index.js';
+import type { CompileKeywordFunc, DataValidateFunction, DataValidationCxt } from 'ajv/dist/types/index.js';
 import { CoercionError, coercerFor } from './coerce.js';
 import { deepCopy, isPyDict, isPyFloat, isPyIntNotBool, isPyStr, pyClass, pyClassName, pyEq, pyIn, pyStr, strValue, type StringClass } from './python.js';
 
@@ -18,10 +18,10 @@ export interface RunContext {
   strClass: StringClass;
   /** warnings and deprecations Ansible would show for a module */
   warnings: string[];
-  /** objects whose alias stage failed: their legal names are the spec keys only */
-  aliasFailed: WeakSet<object>;
-  /** values of no_log options, for masking output */
-  noLogValues: Set<string>;
+  /** objects whose alias stage failed: their legal names are the spec keys only (made on demand) */
+  aliasFailed?: WeakSet<object>;
+  /** values of no_log options, for masking output (made on demand) */
+  noLogValues?: Set<string>;
 }
 
 /** Ansible raised something it does not catch: the whole task fails with this text. */
@@ -29,9 +29,23 @@ export class ValidationCrash extends Error {}
 
 type Errors = Partial<ErrorObject>[];
 
-function fail(fn: SchemaValidateFunction, errors: Errors): boolean {
-  fn.errors = errors;
-  return false;
+/** a stage check: returns its errors (none → passed); may modify data through dataCxt */
+type Check = (this: RunContext, data: unknown, dataCxt?: DataValidationCxt) => Errors | undefined;
+
+/** Ajv "compile" keyword from a factory that precomputes what it can from the schema */
+function stage<S>(make: (schema: S) => Check): CompileKeywordFunc {
+  return (schema: S) => {
+    const check = make(schema);
+    const fn: DataValidateFunction = function (this: RunContext, data: unknown, dataCxt?: DataValidationCxt) {
+      const errors = check.call(this, data, dataCxt);
+      if (errors && errors.length) {
+        fn.errors = errors;
+        return false;
+      }
+      return true;
+    };
+    return fn;
+  };
 }
 
 function err(message: string, params: Record<string, unknown> = {}): Partial<ErrorObject> {
@@ -75,35 +89,42 @@ export interface AliasSchema {
   warn: boolean;
 }
 
-const aliases: SchemaValidateFunction = function (this: RunContext, schema: AliasSchema, data: Record<string, unknown>) {
-  for (const entry of schema.entries) {
-    if (schema.warn) {
-      for (const dep of entry.deprecated) {
-        if (has(data, dep.name)) {
-          this.warnings.push(`Alias '${schema.prefix}${dep.name}' is deprecated. See the module docs for more information`);
+function markAliasFailed(ctx: RunContext, data: object): void {
+  (ctx.aliasFailed ??= new WeakSet()).add(data);
+}
+
+const aliases = stage((schema: AliasSchema): Check => {
+  return function (this: RunContext, raw) {
+    const data = raw as Record<string, unknown>;
+    for (const entry of schema.entries) {
+      if (schema.warn) {
+        for (const dep of entry.deprecated) {
+          if (has(data, dep.name)) {
+            this.warnings.push(`Alias '${schema.prefix}${dep.name}' is deprecated. See the module docs for more information`);
+          }
         }
       }
-    }
-    if (entry.requiredWithDefault) {
-      this.aliasFailed.add(data);
-      return fail(aliases, [err(`internal error: required and default are mutually exclusive for ${entry.name}`)]);
-    }
-    if (entry.aliases === undefined || entry.aliases === null) continue;
-    if (!isIterableNonString(entry.aliases)) {
-      this.aliasFailed.add(data);
-      return fail(aliases, [err('internal error: aliases must be a list or tuple')]);
-    }
-    const names = Array.isArray(entry.aliases) ? entry.aliases.map(String) : Object.keys(entry.aliases as object);
-    for (const alias of names) {
-      if (!has(data, alias)) continue;
-      if (schema.warn && has(data, entry.name)) {
-        this.warnings.push(`Both option ${schema.prefix}${entry.name} and its alias ${schema.prefix}${alias} are set.`);
+      if (entry.requiredWithDefault) {
+        markAliasFailed(this, data);
+        return [err(`internal error: required and default are mutually exclusive for ${entry.name}`)];
       }
-      data[entry.name] = data[alias];
+      if (entry.aliases === undefined || entry.aliases === null) continue;
+      if (!isIterableNonString(entry.aliases)) {
+        markAliasFailed(this, data);
+        return [err('internal error: aliases must be a list or tuple')];
+      }
+      const names = Array.isArray(entry.aliases) ? entry.aliases.map(String) : Object.keys(entry.aliases as object);
+      for (const alias of names) {
+        if (!has(data, alias)) continue;
+        if (schema.warn && has(data, entry.name)) {
+          this.warnings.push(`Both option ${schema.prefix}${entry.name} and its alias ${schema.prefix}${alias} are set.`);
+        }
+        data[entry.name] = data[alias];
+      }
     }
-  }
-  return true;
-};
+    return undefined;
+  };
+});
 
 // ---- stage: no_log pre-pass ---------------------------------------------------------------------
 
@@ -134,23 +155,26 @@ function listNoLog(ctx: RunContext, fields: NoLogField[], data: Record<string, u
 }
 
 function collectNoLog(ctx: RunContext, value: unknown): void {
+  const values = (ctx.noLogValues ??= new Set());
   if (isPyStr(value)) {
-    if (strValue(value)) ctx.noLogValues.add(strValue(value));
+    if (strValue(value)) values.add(strValue(value));
   } else if (Array.isArray(value)) value.forEach((v) => collectNoLog(ctx, v));
   else if (isPyDict(value)) Object.values(value).forEach((v) => collectNoLog(ctx, v));
-  else if (isPyIntNotBool(value) || isPyFloat(value)) ctx.noLogValues.add(pyStr(value));
+  else if (isPyIntNotBool(value) || isPyFloat(value)) values.add(pyStr(value));
 }
 
-const noLog: SchemaValidateFunction = function (this: RunContext, schema: NoLogField[], data: Record<string, unknown>) {
-  try {
-    listNoLog(this, schema, data);
-  } catch (e) {
-    if (e instanceof CoercionError && !/^dictionary update sequence/u.test(e.message)) return fail(noLog, [err(e.message)]);
-    // a malformed key=value string raises ValueError there, which Ansible does not catch
-    throw new ValidationCrash((e as Error).message);
-  }
-  return true;
-};
+const noLog = stage((fields: NoLogField[]): Check => {
+  return function (this: RunContext, data) {
+    try {
+      listNoLog(this, fields, data as Record<string, unknown>);
+    } catch (e) {
+      if (e instanceof CoercionError && !/^dictionary update sequence/u.test(e.message)) return [err(e.message)];
+      // a malformed key=value string raises ValueError there, which Ansible does not catch
+      throw new ValidationCrash((e as Error).message);
+    }
+    return undefined;
+  };
+});
 
 // ---- stage: unsupported parameters (reported once, at the end, by the post stage) ---------------
 
@@ -162,25 +186,27 @@ export interface UnsupportedSchema {
   aliasError?: string;
 }
 
-const unsupported: SchemaValidateFunction = function (this: RunContext, schema: UnsupportedSchema, data: Record<string, unknown>) {
-  const failedAliases = this.aliasFailed.has(data);
-  const legal = new Set(failedAliases ? schema.specKeys : [...schema.aliasNames, ...schema.specKeys]);
-  const errors: Errors = [];
-  for (const key of Object.keys(data)) {
-    if (data[key] === undefined || legal.has(key)) continue;
-    if (failedAliases && schema.aliasError) {
-      // Ansible re-runs alias handling to list the supported names and hits the same error again
-      if (schema.context.length) throw new ValidationCrash(schema.aliasError);
-      return fail(unsupported, [err(schema.aliasError)]);
+const unsupported = stage((schema: UnsupportedSchema): Check => {
+  const legalAll = new Set([...schema.aliasNames, ...schema.specKeys]);
+  const legalSpec = new Set(schema.specKeys);
+  const params = { supported: schema.specKeys, aliases: schema.aliasNames };
+  return function (this: RunContext, raw) {
+    const data = raw as Record<string, unknown>;
+    const failedAliases = this.aliasFailed?.has(data) ?? false;
+    const legal = failedAliases ? legalSpec : legalAll;
+    let errors: Errors | undefined;
+    for (const key in data) {
+      if (data[key] === undefined || legal.has(key)) continue;
+      if (failedAliases && schema.aliasError) {
+        // Ansible re-runs alias handling to list the supported names and hits the same error again
+        if (schema.context.length) throw new ValidationCrash(schema.aliasError);
+        return [err(schema.aliasError)];
+      }
+      (errors ??= []).push({ keyword: 'unsupported', message: [...schema.context, key].join('.'), params });
     }
-    errors.push({
-      keyword: 'unsupported',
-      message: [...schema.context, key].join('.'),
-      params: { supported: schema.specKeys, aliases: schema.aliasNames },
-    });
-  }
-  return errors.length ? fail(unsupported, errors) : true;
-};
+    return errors;
+  };
+});
 
 // ---- stage: mutually_exclusive / required_* ----------------------------------------------------
 
@@ -199,37 +225,41 @@ function countTerms(terms: unknown, data: Record<string, unknown>): number {
   return new Set(termsOf(terms).filter((t) => has(data, t))).size;
 }
 
-const mutuallyExclusive: SchemaValidateFunction = function (schema: GroupsSchema, data: Record<string, unknown>) {
-  if (!Array.isArray(schema.groups)) return true;
+const mutuallyExclusive = stage((schema: GroupsSchema): Check => (raw) => {
+  const data = raw as Record<string, unknown>;
+  if (!Array.isArray(schema.groups)) return undefined;
   const violated = schema.groups.filter((group) => countTerms(group, data) > 1);
-  if (!violated.length) return true;
+  if (!violated.length) return undefined;
   const text = violated.map((g) => termsOf(g).join('|')).join(', ');
-  return fail(mutuallyExclusive, [err(withContext(`parameters are mutually exclusive: ${text}`, schema.context))]);
-};
+  return [err(withContext(`parameters are mutually exclusive: ${text}`, schema.context))];
+});
 
-const requiredTogether: SchemaValidateFunction = function (schema: GroupsSchema, data: Record<string, unknown>) {
-  if (!Array.isArray(schema.groups)) return true;
+const requiredTogether = stage((schema: GroupsSchema): Check => (raw) => {
+  const data = raw as Record<string, unknown>;
+  if (!Array.isArray(schema.groups)) return undefined;
   for (const group of schema.groups) {
     const counts = termsOf(group).map((field) => (has(data, field) ? 1 : 0));
     if (counts.some((c) => c > 0) && counts.includes(0)) {
-      return fail(requiredTogether, [err(withContext(`parameters are required together: ${termsOf(group).join(', ')}`, schema.context))]);
+      return [err(withContext(`parameters are required together: ${termsOf(group).join(', ')}`, schema.context))];
     }
   }
-  return true;
-};
+  return undefined;
+});
 
-const requiredOneOf: SchemaValidateFunction = function (schema: GroupsSchema, data: Record<string, unknown>) {
-  if (!Array.isArray(schema.groups)) return true;
+const requiredOneOf = stage((schema: GroupsSchema): Check => (raw) => {
+  const data = raw as Record<string, unknown>;
+  if (!Array.isArray(schema.groups)) return undefined;
   for (const group of schema.groups) {
     if (countTerms(group, data) === 0) {
-      return fail(requiredOneOf, [err(withContext(`one of the following is required: ${termsOf(group).join(', ')}`, schema.context))]);
+      return [err(withContext(`one of the following is required: ${termsOf(group).join(', ')}`, schema.context))];
     }
   }
-  return true;
-};
+  return undefined;
+});
 
-const requiredIf: SchemaValidateFunction = function (schema: GroupsSchema, data: Record<string, unknown>) {
-  if (!Array.isArray(schema.groups)) return true;
+const requiredIf = stage((schema: GroupsSchema): Check => (raw) => {
+  const data = raw as Record<string, unknown>;
+  if (!Array.isArray(schema.groups)) return undefined;
   for (const req of schema.groups) {
     if (!Array.isArray(req)) continue;
     const [key, value, requirements, isOneOf] = req as [string, unknown, unknown, unknown];
@@ -239,41 +269,43 @@ const requiredIf: SchemaValidateFunction = function (schema: GroupsSchema, data:
     const maxMissing = anyMode ? wanted.length : 0;
     if (missing.length && missing.length >= maxMissing) {
       const text = `${String(key)} is ${pyStr(value)} but ${anyMode ? 'any' : 'all'} of the following are missing: ${missing.join(', ')}`;
-      return fail(requiredIf, [err(withContext(text, schema.context))]);
+      return [err(withContext(text, schema.context))];
     }
   }
-  return true;
-};
+  return undefined;
+});
 
-const requiredBy: SchemaValidateFunction = function (schema: GroupsSchema, data: Record<string, unknown>) {
-  if (!isPyDict(schema.groups)) return true;
+const requiredBy = stage((schema: GroupsSchema): Check => (raw) => {
+  const data = raw as Record<string, unknown>;
+  if (!isPyDict(schema.groups)) return undefined;
   const present = (k: string): boolean => has(data, k) && data[k] !== null;
   for (const [key, value] of Object.entries(schema.groups)) {
     if (!present(key)) continue;
     const missing = termsOf(value).filter((r) => !present(r));
-    if (missing.length) {
-      return fail(requiredBy, [err(withContext(`missing parameter(s) required by '${key}': ${missing.join(', ')}`, schema.context))]);
-    }
+    if (missing.length) return [err(withContext(`missing parameter(s) required by '${key}': ${missing.join(', ')}`, schema.context))];
   }
-  return true;
-};
+  return undefined;
+});
 
 // ---- stage: defaults --------------------------------------------------------------------------
 
 /** non-None defaults, applied before the required/type checks so defaults get checked too */
-const defaults: SchemaValidateFunction = function (schema: Record<string, unknown>, data: Record<string, unknown>) {
-  for (const [name, value] of Object.entries(schema)) {
-    if (!has(data, name)) data[name] = deepCopy(value);
-  }
-  return true;
-};
+const defaults = stage((schema: Record<string, unknown>): Check => {
+  const entries = Object.entries(schema);
+  return (raw) => {
+    const data = raw as Record<string, unknown>;
+    for (const [name, value] of entries) if (!has(data, name)) data[name] = deepCopy(value);
+    return undefined;
+  };
+});
 
 /** after the checks, every absent option becomes None; apply_defaults turns a None dict into {} */
-const fillNone: SchemaValidateFunction = function (schema: { names: string[]; applyDefaults: string[] }, data: Record<string, unknown>) {
-  for (const name of schema.names) if (!has(data, name)) data[name] = null;
+const fillNone = stage((schema: { names: string[]; applyDefaults: string[] }): Check => (raw) => {
+  const data = raw as Record<string, unknown>;
+  for (const name of schema.names) if (data[name] === undefined) data[name] = null;
   for (const name of schema.applyDefaults) if (data[name] === null) data[name] = {};
-  return true;
-};
+  return undefined;
+});
 
 // ---- stage: types ---------------------------------------------------------------------------
 
@@ -289,57 +321,57 @@ function typeName(t: unknown): string {
   return t === undefined || t === null ? 'str' : String(t);
 }
 
-const typeCheck: SchemaValidateFunction = function (this: RunContext, schema: TypeSchema, data: unknown, _p?: unknown, dataCxt?: DataValidationCxt) {
-  // Ansible 2.14 skips type checks for None values entirely
-  if (data === null || data === undefined) return true;
+const typeCheck = stage((schema: TypeSchema): Check => {
   const wanted = typeName(schema.type);
-  const errors: Errors = [];
-  const typeError = (inner: string): Partial<ErrorObject> => {
-    const where = schema.context.length ? ` found in '${foundIn(schema.context)}'.` : '';
-    return err(`argument '${schema.param}' is of type ${pyClass(data, this.strClass)}${where} and we were unable to convert to ${wanted}: ${inner}`);
-  };
-  let converted: unknown;
-  try {
-    converted = coercerFor(wanted)(data, this.strClass);
-  } catch (e) {
-    if (!(e instanceof CoercionError)) throw e;
-    return fail(typeCheck, [typeError(e.message)]);
-  }
-  setValue(dataCxt, converted);
-  if (schema.elements === undefined || schema.elements === null || schema.elements === '' || schema.elements === false) {
-    return true;
-  }
-  if (schema.type !== 'list' || !Array.isArray(converted)) {
-    const where = schema.context.length ? ` found in '${foundIn(schema.context)}'.` : '';
-    errors.push(err(`Invalid type ${wanted} for option '${pyStr(converted)}'${where}, elements value check is supported only with 'list' type`));
-  }
-  let items: unknown[];
-  if (Array.isArray(converted)) items = converted;
-  else if (isPyStr(converted)) items = [...strValue(converted)];
-  else if (isPyDict(converted)) items = Object.keys(converted);
-  else {
-    errors.push(typeError(`'${pyClassName(converted, this.strClass)}' object is not iterable`));
-    return fail(typeCheck, errors);
-  }
+  const coerce = coercerFor(wanted);
+  const hasElements = !(schema.elements === undefined || schema.elements === null || schema.elements === '' || schema.elements === false);
   const elementType = typeName(schema.elements);
-  const coerce = coercerFor(elementType);
-  const kept: unknown[] = [];
-  for (const item of items) {
+  const coerceElement = coercerFor(elementType);
+  const where = schema.context.length ? ` found in '${foundIn(schema.context)}'.` : '';
+  const elementWhere = schema.context.length ? ` found in '${foundIn(schema.context)}'` : '';
+  return function (this: RunContext, data, dataCxt) {
+    // Ansible 2.14 skips type checks for None values entirely
+    if (data === null || data === undefined) return undefined;
+    const typeError = (inner: string): Partial<ErrorObject> =>
+      err(`argument '${schema.param}' is of type ${pyClass(data, this.strClass)}${where} and we were unable to convert to ${wanted}: ${inner}`);
+    let converted: unknown;
     try {
-      kept.push(coerce(item, this.strClass));
+      converted = coerce(data, this.strClass);
     } catch (e) {
       if (!(e instanceof CoercionError)) throw e;
-      const where = schema.context.length ? ` found in '${foundIn(schema.context)}'` : '';
-      errors.push(
-        err(
-          `Elements value for option '${schema.param}'${where} is of type ${pyClass(item, this.strClass)} and we were unable to convert to ${elementType}: ${e.message}`,
-        ),
-      );
+      return [typeError(e.message)];
     }
-  }
-  setValue(dataCxt, kept);
-  return errors.length ? fail(typeCheck, errors) : true;
-};
+    setValue(dataCxt, converted);
+    if (!hasElements) return undefined;
+    const errors: Errors = [];
+    if (schema.type !== 'list' || !Array.isArray(converted)) {
+      errors.push(err(`Invalid type ${wanted} for option '${pyStr(converted)}'${where}, elements value check is supported only with 'list' type`));
+    }
+    let items: unknown[];
+    if (Array.isArray(converted)) items = converted;
+    else if (isPyStr(converted)) items = [...strValue(converted)];
+    else if (isPyDict(converted)) items = Object.keys(converted);
+    else {
+      errors.push(typeError(`'${pyClassName(converted, this.strClass)}' object is not iterable`));
+      return errors;
+    }
+    const kept: unknown[] = [];
+    for (const item of items) {
+      try {
+        kept.push(coerceElement(item, this.strClass));
+      } catch (e) {
+        if (!(e instanceof CoercionError)) throw e;
+        errors.push(
+          err(
+            `Elements value for option '${schema.param}'${elementWhere} is of type ${pyClass(item, this.strClass)} and we were unable to convert to ${elementType}: ${e.message}`,
+          ),
+        );
+      }
+    }
+    setValue(dataCxt, kept);
+    return errors;
+  };
+});
 
 // ---- stage: choices --------------------------------------------------------------------------
 
@@ -362,54 +394,49 @@ export interface ChoicesSchema {
   context: string[];
 }
 
-const choices: SchemaValidateFunction = function (schema: ChoicesSchema, data: unknown, _p?: unknown, dataCxt?: DataValidationCxt) {
+const choices = stage((schema: ChoicesSchema): Check => {
   const choiceText = schema.choices.map(pyStr).join(', ');
-  if (Array.isArray(data)) {
-    const unmatched = data.filter((item) => !pyIn(item, schema.choices));
-    if (!unmatched.length) return true;
-    const notText = unmatched.find((item) => !isPyStr(item));
-    if (notText !== undefined) {
-      // str.join() refuses non-strings: Ansible fails the whole task with Python's TypeError
-      const index = unmatched.indexOf(notText);
-      throw new ValidationCrash(`sequence item ${index}: expected str instance, ${pyClassName(notText, 'str')} found`);
-    }
-    const text = `value of ${schema.param} must be one or more of: ${choiceText}. Got no match for: ${unmatched.map(pyStr).join(', ')}`;
-    return fail(choices, [err(withContext(text, schema.context))]);
-  }
-  if (pyIn(data, schema.choices)) return true;
-  let value = data;
-  for (const [text, booleans] of [
-    ['False', BOOLEAN_FALSE_CHOICES],
-    ['True', BOOLEAN_TRUE_CHOICES],
-  ] as const) {
-    if (pyEq(value, text)) {
-      const overlap = booleanOverlap(booleans, schema.choices);
-      if (overlap.length === 1) {
-        value = overlap[0];
-        setValue(dataCxt, value);
+  const falseOverlap = booleanOverlap(BOOLEAN_FALSE_CHOICES, schema.choices);
+  const trueOverlap = booleanOverlap(BOOLEAN_TRUE_CHOICES, schema.choices);
+  return (data, dataCxt) => {
+    if (Array.isArray(data)) {
+      const unmatched = data.filter((item) => !pyIn(item, schema.choices));
+      if (!unmatched.length) return undefined;
+      const notText = unmatched.find((item) => !isPyStr(item));
+      if (notText !== undefined) {
+        // str.join() refuses non-strings: Ansible fails the whole task with Python's TypeError
+        const index = unmatched.indexOf(notText);
+        throw new ValidationCrash(`sequence item ${index}: expected str instance, ${pyClassName(notText, 'str')} found`);
       }
+      const text = `value of ${schema.param} must be one or more of: ${choiceText}. Got no match for: ${unmatched.map(pyStr).join(', ')}`;
+      return [err(withContext(text, schema.context))];
     }
-  }
-  if (pyIn(value, schema.choices)) return true;
-  const text = `value of ${schema.param} must be one of: ${choiceText}, got: ${pyStr(value)}`;
-  return fail(choices, [err(withContext(text, schema.context))]);
-};
+    if (pyIn(data, schema.choices)) return undefined;
+    let value = data;
+    if (pyEq(value, 'False') && falseOverlap.length === 1) value = falseOverlap[0];
+    if (pyEq(value, 'True') && trueOverlap.length === 1) value = trueOverlap[0];
+    if (value !== data) setValue(dataCxt, value);
+    if (pyIn(value, schema.choices)) return undefined;
+    const text = `value of ${schema.param} must be one of: ${choiceText}, got: ${pyStr(value)}`;
+    return [err(withContext(text, schema.context))];
+  };
+});
 
-/** a fixed error (internal spec errors, "must be of type dict or list of dicts") */
-const fixedError: SchemaValidateFunction = function (schema: string) {
-  return fail(fixedError, [err(schema)]);
-};
+/** a fixed error (internal spec errors) */
+const fixedError = stage((message: string): Check => () => [err(message)]);
 
 /** a non-dict item of a dict/list-of-dicts option: Ansible first probes it with `in`, which fails for scalars */
-const notDict: SchemaValidateFunction = function (this: RunContext, schema: { message: string; probes: boolean }, data: unknown) {
-  if (schema.probes && !isPyStr(data) && !Array.isArray(data) && !isPyDict(data)) {
-    throw new ValidationCrash(`argument of type '${pyClassName(data, this.strClass)}' is not iterable`);
-  }
-  return fail(notDict, [err(schema.message)]);
-};
+const notDict = stage((schema: { message: string; probes: boolean }): Check => {
+  return function (this: RunContext, data) {
+    if (schema.probes && !isPyStr(data) && !Array.isArray(data) && !isPyDict(data)) {
+      throw new ValidationCrash(`argument of type '${pyClassName(data, this.strClass)}' is not iterable`);
+    }
+    return [err(schema.message)];
+  };
+});
 
-function def(keyword: string, validate: SchemaValidateFunction, modifying: boolean, type?: 'object'): FuncKeywordDefinition {
-  return { keyword, validate, modifying, errors: true, schema: true, ...(type ? { type } : {}) };
+function def(keyword: string, compile: CompileKeywordFunc, modifying: boolean, type?: 'object'): FuncKeywordDefinition {
+  return { keyword, compile, modifying, errors: true, ...(type ? { type } : {}) };
 }
 
 export function addAnsibleKeywords(ajv: Ajv2020): void {

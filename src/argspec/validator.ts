@@ -41,17 +41,15 @@ export function compileArgSpec(spec: EntryPointSpec, mode: ValidationMode): ArgV
       const ctx: RunContext = {
         strClass: options.stringClass ?? (mode === 'role' ? 'AnsibleUnicode' : 'str'),
         warnings: [],
-        aliasFailed: new WeakSet(),
-        noLogValues: new Set(),
       };
       try {
         validate.call(ctx, data);
       } catch (e) {
         if (!(e instanceof ValidationCrash)) throw e;
-        return { errors: [], params: data, warnings: ctx.warnings, crash: e.message, message: e.message, noLogValues: [...ctx.noLogValues] };
+        return { errors: [], params: data, warnings: ctx.warnings, crash: e.message, message: e.message, noLogValues: [...(ctx.noLogValues ?? [])] };
       }
       const { lines: errors, endsWithUnsupported } = ansibleErrorLines(validate.errors);
-      const outcome: ValidationOutcome = { errors, params: data, warnings: ctx.warnings, noLogValues: [...ctx.noLogValues] };
+      const outcome: ValidationOutcome = { errors, params: data, warnings: ctx.warnings, noLogValues: [...(ctx.noLogValues ?? [])] };
       if (errors.length) outcome.message = failureMessage(mode, errors, endsWithUnsupported, options.moduleName);
       return outcome;
     },

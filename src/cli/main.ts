@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+/**
+ * tsplay's command line. `tsplay run` takes ansible-playbook's flags with the same meanings.
+ * User errors are rendered once here, without a stack trace; anything else is a tsplay bug.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, UserError, UserErrors } from '../util/errors.js';
+import { VERSION } from '../version.js';
+import { renderErrors } from './render-error.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const count = (_v: string, previous: number) => previous + 1;
+
+function splitTags(values: string[]): string[] {
+  return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+interface RunFlags {
+  inventory: string[];
+  extraVars: string[];
+  tags: string[];
+  skipTags: string[];
+  limit?: string;
+  check?: boolean;
+  diff?: boolean;
+  listTasks?: boolean;
+  listTags?: boolean;
+  listHosts?: boolean;
+  syntaxCheck?: boolean;
+  startAtTask?: string;
+  forks: string;
+  connection?: string;
+  verbose: number;
+  become?: boolean;
+  becomeUser?: string;
+  becomeMethod?: string;
+  user?: string;
+  privateKey?: string;
+  timeout?: string;
+  forceHandlers?: boolean;
+  json?: string;
+  live?: boolean;
+}
+
+async function runCommand(playbooks: string[], flags: RunFlags): Promise<number> {
+  const { parseExtraVars } = await import('./extra-vars.js');
+  const { runPlaybooks } = await import('./run.js');
+  const { makeReporter } = await import('../report/choose.js');
+  const cwd = process.cwd();
+  const forks = Number(flags.forks);
+  if (!Number.isInteger(forks) || forks < 1) throw new UserError(`forks must be a positive integer, got '${flags.forks}'`, undefined, EXIT.usage);
+  const options = {
+    check: flags.check ?? false,
+    diff: flags.diff ?? false,
+    forks,
+    verbosity: flags.verbose,
+    tags: splitTags(flags.tags),
+    skipTags: splitTags(flags.skipTags),
+    limit: flags.limit,
+    startAtTask: flags.startAtTask,
+    connection: flags.connection,
+    extraVars: parseExtraVars(flags.extraVars, cwd),
+    become: flags.become,
+    becomeUser: flags.becomeUser,
+    becomeMethod: flags.becomeMethod,
+    user: flags.user,
+    privateKey: flags.privateKey,
+    timeout: flags.timeout ? Number(flags.timeout) : undefined,
+    forceHandlers: flags.forceHandlers ?? false,
+  };
+  const out = (line: string) => process.stdout.write(line + '\n');
+  return runPlaybooks({
+    playbooks,
+    inventory: flags.inventory,
+    options,
+    cwd,
+    listTasks: flags.listTasks ?? false,
+    listTags: flags.listTags ?? false,
+    listHosts: flags.listHosts ?? false,
+    syntaxCheck: flags.syntaxCheck ?? false,
+    out,
+    reporter: () => makeReporter({ verbosity: flags.verbose, check: options.check, json: flags.json ?? process.env.TSPLAY_JSON, live: flags.live }),
+  });
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('tsplay')
+    .description('Runs Ansible playbooks and roles, fast, locally or on remote hosts')
+    .version(`tsplay ${VERSION} (ansible-core 2.14 compatible)`, '--version')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('run')
+    .description('run playbooks, as ansible-playbook does')
+    .argument('<playbook...>', 'playbook files')
+    .option('-i, --inventory <source>', 'inventory file, directory or comma-separated host list (repeatable)', collect, [])
+    .option('-e, --extra-vars <vars>', 'extra variables: key=value, YAML/JSON, or @file (repeatable)', collect, [])
+    .option('-t, --tags <tags>', 'only run plays and tasks tagged with these values (repeatable)', collect, [])
+    .option('--skip-tags <tags>', 'only run plays and tasks whose tags do not match these values (repeatable)', collect, [])
+    .option('-l, --limit <pattern>', 'further limit selected hosts to an additional pattern')
+    .option('-C, --check', "don't make any changes; try to predict some of the changes that may occur")
+    .option('-D, --diff', 'show the differences in files and templates that change')
+    .option('--list-tasks', 'list all tasks that would be executed')
+    .option('--list-tags', 'list all available tags')
+    .option('--list-hosts', 'outputs a list of matching hosts; does not execute anything else')
+    .option('--syntax-check', 'perform a syntax check on the playbook, but do not execute it')
+    .option('--start-at-task <name>', 'start the playbook at the task matching this name')
+    .option('-f, --forks <n>', 'number of parallel processes to use', '5')
+    .option('-c, --connection <type>', 'connection type to use (local, community.docker.docker_api)')
+    .option('-v, --verbose', 'verbose mode (-vvv for more)', count, 0)
+    .option('-b, --become', 'run operations with become')
+    .option('--become-user <user>', 'run operations as this user')
+    .option('--become-method <method>', 'privilege escalation method to use')
+    .option('-u, --user <user>', 'connect as this user')
+    .option('--private-key <file>', 'use this file to authenticate the connection')
+    .option('-T, --timeout <seconds>', 'override the connection timeout in seconds')
+    .option('--force-handlers', 'run handlers even if a task fails')
+    .addOption(new Option('--json <file>', 'write every task result per host and the recap as JSON to this file'))
+    .addOption(new Option('--live', 'force the live (listr2) view even when stdout is not a terminal'))
+    .action(async (playbooks: string[], flags: RunFlags) => setExit(await runCommand(playbooks, flags)));
+
+  program
+    .command('check')
+    .description('load playbooks and validate role arguments without running anything (file:line errors)')
+    .argument('<playbook...>', 'playbook files')
+    .option('-e, --extra-vars <vars>', 'extra variables (repeatable)', collect, [])
+    .option('-i, --inventory <source>', 'inventory (repeatable)', collect, [])
+    .option('-t, --tags <tags>', 'validate only roles that run under these tags', collect, [])
+    .option('--skip-tags <tags>', 'skip tags', collect, [])
+    .action(async (playbooks: string[], flags: { extraVars: string[]; inventory: string[]; tags: string[]; skipTags: string[] }) => {
+      const { checkPlaybooks } = await import('./check.js');
+      setExit(await checkPlaybooks(playbooks, flags));
+    });
+
+  program
+    .command('schema')
+    .description("print the JSON Schema of a role's arguments (for editors)")
+    .argument('<role>', 'role name or path')
+    .option('--entry-point <name>', 'entry point', 'main')
+    .action(async (role: string, flags: { entryPoint: string }) => {
+      const { printRoleSchema } = await import('./schema.js');
+      setExit(await printRoleSchema(role, flags.entryPoint));
+    });
+
+  program
+    .command('serve-mirror')
+    .description('serve a pip mirror directory (PEP 503 HTML and PEP 691 JSON) over HTTP')
+    .argument('<dir>', 'mirror directory (holding simple/)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port', '8080')
+    .action(async (dir: string, flags: { host: string; port: string }) => {
+      const { serveMirror } = await import('../mirror/serve.js');
+      const server = await serveMirror(dir, { host: flags.host, port: Number(flags.port) });
+      process.stdout.write(`serving ${dir} at ${server.url} (Ctrl-C to stop)\n`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => void server.close().then(resolve)));
+      setExit(EXIT.ok);
+    });
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let exit: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    exit = c;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exit;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.version' || err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (err instanceof UserError || err instanceof UserErrors) {
+      process.stderr.write(renderErrors(err) + '\n');
+      return err instanceof UserError ? err.exitCode : EXIT.invalidInput;
+    }
+    const e = err as Error;
+    process.stderr.write(`ERROR! Unexpected failure inside tsplay (this is a bug, please report it): ${e.message}\n${process.env.TSPLAY_DEBUG ? e.stack + '\n' : 'Run with TSPLAY_DEBUG=1 for the stack trace.\n'}`);
+    return EXIT.bug;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  () => {
+    process.exitCode = EXIT.bug;
+  },
+);

@@ -1,0 +1,155 @@
+/**
+ * `tsplay run`: load everything first (so every load and validation error is reported before a
+ * host is touched), then run each play, then print the recap. Exit codes as ansible-playbook:
+ * 0 ok, 2 a host failed, 4 a host was unreachable; 3 when the input was rejected up front.
+ */
+import { relative } from 'node:path';
+import { loadPlaybook } from '../load/playbook.js';
+import type { Node, Playbook, PlayNode, TaskNode } from '../load/model.js';
+import { loadInventory, type Inventory } from '../inventory/inventory.js';
+import { matchHosts } from '../inventory/patterns.js';
+import { findModule } from '../modules/registry.js';
+import { ENGINE_ACTIONS } from '../execute/actions.js';
+import { RunState, type RunOptions } from '../execute/state.js';
+import { PlayRunner } from '../execute/play-runner.js';
+import { effectiveTags, shouldRunTags } from '../execute/keywords.js';
+import { Templar } from '../template/index.js';
+import { EXIT, UserError } from '../util/errors.js';
+import type { Reporter } from '../report/events.js';
+import { playRoleBlocks } from '../load/playbook.js';
+
+const STATIC_ACTIONS = new Set(['ansible.builtin.import_tasks', 'ansible.builtin.import_role', 'ansible.builtin.validate_argument_spec']);
+
+export function resolveAction(name: string): string | undefined {
+  const m = /^ansible\.(builtin|legacy)\.(.+)$/.exec(name);
+  const short = m ? m[2] : name;
+  const fqcn = `ansible.builtin.${short}`;
+  if (ENGINE_ACTIONS.has(fqcn) || STATIC_ACTIONS.has(fqcn)) return fqcn;
+  const mod = findModule(name);
+  return mod?.name;
+}
+
+export interface RunRequest {
+  playbooks: string[];
+  inventory: string[];
+  options: RunOptions;
+  cwd: string;
+  listTasks: boolean;
+  listTags: boolean;
+  listHosts: boolean;
+  syntaxCheck: boolean;
+  out: (line: string) => void;
+  reporter: () => Reporter;
+}
+
+export function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>): Playbook[] {
+  const templar = new Templar();
+  return req.playbooks.map((file) =>
+    loadPlaybook(file, {
+      resolveAction,
+      extraVars: req.options.extraVars,
+      renderStatic: (value, vars) => String(templar.template(value, vars, {})),
+    }),
+  );
+}
+
+export async function runPlaybooks(req: RunRequest): Promise<number> {
+  const inventory = loadInventory(req.inventory, req.cwd);
+  const playbooks = loadAll(req);
+
+  if (req.syntaxCheck) {
+    for (const pb of playbooks) req.out(`\nplaybook: ${relative(req.cwd, pb.file) || pb.file}`);
+    return EXIT.ok;
+  }
+  if (req.listTasks || req.listTags || req.listHosts) {
+    for (const pb of playbooks) listPlaybook(pb, inventory, req);
+    return EXIT.ok;
+  }
+
+  const reporter = req.reporter();
+  const run = new RunState(req.options, inventory, reporter);
+  let exit: number = EXIT.ok;
+  try {
+    for (const pb of playbooks) {
+      reporter.playbookStart(pb.file);
+      for (const play of pb.plays) {
+        const runner = new PlayRunner(run, play, { resolveAction });
+        await runner.execute();
+        if ([...run.hosts.values()].every((h) => !h.active) && run.hosts.size > 0) {
+          // Ansible stops the playbook when every host has failed
+          const anyLeft = [...run.hosts.values()].some((h) => !h.failed && !h.unreachable);
+          if (!anyLeft) break;
+        }
+      }
+    }
+  } catch (err) {
+    if (err instanceof UserError && err.exitCode === EXIT.invalidInput) {
+      // a problem found while running (a missing handler, a bad include): Ansible exits 1 here
+      await reporter.close();
+      throw new UserError(err.message, err.pos, EXIT.error, err.detail);
+    }
+    await reporter.close();
+    throw err;
+  }
+  const stats = new Map([...run.hosts.values()].map((h) => [h.name, h.stats]));
+  reporter.recap(stats);
+  await reporter.close();
+  for (const h of run.hosts.values()) await h.conn?.close().catch(() => undefined);
+  if ([...run.hosts.values()].some((h) => h.stats.unreachable > 0)) exit = EXIT.unreachable;
+  else if ([...run.hosts.values()].some((h) => h.stats.failed > 0)) exit = EXIT.hostFailed;
+  return exit;
+}
+
+function playTags(play: PlayNode): string[] {
+  return play.keywords.tags ?? [];
+}
+
+function listPlaybook(pb: Playbook, inventory: Inventory, req: RunRequest): void {
+  const o = req.options;
+  req.out(`\nplaybook: ${relative(req.cwd, pb.file) || pb.file}`);
+  pb.plays.forEach((play, i) => {
+    const pattern = Array.isArray(play.hosts) ? play.hosts.join(',') : String(play.hosts);
+    req.out(`\n  play #${i + 1} (${pattern}): ${play.name}\tTAGS: [${playTags(play).join(', ')}]`);
+    if (req.listHosts) {
+      let hosts = matchHosts(inventory, pattern);
+      if (o.limit) {
+        const allowed = new Set(matchHosts(inventory, o.limit));
+        hosts = hosts.filter((h) => allowed.has(h));
+      }
+      req.out(`    pattern: ['${pattern}']`);
+      req.out(`    hosts (${hosts.length}):`);
+      for (const h of hosts) req.out(`      ${h}`);
+    }
+    const tasks = staticTasks([...play.preTasks, ...playRoleBlocks(play), ...play.tasks, ...play.postTasks]);
+    const only = req.listTags && o.tags.length === 0 ? ['never', 'all'] : o.tags;
+    const selected = tasks.filter((t) => shouldRunTags(effectiveTags(t), only, o.skipTags));
+    if (req.listTasks) {
+      req.out('    tasks:');
+      for (const t of selected) {
+        if (t.resolved === 'ansible.builtin.meta') continue;
+        const role = roleName(t);
+        const name = t.name ? (role ? `${role} : ${t.name}` : t.name) : t.action;
+        req.out(`      ${name}\tTAGS: [${effectiveTags(t).sort().join(', ')}]`);
+      }
+    }
+    if (req.listTags) {
+      const all = new Set<string>();
+      for (const t of selected) for (const tag of effectiveTags(t)) if (tag !== 'never' && tag !== 'always') all.add(tag);
+      req.out(`      TASK TAGS: [${[...all].sort().join(', ')}]`);
+    }
+  });
+}
+
+function roleName(t: TaskNode): string | undefined {
+  for (let s: TaskNode['scope'] | undefined = t.scope; s; s = s.parent) if (s.role) return s.role.name;
+  return undefined;
+}
+
+function staticTasks(nodes: Node[]): TaskNode[] {
+  const out: TaskNode[] = [];
+  for (const n of nodes) {
+    if (n.kind === 'task') out.push(n);
+    else out.push(...staticTasks(n.block), ...staticTasks(n.rescue), ...staticTasks(n.always));
+  }
+  return out;
+}

@@ -1,0 +1,244 @@
+/**
+ * What every task of a play needs: the templar, each host's variables in precedence order,
+ * connections, file lookup as Ansible's action plugins do it, and async jobs.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { Connection } from '../connection/types.js';
+import { openConnection, LOCAL_NAMES } from '../connection/index.js';
+import type { PlayNode, RoleInstance, TaskNode } from '../load/model.js';
+import type { ModuleResult } from '../modules/types.js';
+import type { TaskInfo } from '../report/events.js';
+import { Templar, OMIT_TOKEN } from '../template/index.js';
+import type { TemplateOptions } from '../template/api.js';
+import { loadVarsNamed } from '../inventory/inventory.js';
+import { layer, merged, roleChain, roleDefaults, roleParams, roleVars, ROOT, scopeChain, scopeVars, type Vars } from '../vars/layers.js';
+import { effectiveTags } from './keywords.js';
+import type { AsyncJob, HostState, RunState } from './state.js';
+import { VERSION } from '../version.js';
+
+export class PlayContext {
+  readonly templar = new Templar();
+  /** per host: play vars + vars_files, loaded at play start */
+  readonly playVars = new Map<string, Vars>();
+  private readonly inventoryLayers = new Map<string, Vars>();
+  private readonly searchPaths = new Map<TaskNode, TemplateOptions>();
+  hostsAll: string[] = [];
+
+  constructor(
+    readonly run: RunState,
+    readonly play: PlayNode,
+  ) {}
+
+  /** inventory vars for a host, in Ansible's order, cached for the play */
+  inventoryVars(host: string): Vars {
+    let cached = this.inventoryLayers.get(host);
+    if (cached) return cached;
+    const inv = this.run.inventory;
+    const h = inv.hosts.get(host);
+    const groups = h ? [...h.groups] : [];
+    groups.sort((a, b) => inv.depth(a) - inv.depth(b) || (a < b ? -1 : 1));
+    const dirs = [...inv.varDirs, this.play.playbookDir];
+    let v: Vars = ROOT;
+    // inventory file group vars (all → children), then group_vars/all, then group_vars/<group> …
+    v = layer(v, merged(...groups.map((g) => inv.groups.get(g)?.vars)));
+    v = layer(v, merged(...dirs.map((d) => loadVarsNamed(join(d, 'group_vars'), 'all'))));
+    v = layer(v, merged(...groups.filter((g) => g !== 'all').flatMap((g) => dirs.map((d) => loadVarsNamed(join(d, 'group_vars'), g)))));
+    v = layer(v, h?.vars);
+    v = layer(v, merged(...dirs.map((d) => loadVarsNamed(join(d, 'host_vars'), host))));
+    cached = v;
+    this.inventoryLayers.set(host, cached);
+    return cached;
+  }
+
+  /** every variable visible to `task` on `host`, as a prototype chain (see src/vars/layers.ts) */
+  varsFor(host: HostState, task?: TaskNode): Vars {
+    const chain = scopeChain(task?.scope);
+    const { role, parents } = roleChain(task?.scope);
+    let v: Vars = ROOT;
+    v = layer(v, merged(...this.play.roles.map((r) => roleDefaults(r, []))));
+    if (role) v = layer(v, roleDefaults(role, parents));
+    // inventory layers are a chain of their own: link a copy of their keys
+    v = layerChain(v, this.inventoryVars(host.name));
+    v = layer(v, factVars(host.facts));
+    v = layer(v, this.playVars.get(host.name));
+    v = layer(v, merged(...this.play.roles.map((r) => roleVars(r, []))));
+    if (role) v = layer(v, roleVars(role, parents));
+    const { blockVars, includeParams } = scopeVars(chain);
+    v = layer(v, blockVars);
+    if (task) v = layer(v, task.keywords.vars);
+    v = layer(v, host.includeVars);
+    v = layer(v, host.nonPersistent);
+    if (role) v = layer(v, roleParams(role, parents));
+    v = layer(v, includeParams);
+    v = layer(v, this.run.options.extraVars);
+    v = layer(v, this.magicVars(host, task, role));
+    return v;
+  }
+
+  private magicVars(host: HostState, task: TaskNode | undefined, role: RoleInstance | undefined): Vars {
+    const inv = this.run.inventory;
+    const h = inv.hosts.get(host.name);
+    const o = this.run.options;
+    const playHosts = this.hostsAll.filter((n) => this.run.host(n).active);
+    const m: Vars = {
+      inventory_hostname: host.name,
+      inventory_hostname_short: host.name.split('.')[0],
+      group_names: h ? [...h.groups].filter((g) => g !== 'all' && g !== 'ungrouped').sort() : [],
+      groups: inv.groupsVar(),
+      hostvars: this.hostvars(),
+      playbook_dir: this.play.playbookDir,
+      play_hosts: playHosts,
+      ansible_play_hosts: playHosts,
+      ansible_play_batch: playHosts,
+      ansible_play_hosts_all: this.hostsAll,
+      ansible_play_name: this.play.name,
+      ansible_check_mode: o.check,
+      ansible_diff_mode: o.diff,
+      ansible_forks: o.forks,
+      ansible_verbosity: o.verbosity,
+      ansible_run_tags: o.tags.length ? o.tags : ['all'],
+      ansible_skip_tags: o.skipTags,
+      ansible_version: { full: '2.14.18', major: 2, minor: 14, revision: 18, string: '2.14.18' },
+      ansible_playbook_python: '/usr/bin/python3',
+      ansible_config_file: null,
+      tsplay_version: VERSION,
+      omit: OMIT_TOKEN,
+      role_names: this.play.roles.map((r) => r.name),
+      ansible_role_names: this.play.allRoles.map((r) => r.name),
+      inventory_dir: inv.sources.length ? dirname(inv.sources[0]) : null,
+      inventory_file: inv.sources.length ? inv.sources[0] : null,
+    };
+    if (role) {
+      m.role_name = role.name;
+      m.role_path = role.path;
+      m.ansible_role_name = role.name;
+    }
+    void task;
+    return m;
+  }
+
+  private hostvarsProxy?: Vars;
+  /** hostvars[h]: all of a host's variables, computed on access */
+  hostvars(): Vars {
+    if (this.hostvarsProxy) return this.hostvarsProxy;
+    const names = () => [...this.run.inventory.hosts.keys()];
+    const target = Object.create(null) as Vars;
+    this.hostvarsProxy = new Proxy(target, {
+      has: (_t, key) => typeof key === 'string' && names().includes(key),
+      get: (_t, key) => (typeof key === 'string' && names().includes(key) ? flatten(this.varsFor(this.run.host(key))) : undefined),
+      ownKeys: () => names(),
+      getOwnPropertyDescriptor: (_t, key) =>
+        typeof key === 'string' && names().includes(key) ? { enumerable: true, configurable: true, value: flatten(this.varsFor(this.run.host(key))) } : undefined,
+    });
+    return this.hostvarsProxy;
+  }
+
+  templateOptions(task: TaskNode): TemplateOptions {
+    let o = this.searchPaths.get(task);
+    if (!o) {
+      const paths: string[] = [];
+      const { role, parents } = roleChain(task.scope);
+      for (const r of [role, ...parents.slice().reverse()]) if (r) paths.push(join(r.path, 'files'), join(r.path, 'templates'), join(r.path, 'vars'), r.path);
+      paths.push(dirname(task.file), this.play.playbookDir, join(this.play.playbookDir, 'files'), join(this.play.playbookDir, 'templates'));
+      o = { searchPath: paths };
+      this.searchPaths.set(task, o);
+    }
+    return o;
+  }
+
+  /** finds a controller file as Ansible's action plugins do (role files/ or templates/, task dir, playbook dir) */
+  findFile(task: TaskNode, kind: 'files' | 'templates' | 'vars', name: string): string | undefined {
+    if (isAbsolute(name)) return existsSync(name) ? name : undefined;
+    const { role, parents } = roleChain(task.scope);
+    const candidates: string[] = [];
+    for (const r of [role, ...parents.slice().reverse()]) {
+      if (r) candidates.push(join(r.path, kind, name), join(r.path, name), join(r.path, 'tasks', name));
+    }
+    candidates.push(join(dirname(task.file), kind, name), join(dirname(task.file), name), join(this.play.playbookDir, kind, name), join(this.play.playbookDir, name));
+    return candidates.find((p) => existsSync(p));
+  }
+
+  taskInfo(task: TaskNode): TaskInfo {
+    const { role } = roleChain(task.scope);
+    const base = task.name ?? task.action;
+    return {
+      title: role ? `${role.name} : ${base}` : base,
+      action: task.resolved,
+      file: task.file,
+      line: task.pos.line,
+      handler: task.handler ?? false,
+      tags: effectiveTags(task),
+    };
+  }
+
+  private readonly localConn = new Map<string, Connection>();
+
+  async connectionFor(host: HostState, delegateTo?: string): Promise<Connection> {
+    if (delegateTo !== undefined && delegateTo !== host.name) {
+      const inv = this.run.inventory;
+      const target = inv.hosts.get(delegateTo);
+      const vars = target ? flatten(this.inventoryVars(delegateTo)) : {};
+      if (!target && (delegateTo === 'localhost' || delegateTo === '127.0.0.1')) vars.ansible_connection = 'local';
+      let conn = this.localConn.get(delegateTo);
+      if (!conn) {
+        conn = await openConnection({ host: delegateTo, vars: vars.ansible_connection ? vars : { ...vars, ansible_connection: 'local' } });
+        this.localConn.set(delegateTo, conn);
+      }
+      return conn;
+    }
+    if (!host.conn) {
+      // ansible_connection beats the play's `connection:` keyword, which beats -c
+      const vars = flatten(this.varsFor(host));
+      const fromKeyword = this.play.keywords.connection;
+      const fromVars = vars.ansible_connection;
+      const transport = typeof fromVars === 'string' && fromVars !== '' ? fromVars : fromKeyword !== undefined ? String(fromKeyword) : this.run.options.connection;
+      host.conn = await openConnection({ host: host.name, vars, override: transport });
+    }
+    return host.conn;
+  }
+
+  async closeConnections(): Promise<void> {
+    for (const c of this.localConn.values()) await c.close().catch(() => undefined);
+    this.localConn.clear();
+  }
+
+  startAsyncJob(host: string, work: () => Promise<ModuleResult>): AsyncJob {
+    const id = `j${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    const job: AsyncJob = { id, host, started: Date.now(), done: false, promise: Promise.resolve({}) };
+    job.promise = work().then(
+      (r) => {
+        job.done = true;
+        job.result = r;
+        return r;
+      },
+      (err: Error) => {
+        job.done = true;
+        job.result = { failed: true, msg: err.message };
+        return job.result;
+      },
+    );
+    this.run.jobs.set(id, job);
+    return job;
+  }
+}
+
+/** ansible_facts plus the injected ansible_<fact> names */
+export function factVars(facts: Vars): Vars {
+  const out = Object.create(null) as Vars;
+  out.ansible_facts = facts;
+  for (const [k, v] of Object.entries(facts)) out[k.startsWith('ansible_') ? k : `ansible_${k}`] = v;
+  return out;
+}
+
+/** a plain object holding every visible key of a prototype-chained vars object */
+export function flatten(v: Vars): Vars {
+  const out: Vars = {};
+  for (const k in v) out[k] = v[k];
+  return out;
+}
+
+/** put another chain's keys on top of `base` as one layer (inventory layers are precomputed) */
+function layerChain(base: Vars, chain: Vars): Vars {
+  return layer(base, flatten(chain));
+}

@@ -1,0 +1,451 @@
+/**
+ * The linear strategy: each task runs on every active host (up to `forks` at once) before the next
+ * task starts; blocks route failed hosts to rescue and every host through always; includes expand
+ * per group of hosts that included the same file; handlers run at the end of each section.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { BlockNode, Node, PlayNode, Scope, TaskNode } from '../load/model.js';
+import type { ModuleResult } from '../modules/types.js';
+import { UserError, formatPos } from '../util/errors.js';
+import { TaskLoader, roleBlocks, type LoadContext } from '../load/tasks.js';
+import { RoleLoader } from '../roles/loader.js';
+import { isMapping, loadYamlFile } from '../load/yaml.js';
+import { matchHosts } from '../inventory/patterns.js';
+import { playRoleBlocks } from '../load/playbook.js';
+import { layer, merged, ROOT, type Vars } from '../vars/layers.js';
+import { effectiveTags, inherited, shouldRunTags } from './keywords.js';
+import { PlayContext, flatten } from './play-context.js';
+import { TaskRunner, toBool, type TaskOutcome } from './task.js';
+import type { IncludeRequest } from './actions.js';
+import type { HostState, RunState } from './state.js';
+import type { HostStatus } from '../report/events.js';
+import { validateRoleCall } from './role-validation.js';
+
+interface Frame {
+  block: BlockNode;
+  phase: 'block' | 'rescue' | 'always';
+}
+
+export interface PlayLoaders {
+  resolveAction(name: string): string | undefined;
+}
+
+let includeIds = 1_000_000;
+
+export class PlayRunner {
+  readonly ctx: PlayContext;
+  private readonly runner: TaskRunner;
+  private hosts: HostState[] = [];
+  private endPlay = false;
+  private taskLoader?: TaskLoader;
+  private roleLoader?: RoleLoader;
+
+  constructor(
+    private readonly run: RunState,
+    private readonly play: PlayNode,
+    private readonly loaders: PlayLoaders,
+  ) {
+    this.ctx = new PlayContext(run, play);
+    this.runner = new TaskRunner(this.ctx);
+  }
+
+  async execute(): Promise<void> {
+    const o = this.run.options;
+    const reporter = this.run.reporter;
+    const pattern = this.ctx.templar.template(this.play.hosts, merged(o.extraVars), {}) as string | string[];
+    let names = matchHosts(this.run.inventory, pattern);
+    if (o.limit) {
+      const allowed = new Set(matchHosts(this.run.inventory, o.limit));
+      names = names.filter((n) => allowed.has(n));
+    }
+    names = names.filter((n) => !this.run.failedHosts.has(n) && !this.run.unreachableHosts.has(n));
+    reporter.playStart(this.play.name, names);
+    if (names.length === 0) {
+      reporter.warning('skipping: no hosts matched');
+      return;
+    }
+    this.ctx.hostsAll = names;
+    this.hosts = names.map((n) => this.run.host(n));
+    for (const h of this.hosts) {
+      h.ended = false;
+      h.notified.clear();
+    }
+    for (const h of this.hosts) this.ctx.playVars.set(h.name, this.loadPlayVars(h));
+    await this.validateRoles();
+
+    try {
+      if (this.gatherFacts()) await this.runFactGathering();
+      await this.section(this.play.preTasks);
+      await this.section([...playRoleBlocks(this.play), ...this.play.tasks]);
+      await this.section(this.play.postTasks);
+    } finally {
+      for (const h of this.hosts) {
+        if (h.failed) this.run.failedHosts.add(h.name);
+        if (h.unreachable) this.run.unreachableHosts.add(h.name);
+      }
+      await this.ctx.closeConnections();
+    }
+  }
+
+  private gatherFacts(): boolean {
+    const g = this.play.gatherFacts;
+    if (g === undefined || g === null) return process.env.ANSIBLE_GATHERING !== 'explicit';
+    return toBool(this.ctx.templar.template(g, merged(this.run.options.extraVars), {}));
+  }
+
+  /** play vars: `vars:` then each vars_files entry (a list entry means: the first file that exists) */
+  private loadPlayVars(host: HostState): Vars {
+    const out = merged(this.play.keywords.vars);
+    const base = layer(layer(ROOT, flatten(this.ctx.inventoryVars(host.name))), out);
+    const vars = layer(base, this.run.options.extraVars);
+    for (const entry of this.play.varsFiles) {
+      const options = Array.isArray(entry) ? entry : [entry];
+      let loaded = false;
+      for (const option of options) {
+        const name = String(this.ctx.templar.template(option, vars, {}));
+        const path = isAbsolute(name) ? name : join(this.play.playbookDir, name);
+        if (!existsSync(path)) continue;
+        const data = loadYamlFile(path);
+        if (data !== null && data !== undefined && !isMapping(data)) throw new UserError(`vars_files entry ${path} must be a dictionary`, this.play.pos);
+        Object.assign(out, data ?? {});
+        loaded = true;
+        break;
+      }
+      if (!loaded) {
+        throw new UserError(`vars file ${options.map(String).join(', ')} was not found on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option`, this.play.pos);
+      }
+    }
+    return out;
+  }
+
+  /** role arguments are checked for every role that will run, before any host is touched */
+  private async validateRoles(): Promise<void> {
+    const roles = this.play.allRoles;
+    const errors: UserError[] = [];
+    for (const role of roles) {
+      if (!role.validate) continue;
+      const err = await validateRoleCall(role, this.ctx, this.hosts, this.run.options);
+      if (err) errors.push(...err);
+    }
+    if (errors.length) {
+      const { UserErrors } = await import('../util/errors.js');
+      throw new UserErrors(errors);
+    }
+  }
+
+  private async runFactGathering(): Promise<void> {
+    const task: TaskNode = {
+      kind: 'task', pos: this.play.pos, file: this.play.file, name: 'Gathering Facts', action: 'gather_facts', resolved: 'ansible.builtin.gather_facts',
+      args: {}, keywords: { tags: ['always'] }, scope: this.play.scope, id: 0,
+    };
+    await this.runTask(task, this.hosts.filter((h) => h.active), []);
+  }
+
+  private async section(nodes: Node[]): Promise<void> {
+    if (this.endPlay) return;
+    await this.walk(nodes, this.hosts, []);
+    await this.flushHandlers();
+  }
+
+  private async walk(nodes: Node[], hosts: HostState[], frames: Frame[]): Promise<void> {
+    for (const node of nodes) {
+      if (this.endPlay) return;
+      const active = hosts.filter((h) => h.active);
+      if (active.length === 0) return;
+      if (node.kind === 'block') await this.runBlock(node, active, frames);
+      else await this.runTask(node, active, frames);
+    }
+  }
+
+  private async runBlock(b: BlockNode, hosts: HostState[], frames: Frame[]): Promise<void> {
+    const role = b.roleRun;
+    let entered = hosts;
+    if (role) {
+      entered = hosts.filter((h) => !(role.completed.has(h.name) && !role.allowDuplicates));
+      if (entered.length === 0) return;
+    }
+    const frame: Frame = { block: b, phase: 'block' };
+    const inner = [...frames, frame];
+    await this.walk(b.block, entered, inner);
+    const failedHere = entered.filter((h) => h.failed && !h.unreachable);
+    if (b.rescue.length && failedHere.length) {
+      for (const h of failedHere) h.failed = false;
+      frame.phase = 'rescue';
+      await this.walk(b.rescue, failedHere, inner);
+    }
+    if (b.always.length) {
+      const alwaysHosts = entered.filter((h) => !h.unreachable && !h.ended);
+      const wasFailed = new Map(alwaysHosts.map((h) => [h, h.failed]));
+      for (const h of alwaysHosts) h.failed = false;
+      frame.phase = 'always';
+      await this.walk(b.always, alwaysHosts, inner);
+      for (const h of alwaysHosts) h.failed = h.failed || (wasFailed.get(h) ?? false);
+    }
+    if (role) for (const h of entered) if (role.hadTaskRun.has(h.name)) role.completed.add(h.name);
+  }
+
+  private selected(task: TaskNode): boolean {
+    const o = this.run.options;
+    if (!this.run.startAtTaskReached) {
+      const info = this.ctx.taskInfo(task);
+      if (task.name === o.startAtTask || info.title === o.startAtTask) this.run.startAtTaskReached = true;
+      else return false;
+    }
+    return shouldRunTags(effectiveTags(task), o.tags, o.skipTags);
+  }
+
+  private async runTask(task: TaskNode, hosts: HostState[], frames: Frame[]): Promise<void> {
+    if (task.resolved === 'ansible.builtin.meta' && !task.handler) {
+      const action = String(task.args._raw_params ?? '');
+      if (action === 'flush_handlers') {
+        if (this.selected(task)) await this.flushHandlers();
+        return;
+      }
+    }
+    if (!this.selected(task)) return;
+    const reporter = this.run.reporter;
+    const info = this.ctx.taskInfo(task);
+    reporter.taskStart({ ...info, title: this.taskTitle(task, hosts[0]) });
+    const runOnce = toBool(this.templateKeyword(task, inherited(task, 'run_once'), hosts[0]) ?? false);
+    const targets = runOnce ? hosts.slice(0, 1) : hosts;
+    const outcomes = await mapLimit(targets, Math.max(1, this.run.options.forks), (h) => this.runner.run(task, h));
+    const includes: IncludeRequest[] = [];
+    targets.forEach((h, i) => {
+      const outcome = outcomes[i];
+      this.record(task, h, outcome, frames);
+      if (outcome.includes) includes.push(...outcome.includes);
+    });
+    if (runOnce && task.register) {
+      for (const h of hosts.slice(1)) h.nonPersistent[task.register] = outcomes[0].result;
+    }
+    if (runOnce && outcomes[0].result.ansible_facts && ['ansible.builtin.set_fact'].includes(task.resolved)) {
+      for (const h of hosts.slice(1)) Object.assign(h.nonPersistent, outcomes[0].result.ansible_facts as Record<string, unknown>);
+    }
+    const meta = outcomes.find((o) => o.result._tsplay_meta === 'end_play');
+    if (meta) this.endPlay = true;
+    if (includes.length) await this.runIncludes(includes, hosts, frames);
+  }
+
+  private taskTitle(task: TaskNode, host: HostState | undefined): string {
+    const info = this.ctx.taskInfo(task);
+    if (!task.name || !task.name.includes('{{') || !host) return info.title;
+    try {
+      const name = String(this.ctx.templar.template(task.name, this.ctx.varsFor(host, task), this.ctx.templateOptions(task)));
+      return info.title.slice(0, info.title.length - task.name.length) + name;
+    } catch {
+      return info.title;
+    }
+  }
+
+  private templateKeyword(task: TaskNode, value: unknown, host: HostState | undefined): unknown {
+    if (value === undefined || value === null || !host) return value;
+    return this.ctx.templar.template(value, this.ctx.varsFor(host, task), this.ctx.templateOptions(task));
+  }
+
+  /** counts, registers, notifies and reports one host's outcome */
+  private record(task: TaskNode, host: HostState, outcome: TaskOutcome, frames: Frame[]): void {
+    const reporter = this.run.reporter;
+    const result = outcome.result;
+    const info = this.ctx.taskInfo(task);
+    if (result._tsplay_meta) return;
+    if (outcome.items) {
+      for (const it of outcome.items) {
+        reporter.hostResult({ host: host.name, task: info, status: statusOf(it.result), result: it.result, item: it.label, hasItem: true, noLog: outcome.noLog, delegatedTo: outcome.delegatedTo });
+      }
+    }
+    let status: HostStatus = statusOf(result);
+    const stats = host.stats;
+    let ignored = false;
+    if (outcome.unreachable) {
+      status = 'unreachable';
+      stats.unreachable++;
+      host.unreachable = true;
+    } else if (result.failed) {
+      const ignoreErrors = toBool(this.templateKeyword(task, inherited(task, 'ignore_errors'), host) ?? false);
+      if (ignoreErrors) {
+        ignored = true;
+        stats.ok++;
+        stats.ignored++;
+        if (result.changed) stats.changed++;
+      } else {
+        const rescuable = frames.some((f) => f.phase === 'block' && f.block.rescue.length > 0);
+        if (rescuable) stats.rescued++;
+        else stats.failed++;
+        host.failed = true;
+        host.nonPersistent.ansible_failed_task = { name: task.name ?? task.action, action: task.action };
+        host.nonPersistent.ansible_failed_result = result;
+      }
+    } else if (result.skipped) {
+      stats.skipped++;
+    } else {
+      stats.ok++;
+      if (result.changed) stats.changed++;
+    }
+    if (!outcome.items || status !== 'skipped' || outcome.items.length === 0) {
+      reporter.hostResult({ host: host.name, task: info, status, result, ignored, noLog: outcome.noLog, delegatedTo: outcome.delegatedTo, hasItem: false });
+    } else if (outcome.items) {
+      reporter.hostResult({ host: host.name, task: info, status, result, ignored, noLog: outcome.noLog, hasItem: false });
+    }
+    if (task.register && !outcome.unreachable) host.nonPersistent[task.register] = stripInternal(result);
+    const { role } = roleOf(task.scope);
+    if (role && status !== 'skipped' && status !== 'unreachable') role.hadTaskRun.add(host.name);
+    if (result.changed && !result.failed && task.notify) this.notify(task, host);
+    if (result.failed && !ignored) {
+      const fatal = toBool(this.templateKeyword(task, inherited(task, 'any_errors_fatal'), host) ?? false);
+      if (fatal) for (const h of this.hosts) if (h.active) h.failed = true;
+    }
+  }
+
+  private notify(task: TaskNode, host: HostState): void {
+    for (const raw of task.notify ?? []) {
+      const name = String(this.templateKeyword(task, raw, host));
+      const matches = this.play.handlers.filter((h) => handlerMatches(h, name, this));
+      if (matches.length === 0) {
+        throw new UserError(`The requested handler '${name}' was not found in either the main handlers list nor in the listening handlers list`, task.pos);
+      }
+      for (const h of matches) host.notified.add(h);
+    }
+  }
+
+  handlerName(h: TaskNode, host?: HostState): string | undefined {
+    if (h.name === undefined) return undefined;
+    if (!h.name.includes('{{')) return h.name;
+    try {
+      return String(this.ctx.templar.template(h.name, this.ctx.varsFor(host ?? this.hosts[0], h), this.ctx.templateOptions(h)));
+    } catch {
+      return h.name;
+    }
+  }
+
+  private async flushHandlers(): Promise<void> {
+    for (let guard = 0; guard < 100; guard++) {
+      let ranAny = false;
+      for (const handler of this.play.handlers) {
+        const force = this.run.options.forceHandlers || toBool(this.play.forceHandlers ?? false);
+        const targets = this.hosts.filter((h) => h.notified.has(handler) && (h.active || (force && h.failed && !h.unreachable)));
+        if (targets.length === 0) continue;
+        for (const h of targets) h.notified.delete(handler);
+        ranAny = true;
+        const wasFailed = new Map(targets.map((h) => [h, h.failed]));
+        if (force) for (const h of targets) h.failed = false;
+        await this.runTask(handler, targets, []);
+        if (force) for (const h of targets) h.failed = h.failed || (wasFailed.get(h) ?? false);
+      }
+      if (!ranAny || !this.hosts.some((h) => h.notified.size > 0)) return;
+    }
+  }
+
+  private loadContext(): LoadContext {
+    return {
+      playbookDir: this.play.playbookDir,
+      resolveAction: this.loaders.resolveAction,
+      importRole: (spec, scope, pos) =>
+        this.roles().load({ name: spec.name, params: spec.params, keywords: {}, callVars: {}, pos, tasksFrom: spec.tasksFrom, handlersFrom: spec.handlersFrom }, scope),
+      renderStatic: (value) => String(this.ctx.templar.template(value, merged(this.play.keywords.vars, this.run.options.extraVars), {})),
+      nextId: () => ++includeIds,
+      importStack: [],
+    };
+  }
+
+  private tasks(): TaskLoader {
+    this.taskLoader ??= new TaskLoader(this.loadContext());
+    return this.taskLoader;
+  }
+
+  private roles(): RoleLoader {
+    this.roleLoader ??= new RoleLoader(this.play, () => this.tasks());
+    return this.roleLoader;
+  }
+
+  /** dynamic includes: hosts that included the same thing with the same params run it together */
+  private async runIncludes(requests: IncludeRequest[], hosts: HostState[], frames: Frame[]): Promise<void> {
+    const groups = new Map<string, { req: IncludeRequest; hosts: HostState[] }>();
+    for (const req of requests) {
+      const key = JSON.stringify([req.kind, req.target, req.params, req.loopVars ?? null, req.tasksFrom ?? null]);
+      const g = groups.get(key) ?? { req, hosts: [] };
+      const h = hosts.find((x) => x.name === req.host);
+      if (h && !g.hosts.includes(h)) g.hosts.push(h);
+      groups.set(key, g);
+    }
+    for (const { req, hosts: groupHosts } of groups.values()) {
+      const task = req.task;
+      const includeParams = merged(req.params, task.keywords.vars, req.loopVars);
+      const scope: Scope = { kind: 'include', parent: task.scope, keywords: req.apply, role: task.scope.role, includeParams };
+      let nodes: Node[];
+      try {
+        if (req.kind === 'tasks') {
+          nodes = this.tasks().loadList(loadYamlFile(req.target), req.target, scope, false, 'included tasks');
+        } else {
+          const role = this.roles().load(
+            { name: req.target, params: {}, keywords: {}, callVars: {}, pos: task.pos, tasksFrom: req.tasksFrom, handlersFrom: req.handlersFrom, varsFrom: req.varsFrom, defaultsFrom: req.defaultsFrom, fromInclude: true, rolespecValidate: req.rolespecValidate },
+            scope,
+          );
+          for (const hd of role.handlers) if (!this.play.handlers.includes(hd)) this.play.handlers.push(hd);
+          for (const dep of role.deps) for (const hd of dep.handlers) if (!this.play.handlers.includes(hd)) this.play.handlers.push(hd);
+          if (role.validate) {
+            const errs = await validateRoleCall(role, this.ctx, groupHosts, this.run.options);
+            if (errs && errs.length) {
+              for (const h of groupHosts) {
+                this.record(task, h, { result: { failed: true, msg: errs.map((e) => e.message).join('\n') } }, frames);
+              }
+              continue;
+            }
+          }
+          nodes = roleBlocks(role);
+        }
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        for (const h of groupHosts) {
+          this.record(task, h, { result: { failed: true, msg: `${err.message}${err.pos ? ` (${formatPos(err.pos)})` : ''}` } }, frames);
+        }
+        continue;
+      }
+      await this.walk(nodes, groupHosts.filter((h) => h.active), frames);
+    }
+  }
+}
+
+function handlerMatches(h: TaskNode, name: string, runner: PlayRunner): boolean {
+  const own = runner.handlerName(h);
+  if (own === name) return true;
+  const { role } = roleOf(h.scope);
+  if (role && own !== undefined && `${role.name} : ${own}` === name) return true;
+  return (h.listen ?? []).includes(name);
+}
+
+function roleOf(scope: Scope | undefined) {
+  for (let s = scope; s; s = s.parent) if (s.role) return { role: s.role };
+  return { role: undefined };
+}
+
+export function statusOf(result: ModuleResult): HostStatus {
+  if (result.unreachable) return 'unreachable';
+  if (result.failed) return 'failed';
+  if (result.skipped) return 'skipped';
+  return result.changed ? 'changed' : 'ok';
+}
+
+/** internal keys (tsplay's and Ansible's _ansible_*) are not part of a registered value */
+export function stripInternal(result: ModuleResult): ModuleResult {
+  const out: ModuleResult = {};
+  for (const [k, v] of Object.entries(result)) {
+    if (k.startsWith('_tsplay') || k.startsWith('_ansible')) continue;
+    out[k] = k === 'results' && Array.isArray(v) ? v.map((r) => (r && typeof r === 'object' ? stripInternal(r as ModuleResult) : r)) : v;
+  }
+  if (out.failed === undefined && !out.skipped) out.failed = false;
+  return out;
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

@@ -1,0 +1,88 @@
+/** Per-run and per-host state shared by the play runner, the task runner and the actions. */
+import type { Connection } from '../connection/types.js';
+import type { Inventory } from '../inventory/inventory.js';
+import type { TaskNode } from '../load/model.js';
+import type { ModuleResult } from '../modules/types.js';
+import { emptyStats, type HostStats, type Reporter } from '../report/events.js';
+import type { Vars } from '../vars/layers.js';
+
+export interface RunOptions {
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  verbosity: number;
+  tags: string[];
+  skipTags: string[];
+  limit?: string;
+  startAtTask?: string;
+  /** -c/--connection: overrides the default transport */
+  connection?: string;
+  extraVars: Vars;
+  become?: boolean;
+  becomeUser?: string;
+  becomeMethod?: string;
+  user?: string;
+  privateKey?: string;
+  timeout?: number;
+  forceHandlers: boolean;
+  flushCache?: boolean;
+}
+
+export class HostState {
+  /** gathered and set_fact(cacheable) facts */
+  facts: Vars = Object.create(null) as Vars;
+  factsGathered = false;
+  /** set_fact and register results: they outlive the play, as in Ansible */
+  nonPersistent: Vars = Object.create(null) as Vars;
+  /** include_vars results */
+  includeVars: Vars = Object.create(null) as Vars;
+  /** the host failed (a task failed without ignore_errors and was not rescued) */
+  failed = false;
+  unreachable = false;
+  /** meta: end_host / end_play for this host */
+  ended = false;
+  notified = new Set<TaskNode>();
+  conn?: Connection;
+  stats: HostStats = emptyStats();
+
+  constructor(readonly name: string) {}
+
+  get active(): boolean {
+    return !this.failed && !this.unreachable && !this.ended;
+  }
+}
+
+export interface AsyncJob {
+  id: string;
+  host: string;
+  started: number;
+  done: boolean;
+  result?: ModuleResult;
+  promise: Promise<ModuleResult>;
+}
+
+export class RunState {
+  readonly hosts = new Map<string, HostState>();
+  readonly jobs = new Map<string, AsyncJob>();
+  /** hosts that failed or became unreachable in an earlier play are left out of later plays */
+  readonly failedHosts = new Set<string>();
+  readonly unreachableHosts = new Set<string>();
+  startAtTaskReached: boolean;
+
+  constructor(
+    readonly options: RunOptions,
+    readonly inventory: Inventory,
+    readonly reporter: Reporter,
+  ) {
+    this.startAtTaskReached = !options.startAtTask;
+  }
+
+  host(name: string): HostState {
+    let h = this.hosts.get(name);
+    if (!h) {
+      h = new HostState(name);
+      this.hosts.set(name, h);
+    }
+    return h;
+  }
+}

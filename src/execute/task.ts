@@ -1,0 +1,379 @@
+/**
+ * Runs one task on one host: `when`, loops, templated arguments, the action or module, `until`,
+ * `changed_when`/`failed_when`, and the result shape Ansible registers.
+ */
+import type { Connection, BecomeOptions } from '../connection/types.js';
+import { UnreachableError } from '../connection/types.js';
+import type { TaskNode } from '../load/model.js';
+import type { ModuleResult, ModuleContext } from '../modules/types.js';
+import { findModule } from '../modules/registry.js';
+import { compileArgSpec } from '../argspec/index.js';
+import { OMIT_TOKEN, TemplateError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
+import { UserError, formatPos } from '../util/errors.js';
+import { allConditions, environments, inherited } from './keywords.js';
+import { layer, type Vars } from '../vars/layers.js';
+import type { HostState } from './state.js';
+import type { PlayContext } from './play-context.js';
+import { runAction, ENGINE_ACTIONS, type ActionOutcome, type IncludeRequest } from './actions.js';
+
+export interface ItemOutcome {
+  item: unknown;
+  label: unknown;
+  result: ModuleResult;
+}
+
+export interface TaskOutcome {
+  /** the result as registered (for loops: {results, changed, msg, skipped}) */
+  result: ModuleResult;
+  items?: ItemOutcome[];
+  includes?: IncludeRequest[];
+  unreachable?: boolean;
+  /** the task failed and ignore_errors made it count as ok+ignored */
+  ignored?: boolean;
+  noLog?: boolean;
+  delegatedTo?: string;
+}
+
+const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+export class TaskRunner {
+  constructor(private readonly play: PlayContext) {}
+
+  async run(task: TaskNode, host: HostState): Promise<TaskOutcome> {
+    const baseVars = this.play.varsFor(host, task);
+    const t = this.play.templar;
+    const opts = this.play.templateOptions(task);
+    const noLog = this.bool(inherited(task, 'no_log'), baseVars, task, false);
+    try {
+      if (!task.loop) {
+        if (!this.conditionsHold(task, baseVars)) return { result: skippedResult(task, this.falseCondition), noLog };
+        const once = await this.runOnce(task, host, baseVars);
+        return { ...once, noLog: noLog || once.noLog };
+      }
+      const items = this.loopItems(task, baseVars);
+      const lc = task.loopControl ? (t.template(task.loopControl, baseVars, opts) as Record<string, unknown>) : {};
+      const loopVar = typeof lc.loop_var === 'string' ? lc.loop_var : 'item';
+      const indexVar = typeof lc.index_var === 'string' ? lc.index_var : undefined;
+      const pauseMs = typeof lc.pause === 'number' ? lc.pause * 1000 : 0;
+      const outcomes: ItemOutcome[] = [];
+      const includes: IncludeRequest[] = [];
+      let anyUnreachable = false;
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        const itemVars: Vars = { [loopVar]: item, ansible_loop_var: loopVar };
+        if (indexVar) {
+          itemVars[indexVar] = i;
+          itemVars.ansible_index_var = indexVar;
+        }
+        if (lc.extended) {
+          itemVars.ansible_loop = {
+            allitems: items, index: i + 1, index0: i, revindex: items.length - i, revindex0: items.length - i - 1,
+            first: i === 0, last: i === items.length - 1, length: items.length,
+            previtem: i > 0 ? items[i - 1] : undefined, nextitem: i < items.length - 1 ? items[i + 1] : undefined,
+          };
+        }
+        const vars = layer(baseVars, itemVars);
+        const label = lc.label !== undefined ? t.template(task.loopControl?.label, vars, opts) : item;
+        let result: ModuleResult;
+        if (!this.conditionsHold(task, vars)) {
+          result = skippedResult(task, this.falseCondition);
+        } else {
+          const once = await this.runOnce(task, host, vars);
+          result = once.result;
+          if (once.includes) includes.push(...once.includes);
+          if (once.unreachable) anyUnreachable = true;
+        }
+        const shaped: ModuleResult = { ...result, [loopVar]: item, ansible_loop_var: loopVar };
+        if (indexVar) {
+          shaped[indexVar] = i;
+          shaped.ansible_index_var = indexVar;
+        }
+        if (lc.label !== undefined) shaped._ansible_item_label = label;
+        outcomes.push({ item, label, result: shaped });
+        if (anyUnreachable) break;
+        if (pauseMs && i < items.length - 1) await new Promise((r) => setTimeout(r, pauseMs));
+      }
+      const results = outcomes.map((o) => o.result);
+      const allSkipped = results.length === 0 || results.every((r) => r.skipped);
+      const anyFailed = results.some((r) => r.failed && !r._ansible_ignored);
+      const aggregate: ModuleResult = {
+        changed: results.some((r) => r.changed === true),
+        msg: anyFailed ? 'One or more items failed' : 'All items completed',
+        results,
+        skipped: allSkipped,
+      };
+      if (anyFailed) aggregate.failed = true;
+      if (results.length === 0) aggregate.skipped_reason = 'No items in the list';
+      return { result: aggregate, items: outcomes, includes, unreachable: anyUnreachable, noLog };
+    } catch (err) {
+      if (err instanceof UnreachableError) return { result: { unreachable: true, msg: err.message, changed: false }, unreachable: true };
+      if (err instanceof TemplateError || err instanceof UserError) {
+        return { result: { failed: true, msg: taskErrorMessage(task, err as Error) }, noLog };
+      }
+      throw err;
+    }
+  }
+
+  private falseCondition: unknown;
+
+  private conditionsHold(task: TaskNode, vars: Vars): boolean {
+    for (const cond of allConditions(task)) {
+      if (!this.play.templar.evaluateConditional(cond, vars, this.play.templateOptions(task))) {
+        this.falseCondition = cond;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private loopItems(task: TaskNode, vars: Vars): unknown[] {
+    const loop = task.loop!;
+    const t = this.play.templar;
+    const opts = this.play.templateOptions(task);
+    const value = t.template(loop.value, vars, opts);
+    if (loop.kind === 'loop') {
+      if (!Array.isArray(value)) {
+        throw new UserError(
+          `Invalid data passed to 'loop', it requires a list, got this instead: ${pyRepr(value)}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.`,
+          task.pos,
+        );
+      }
+      return value;
+    }
+    switch (loop.lookup) {
+      case 'items':
+        return (Array.isArray(value) ? value : [value]).flatMap((v) => (Array.isArray(v) ? v : [v]));
+      case 'list':
+        return Array.isArray(value) ? value : [value];
+      case 'dict':
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+          throw new UserError(`with_dict expects a dict`, task.pos);
+        }
+        return Object.entries(value as Record<string, unknown>).map(([key, v]) => ({ key, value: v }));
+      case 'indexed_items':
+        return (Array.isArray(value) ? value : [value]).map((v, i) => [i, v]);
+      case 'together': {
+        const lists = (Array.isArray(value) ? value : [value]) as unknown[][];
+        const n = Math.max(0, ...lists.map((l) => (Array.isArray(l) ? l.length : 0)));
+        return Array.from({ length: n }, (_, i) => lists.map((l) => (Array.isArray(l) ? l[i] ?? null : null)));
+      }
+      case 'nested': {
+        const lists = (Array.isArray(value) ? value : [value]) as unknown[][];
+        return lists.reduce<unknown[][]>((acc, l) => acc.flatMap((a) => (Array.isArray(l) ? l : [l]).map((x) => [...a, x])), [[]]);
+      }
+      default: {
+        const result = this.play.templar.template(`{{ query(${JSON.stringify(loop.lookup)}, *__tsplay_terms) }}`, layer(vars, { __tsplay_terms: Array.isArray(value) ? value : [value] }), opts);
+        if (!Array.isArray(result)) throw new UserError(`with_${loop.lookup} did not return a list`, task.pos);
+        return result;
+      }
+    }
+  }
+
+  private bool(value: unknown, vars: Vars, task: TaskNode, fallback: boolean): boolean {
+    if (value === undefined || value === null) return fallback;
+    const v = this.play.templar.template(value, vars, this.play.templateOptions(task));
+    return toBool(v);
+  }
+
+  /** one execution of the task (one loop item), including until/retries and changed_when/failed_when */
+  private async runOnce(task: TaskNode, host: HostState, vars: Vars): Promise<TaskOutcome> {
+    const t = this.play.templar;
+    const opts = this.play.templateOptions(task);
+    const untilConds = task.until;
+    const retries = untilConds ? Math.max(0, Number(t.template(task.retries ?? 3, vars, opts))) : 0;
+    const delay = untilConds ? Number(t.template(task.delay ?? 5, vars, opts)) : 0;
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      const outcome = await this.executeAction(task, host, vars);
+      if (outcome.unreachable || outcome.includes) return outcome;
+      const result = outcome.result;
+      this.applyConditions(task, result, vars);
+      if (!untilConds) return outcome;
+      const withResult = task.register ? layer(vars, { [task.register]: result }) : vars;
+      const done = untilConds.every((c) => t.evaluateConditional(c, withResult, opts));
+      result.attempts = attempt;
+      if (done) return outcome;
+      if (attempt > retries) {
+        result.failed = true;
+        if (!result.msg) result.msg = 'Retried task failed';
+        return outcome;
+      }
+      this.play.run.reporter.hostResult({
+        host: host.name, task: this.play.taskInfo(task), status: 'failed', result: { ...result, retries: retries + 1 - attempt }, verbosity: -1,
+      });
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
+    }
+  }
+
+  private applyConditions(task: TaskNode, result: ModuleResult, vars: Vars): void {
+    if (result.skipped) return;
+    const t = this.play.templar;
+    const opts = this.play.templateOptions(task);
+    const withResult = task.register ? layer(vars, { [task.register]: result }) : vars;
+    if (task.changedWhen && task.changedWhen.length) {
+      result.changed = task.changedWhen.every((c) => t.evaluateConditional(c, withResult, opts));
+    }
+    if (task.failedWhen && task.failedWhen.length) {
+      const failed = task.failedWhen.every((c) => t.evaluateConditional(c, withResult, opts));
+      result.failed_when_result = failed;
+      result.failed = failed;
+    }
+  }
+
+  private async executeAction(task: TaskNode, host: HostState, vars: Vars): Promise<TaskOutcome> {
+    const t = this.play.templar;
+    const opts = this.play.templateOptions(task);
+    const check = this.bool(inherited(task, 'check_mode'), vars, task, this.play.run.options.check);
+    const diff = this.bool(inherited(task, 'diff'), vars, task, this.play.run.options.diff);
+    const taskVars = layer(vars, { ansible_check_mode: check, ansible_diff_mode: diff });
+
+    if (ENGINE_ACTIONS.has(task.resolved)) {
+      const outcome: ActionOutcome = await runAction(task, { play: this.play, host, vars: taskVars, check, diff, runner: this });
+      return outcome;
+    }
+    const mod = findModule(task.resolved);
+    if (!mod) throw new UserError(`couldn't resolve module/action '${task.action}'`, task.pos);
+
+    // modules get plain values: unsafe marking only matters while a value can still be templated
+    const rawArgs = stripUnsafe(t.template(task.args, taskVars, opts)) as Record<string, unknown>;
+    const args = dropOmitted(rawArgs);
+    if (check && !mod.supportsCheckMode) {
+      return { result: { changed: false, skipped: true, msg: 'remote module does not support check mode' } };
+    }
+    const validated = compileArgSpec(mod.spec, 'module').validate(args);
+    if (validated.errors.length) {
+      return { result: { failed: true, msg: moduleArgsMessage(mod.name, validated.errors) } };
+    }
+    const delegateTo = inherited(task, 'delegate_to');
+    const delegated = delegateTo === undefined || delegateTo === null ? undefined : String(t.template(delegateTo, taskVars, opts));
+    const conn = await this.play.connectionFor(host, delegated);
+    const become = this.becomeFor(task, taskVars);
+    const env = this.environmentFor(task, taskVars);
+    const ctx: ModuleContext = {
+      conn,
+      host: host.name,
+      check,
+      diff,
+      become,
+      env,
+      facts: (taskVars.ansible_facts as Record<string, unknown>) ?? {},
+      vars: taskVars,
+      findFile: (kind, name) => this.play.findFile(task, kind, name),
+      renderTemplate: (source, extra) => t.renderFile(source, extra ? layer(taskVars, extra) : taskVars, opts),
+      warn: (m) => this.play.run.reporter.warning(m),
+      log: (level, m) => this.play.run.reporter.verbose(level, m),
+    };
+    const asyncSeconds = task.async === undefined ? 0 : Number(t.template(task.async, taskVars, opts));
+    const poll = task.poll === undefined ? 10 : Number(t.template(task.poll, taskVars, opts));
+    if (asyncSeconds > 0 && poll === 0) {
+      const job = this.play.startAsyncJob(host.name, () => runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds));
+      return { result: { ansible_job_id: job.id, started: 1, finished: 0, changed: false, results_file: `tsplay-async:${job.id}` }, delegatedTo: delegated };
+    }
+    const result = await runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds);
+    if (result.invocation === undefined) result.invocation = { module_args: validated.params };
+    return { result, delegatedTo: delegated };
+  }
+
+  becomeFor(task: TaskNode, vars: Vars): BecomeOptions {
+    const t = this.play.templar;
+    const opts = this.play.templateOptions(task);
+    const o = this.play.run.options;
+    const become = this.bool(inherited(task, 'become') ?? vars.ansible_become, vars, task, o.become ?? false);
+    const user = inherited(task, 'become_user') ?? vars.ansible_become_user ?? o.becomeUser;
+    const method = inherited(task, 'become_method') ?? vars.ansible_become_method ?? o.becomeMethod;
+    const flags = inherited(task, 'become_flags') ?? vars.ansible_become_flags;
+    const password = vars.ansible_become_password ?? vars.ansible_become_pass;
+    return {
+      become,
+      user: user === undefined ? undefined : String(t.template(user, vars, opts)),
+      method: method === undefined ? undefined : String(t.template(method, vars, opts)),
+      flags: flags === undefined ? undefined : String(t.template(flags, vars, opts)),
+      password: password === undefined ? undefined : String(t.template(password, vars, opts)),
+    };
+  }
+
+  environmentFor(task: TaskNode, vars: Vars): Record<string, string> {
+    const env: Record<string, string> = {};
+    const t = this.play.templar;
+    for (const e of environments(task)) {
+      const v = t.template(e, vars, this.play.templateOptions(task));
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        for (const [k, val] of Object.entries(v)) if (val !== OMIT_TOKEN) env[k] = val === null ? '' : String(val);
+      } else if (v !== null && v !== undefined && v !== '') {
+        throw new UserError(`environment must be a dictionary, received ${pyRepr(v)} (${typeof v})`, task.pos);
+      }
+    }
+    return env;
+  }
+}
+
+async function runModule(
+  run: (args: Record<string, unknown>, ctx: ModuleContext) => Promise<ModuleResult>,
+  args: Record<string, unknown>,
+  ctx: ModuleContext,
+  timeoutSeconds: number,
+): Promise<ModuleResult> {
+  const work = run(args, ctx).then((r) => markHostData({ ...r }));
+  if (!timeoutSeconds) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ModuleResult>((resolve) => {
+    timer = setTimeout(() => resolve({ failed: true, msg: `async task did not complete within the requested time - ${timeoutSeconds}s` }), timeoutSeconds * 1000);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/** strings a module read from a host are data: they must never be templated again */
+function markHostData(result: ModuleResult): ModuleResult {
+  for (const key of ['stdout', 'stderr', 'content', 'msg'] as const) {
+    const v = result[key];
+    if (typeof v === 'string' && !isUnsafe(v)) result[key] = markUnsafe(v);
+  }
+  return result;
+}
+
+export function dropOmitted(args: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) if (v !== OMIT_TOKEN) out[k] = v;
+  return out;
+}
+
+function moduleArgsMessage(name: string, errors: string[]): string {
+  return errors.length === 1 ? errors[0] : errors.join('. ');
+}
+
+export function skippedResult(task: TaskNode, cond: unknown): ModuleResult {
+  const r: ModuleResult = { changed: false, skip_reason: 'Conditional result was False', skipped: true };
+  void task;
+  void cond;
+  return r;
+}
+
+export function toBool(v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'string') return ['yes', 'on', '1', 'true', 't', 'y'].includes(v.trim().toLowerCase());
+  return Boolean(v);
+}
+
+export function pyRepr(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  if (typeof v === 'object') return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `'${k}': ${pyRepr(x)}`).join(', ')}}`;
+  return String(v);
+}
+
+export function taskErrorMessage(task: TaskNode, err: Error): string {
+  const where = `The error appears to be in '${task.file}': line ${task.pos.line}, column ${task.pos.col}, but may\nbe elsewhere in the file depending on the exact syntax problem.`;
+  if (err instanceof UserError && err.pos) return `${err.message}\n\n${where.replace(formatPos(task.pos), formatPos(err.pos))}`;
+  return `${err.message}\n\n${where}`;
+}
+
+export { NO_LOG_MSG };
+export type { Connection };

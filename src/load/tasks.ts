@@ -1,0 +1,329 @@
+/**
+ * Task lists → Node[]: tasks, blocks, handlers, and static imports (import_tasks/import_role)
+ * expanded at load time as Ansible does. Dynamic includes stay tasks and are expanded when run.
+ */
+import { dirname, isAbsolute, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { UserError, type SourcePos } from '../util/errors.js';
+import { isMapping, loadYamlFile, posOf, posOfKey } from './yaml.js';
+import { parseKv, KvSyntaxError } from './kv.js';
+import type { BlockNode, Keywords, Node, RoleInstance, Scope, TaskNode } from './model.js';
+
+const TASK_KEYWORDS = new Set([
+  'action', 'any_errors_fatal', 'args', 'async', 'become', 'become_exe', 'become_flags', 'become_method', 'become_user',
+  'changed_when', 'check_mode', 'collections', 'connection', 'debugger', 'delay', 'delegate_facts', 'delegate_to', 'diff',
+  'environment', 'failed_when', 'ignore_errors', 'ignore_unreachable', 'local_action', 'loop', 'loop_control',
+  'module_defaults', 'name', 'no_log', 'notify', 'poll', 'port', 'register', 'remote_user', 'retries', 'run_once', 'tags',
+  'throttle', 'timeout', 'until', 'vars', 'when',
+]);
+const HANDLER_KEYWORDS = new Set([...TASK_KEYWORDS, 'listen']);
+const BLOCK_KEYWORDS = new Set([
+  'always', 'any_errors_fatal', 'become', 'become_exe', 'become_flags', 'become_method', 'become_user', 'block',
+  'check_mode', 'collections', 'connection', 'debugger', 'delegate_facts', 'delegate_to', 'diff', 'environment',
+  'ignore_errors', 'ignore_unreachable', 'module_defaults', 'name', 'no_log', 'notify', 'port', 'remote_user', 'rescue',
+  'run_once', 'tags', 'throttle', 'timeout', 'vars', 'when',
+]);
+
+/** actions whose string argument is a command line, not k=v pairs */
+const FREE_FORM = new Set(['ansible.builtin.command', 'ansible.builtin.shell', 'ansible.builtin.raw', 'ansible.builtin.script']);
+/** actions that may take a bare string argument (`_raw_params`) */
+const RAW_PARAM_ACTIONS = new Set([
+  ...FREE_FORM,
+  'ansible.builtin.include_vars', 'ansible.builtin.include_tasks', 'ansible.builtin.include_role', 'ansible.builtin.import_tasks',
+  'ansible.builtin.import_role', 'ansible.builtin.add_host', 'ansible.builtin.group_by', 'ansible.builtin.set_fact',
+  'ansible.builtin.meta', 'ansible.builtin.include',
+]);
+
+export interface LoadContext {
+  playbookDir: string;
+  /** resolves an action name to its canonical form, or undefined when unknown */
+  resolveAction(name: string): string | undefined;
+  /** loads a role for import_role (static) */
+  importRole(spec: { name: string; tasksFrom?: string; handlersFrom?: string; params: Record<string, unknown> }, scope: Scope, pos: SourcePos): RoleInstance;
+  /** extra vars + play vars, for the rare templated static import path */
+  renderStatic(value: string, pos: SourcePos): string;
+  nextId(): number;
+  /** files being imported right now, to report import loops */
+  importStack: string[];
+}
+
+export function asList(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** tags may be a list, a comma-separated string, or a number */
+export function parseTags(value: unknown, pos: SourcePos | undefined): string[] {
+  if (value === undefined || value === null) return [];
+  const items = Array.isArray(value) ? value : [value];
+  const out: string[] = [];
+  for (const item of items) {
+    if (typeof item === 'string') out.push(...item.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+    else if (typeof item === 'number') out.push(String(item));
+    else throw new UserError(`the field 'tags' should be a list of (<class 'str'>, <class 'int'>), but the item '${JSON.stringify(item)}' is a ${typeOfPy(item)}`, pos);
+  }
+  return out;
+}
+
+export function typeOfPy(v: unknown): string {
+  if (Array.isArray(v)) return "<class 'list'>";
+  if (v === null) return "<class 'NoneType'>";
+  if (typeof v === 'object') return "<class 'dict'>";
+  if (typeof v === 'boolean') return "<class 'bool'>";
+  if (typeof v === 'number') return Number.isInteger(v) ? "<class 'int'>" : "<class 'float'>";
+  return "<class 'str'>";
+}
+
+/** pulls the inheritable keywords out of a task/block/play/role mapping */
+export function readKeywords(data: Record<string, unknown>, pos: SourcePos): Keywords {
+  const kw: Keywords = {};
+  if ('when' in data) kw.when = asList(data.when);
+  if ('tags' in data) kw.tags = parseTags(data.tags, posOfKey(data, 'tags') ?? pos);
+  if ('vars' in data && data.vars !== null) {
+    const vars = data.vars;
+    if (Array.isArray(vars)) {
+      // Ansible accepts a list of dicts and merges them
+      const merged: Record<string, unknown> = {};
+      for (const v of vars) if (isMapping(v)) Object.assign(merged, v);
+      kw.vars = merged;
+    } else if (isMapping(vars)) {
+      kw.vars = vars;
+    } else {
+      throw new UserError(`Vars in a Task must be specified as a dictionary, or a list of dictionaries`, posOfKey(data, 'vars') ?? pos);
+    }
+  }
+  if ('environment' in data && data.environment !== null) kw.environment = asList(data.environment);
+  for (const key of [
+    'become', 'become_user', 'become_method', 'become_flags', 'ignore_errors', 'ignore_unreachable', 'check_mode', 'diff',
+    'no_log', 'delegate_to', 'run_once', 'any_errors_fatal', 'connection', 'remote_user', 'port', 'module_defaults', 'timeout',
+    'throttle',
+  ] as const) {
+    if (key in data) kw[key] = data[key];
+  }
+  return kw;
+}
+
+export function isIncludeOrImport(resolved: string): boolean {
+  return /^ansible\.builtin\.(include_tasks|import_tasks|include_role|import_role|include)$/.test(resolved);
+}
+
+export class TaskLoader {
+  constructor(private readonly ctx: LoadContext) {}
+
+  /** a list of tasks/blocks as found under tasks:, pre_tasks:, block:, rescue:, an included file… */
+  loadList(data: unknown, file: string, scope: Scope, handler = false, where = 'tasks'): Node[] {
+    if (data === null || data === undefined) return [];
+    if (!Array.isArray(data)) {
+      throw new UserError(`A malformed block was encountered while loading ${where}: the ${where} must be a list of tasks`, posOf(data) ?? { file, line: 1, col: 1 });
+    }
+    const nodes: Node[] = [];
+    for (const entry of data) {
+      const pos = posOf(entry) ?? posOf(data) ?? { file, line: 1, col: 1 };
+      if (!isMapping(entry)) {
+        throw new UserError(`A malformed block was encountered while loading ${where}: ${JSON.stringify(entry)} should be a list or None but is ${typeOfPy(entry)}`, pos);
+      }
+      if ('block' in entry) {
+        nodes.push(this.loadBlock(entry, file, scope, handler, pos));
+      } else if ('rescue' in entry || 'always' in entry) {
+        throw new UserError(`'${'rescue' in entry ? 'rescue' : 'always'}' is not a valid attribute for a Task: a block needs a 'block:' section`, pos);
+      } else {
+        nodes.push(...this.loadTask(entry, file, scope, handler, pos));
+      }
+    }
+    return nodes;
+  }
+
+  private loadBlock(data: Record<string, unknown>, file: string, parent: Scope, handler: boolean, pos: SourcePos): BlockNode {
+    for (const key of Object.keys(data)) {
+      if (!BLOCK_KEYWORDS.has(key)) throw new UserError(`'${key}' is not a valid attribute for a Block`, posOfKey(data, key) ?? pos);
+    }
+    const scope: Scope = { kind: 'block', parent, keywords: readKeywords(data, pos), role: parent.role };
+    return {
+      kind: 'block',
+      pos,
+      name: typeof data.name === 'string' ? data.name : undefined,
+      block: this.loadList(data.block, file, scope, handler, 'block'),
+      rescue: this.loadList(data.rescue, file, scope, handler, 'rescue'),
+      always: this.loadList(data.always, file, scope, handler, 'always'),
+      scope,
+    };
+  }
+
+  private loadTask(data: Record<string, unknown>, file: string, scope: Scope, handler: boolean, pos: SourcePos): Node[] {
+    const keywords = handler ? HANDLER_KEYWORDS : TASK_KEYWORDS;
+    const { action, args, delegateLocal } = this.findAction(data, keywords, pos);
+    const resolved = this.ctx.resolveAction(action);
+    if (resolved === undefined) {
+      throw new UserError(
+        `couldn't resolve module/action '${action}'. This often indicates a misspelling, missing collection, or incorrect module path.`,
+        posOfKey(data, action) ?? pos,
+      );
+    }
+    if (typeof args._raw_params === 'string' && args._raw_params !== '' && !RAW_PARAM_ACTIONS.has(resolved)) {
+      throw new UserError(
+        `this task '${action}' has extra params, which is only allowed in the following modules: ansible.builtin.command, ansible.builtin.shell, ansible.builtin.script, ansible.builtin.raw, include_tasks, import_tasks, include_role, import_role, include_vars, set_fact, meta, add_host, group_by`,
+        pos,
+      );
+    }
+    const kw = readKeywords(data, pos);
+    if (delegateLocal) kw.delegate_to = 'localhost';
+
+    if (resolved === 'ansible.builtin.import_tasks') return [this.importTasks(data, args, kw, file, scope, handler, pos)];
+    if (resolved === 'ansible.builtin.import_role') return [this.importRole(args, kw, scope, pos)];
+
+    const task: TaskNode = {
+      kind: 'task',
+      pos,
+      file,
+      name: data.name === undefined || data.name === null ? undefined : String(data.name),
+      action,
+      resolved,
+      args,
+      keywords: kw,
+      register: typeof data.register === 'string' ? data.register : undefined,
+      changedWhen: 'changed_when' in data ? asList(data.changed_when) : undefined,
+      failedWhen: 'failed_when' in data ? asList(data.failed_when) : undefined,
+      until: 'until' in data ? asList(data.until) : undefined,
+      retries: data.retries,
+      delay: data.delay,
+      notify: 'notify' in data ? parseNotify(data.notify, posOfKey(data, 'notify') ?? pos) : undefined,
+      listen: handler && 'listen' in data ? parseNotify(data.listen, posOfKey(data, 'listen') ?? pos) : undefined,
+      async: data.async,
+      poll: data.poll,
+      delegateFacts: data.delegate_facts,
+      scope,
+      handler,
+      id: this.ctx.nextId(),
+    };
+    const loop = readLoop(data, pos);
+    if (loop) task.loop = loop;
+    if ('loop_control' in data) {
+      if (!isMapping(data.loop_control)) throw new UserError(`loop_control must be a dictionary`, posOfKey(data, 'loop_control') ?? pos);
+      task.loopControl = data.loop_control;
+    }
+    if ('register' in data && typeof data.register !== 'string') {
+      throw new UserError(`the field 'register' should be a string, but got ${typeOfPy(data.register)}`, posOfKey(data, 'register') ?? pos);
+    }
+    return [task];
+  }
+
+  /** finds the module key of a task (the one key that is not a keyword) and its arguments */
+  private findAction(data: Record<string, unknown>, keywords: Set<string>, pos: SourcePos): { action: string; args: Record<string, unknown>; delegateLocal: boolean } {
+    const candidates = Object.keys(data).filter((k) => !keywords.has(k) && !k.startsWith('with_'));
+    let action: string | undefined;
+    let rawArgs: unknown;
+    let delegateLocal = false;
+    const actionKeys = ['action', 'local_action'].filter((k) => k in data);
+    if (candidates.length + actionKeys.length > 1) {
+      const names = [...actionKeys, ...candidates];
+      throw new UserError(`conflicting action statements: ${names.join(', ')}`, pos);
+    }
+    if (actionKeys.length === 1) {
+      delegateLocal = actionKeys[0] === 'local_action';
+      const value = data[actionKeys[0]];
+      if (typeof value === 'string') {
+        const trimmed = value.trim();
+        const space = trimmed.search(/\s/);
+        action = space < 0 ? trimmed : trimmed.slice(0, space);
+        rawArgs = space < 0 ? null : trimmed.slice(space + 1);
+      } else if (isMapping(value) && typeof value.module === 'string') {
+        action = value.module;
+        const { module: _ignored, ...rest } = value;
+        rawArgs = rest;
+      } else {
+        throw new UserError(`the ${actionKeys[0]} keyword needs a module name`, pos);
+      }
+    } else if (candidates.length === 1) {
+      action = candidates[0];
+      rawArgs = data[action];
+    } else {
+      throw new UserError(`no module/action detected in task.`, pos);
+    }
+    const resolved = this.ctx.resolveAction(action) ?? action;
+    let args: Record<string, unknown>;
+    if (rawArgs === null || rawArgs === undefined) args = {};
+    else if (typeof rawArgs === 'string') {
+      try {
+        args = parseKv(rawArgs, FREE_FORM.has(resolved));
+      } catch (err) {
+        if (err instanceof KvSyntaxError) throw new UserError(err.message, posOfKey(data, action) ?? pos);
+        throw err;
+      }
+    } else if (isMapping(rawArgs)) args = { ...rawArgs };
+    else if (typeof rawArgs === 'number' || typeof rawArgs === 'boolean') args = { _raw_params: String(rawArgs) };
+    else {
+      throw new UserError(`the arguments of '${action}' must be a dictionary or a string of key=value pairs, but got a list`, posOfKey(data, action) ?? pos);
+    }
+    if ('args' in data && data.args !== null) {
+      if (!isMapping(data.args)) throw new UserError(`args must be a dictionary`, posOfKey(data, 'args') ?? pos);
+      args = { ...data.args, ...args };
+    }
+    return { action, args, delegateLocal };
+  }
+
+  private importTasks(
+    data: Record<string, unknown>, args: Record<string, unknown>, kw: Keywords, file: string, scope: Scope, handler: boolean, pos: SourcePos,
+  ): BlockNode {
+    const given = args._raw_params ?? args.file;
+    if (typeof given !== 'string' || given === '') throw new UserError(`No file specified for import_tasks`, pos);
+    const target = given.includes('{{') ? this.ctx.renderStatic(given, pos) : given;
+    const path = findTaskFile(target, file, scope.role, this.ctx.playbookDir);
+    if (!path) throw new UserError(`Could not find or access '${target}' (searched next to ${file}${scope.role ? `, in ${join(scope.role.path, 'tasks')}` : ''} and in ${this.ctx.playbookDir})`, pos);
+    if (this.ctx.importStack.includes(path)) throw new UserError(`import loop: ${path} imports itself (${[...this.ctx.importStack, path].join(' -> ')})`, pos);
+    const { _raw_params: _r, file: _f, ...params } = args;
+    const importScope: Scope = { kind: 'block', parent: scope, keywords: kw, role: scope.role, includeParams: Object.keys(params).length ? params : undefined };
+    this.ctx.importStack.push(path);
+    try {
+      const body = this.loadList(loadYamlFile(path), path, importScope, handler);
+      return { kind: 'block', pos, name: data.name as string | undefined, block: body, rescue: [], always: [], scope: importScope };
+    } finally {
+      this.ctx.importStack.pop();
+    }
+  }
+
+  private importRole(args: Record<string, unknown>, kw: Keywords, scope: Scope, pos: SourcePos): BlockNode {
+    const name = args.name ?? args._raw_params;
+    if (typeof name !== 'string' || name === '') throw new UserError(`'name' is a required field for import_role.`, pos);
+    const importScope: Scope = { kind: 'block', parent: scope, keywords: kw, role: scope.role };
+    const role = this.ctx.importRole(
+      { name, tasksFrom: args.tasks_from as string | undefined, handlersFrom: args.handlers_from as string | undefined, params: {} },
+      importScope,
+      pos,
+    );
+    return { kind: 'block', pos, name: undefined, block: roleBlocks(role), rescue: [], always: [], scope: importScope };
+  }
+}
+
+/** a role's dependency blocks then its own tasks; the executor dedups and completes roles at these blocks */
+export function roleBlocks(role: RoleInstance): Node[] {
+  const out: Node[] = [];
+  for (const dep of role.deps) out.push(...roleBlocks(dep));
+  out.push({ kind: 'block', pos: role.callPos, block: role.tasks, rescue: [], always: [], scope: role.callScope, roleRun: role });
+  return out;
+}
+
+export function parseNotify(value: unknown, pos: SourcePos): string[] {
+  const list = asList(value);
+  return list.map((v) => {
+    if (typeof v !== 'string') throw new UserError(`notify/listen entries must be strings, got ${typeOfPy(v)}`, pos);
+    return v;
+  });
+}
+
+function readLoop(data: Record<string, unknown>, pos: SourcePos): TaskNode['loop'] {
+  const withKeys = Object.keys(data).filter((k) => k.startsWith('with_'));
+  if ('loop' in data && withKeys.length) throw new UserError(`The 'loop' keyword cannot be used together with '${withKeys[0]}'`, pos);
+  if (withKeys.length > 1) throw new UserError(`only one of ${withKeys.join(', ')} may be used in a task`, pos);
+  if ('loop' in data) return { kind: 'loop', lookup: 'list', value: data.loop };
+  if (withKeys.length === 1) return { kind: 'with', lookup: withKeys[0].slice(5), value: data[withKeys[0]] };
+  return undefined;
+}
+
+/** where include_tasks/import_tasks look for a relative file */
+export function findTaskFile(target: string, fromFile: string, role: RoleInstance | undefined, playbookDir: string): string | undefined {
+  if (isAbsolute(target)) return existsSync(target) ? target : undefined;
+  const candidates = [join(dirname(fromFile), target)];
+  if (role) candidates.push(join(role.path, 'tasks', target), join(role.path, target));
+  candidates.push(join(playbookDir, target));
+  return candidates.find((p) => existsSync(p));
+}

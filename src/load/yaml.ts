@@ -1,0 +1,160 @@
+/**
+ * YAML → plain JS, remembering where every node came from. Ansible reads YAML 1.1 (PyYAML):
+ * `yes`/`on` are booleans and `0755` is an octal int, so the 1.1 schema is used.
+ * Positions live in WeakMaps beside the data, so the model stays plain JSON-like values.
+ */
+import { readFileSync } from 'node:fs';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, parseAllDocuments, type Node, type Document } from 'yaml';
+import { UserError, type SourcePos } from '../util/errors.js';
+import { markUnsafe, PyFloat } from '../template/index.js';
+
+const nodePos = new WeakMap<object, SourcePos>();
+const keyPos = new WeakMap<object, Map<string, SourcePos>>();
+
+/** where a mapping or sequence started */
+export function posOf(value: unknown): SourcePos | undefined {
+  return value !== null && typeof value === 'object' ? nodePos.get(value) : undefined;
+}
+
+/** where key `key` of a mapping was written (falls back to the mapping itself) */
+export function posOfKey(map: unknown, key: string): SourcePos | undefined {
+  if (map === null || typeof map !== 'object') return undefined;
+  return keyPos.get(map)?.get(key) ?? nodePos.get(map);
+}
+
+export function setPos(value: object, pos: SourcePos | undefined): void {
+  if (pos) nodePos.set(value, pos);
+}
+
+const cache = new Map<string, unknown>();
+
+/** Reads and parses a YAML file (cached per path for the run). */
+export function loadYamlFile(path: string): unknown {
+  if (cache.has(path)) return cache.get(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      code === 'ENOENT' ? `the file ${path} could not be found` : `could not read ${path}: ${(err as Error).message}`,
+    );
+  }
+  const value = parseYaml(text, path);
+  cache.set(path, value);
+  return value;
+}
+
+/**
+ * PyYAML's resolvers, which differ from the YAML 1.1 spec that `yaml` follows: `y`/`n` are
+ * strings, a float needs a dot (`1e3` is a string), and timestamps stay strings here.
+ */
+type Tags = Array<{ tag: string; test?: RegExp; resolve?: (s: string) => unknown; default?: boolean | 'key' }>;
+const PY_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const PY_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const PY_FLOAT = /^[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?$/;
+/** an integral float (1.0) keeps its float-ness so it prints as Python would */
+function pyFloat(s: string): unknown {
+  const n = Number(s.replace(/_/g, ''));
+  return Number.isInteger(n) ? new PyFloat(n) : n;
+}
+
+function pyyamlTags(tags: Tags): Tags {
+  return tags
+    .filter((t) => !t.tag.endsWith(':timestamp'))
+    .filter((t) => !(t.tag.endsWith(':float') && t.test && /\[eE\]/.test(t.test.source) && !t.test.source.includes('inf')))
+    .map((t) => {
+      if (t.tag.endsWith(':bool') && t.test) return { ...t, test: t.test.source.includes('Y') ? PY_TRUE : PY_FALSE };
+      if (t.tag.endsWith(':float') && t.test && t.test.source.includes('\\.[0-9_]*$')) return { ...t, test: PY_FLOAT, resolve: pyFloat };
+      return t;
+    });
+}
+
+export function parseYaml(text: string, file: string): unknown {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    version: '1.1',
+    lineCounter,
+    uniqueKeys: false,
+    prettyErrors: false,
+    customTags: (tags) => pyyamlTags(tags as unknown as Tags) as unknown as typeof tags,
+  });
+  const list: Document[] = Array.isArray(docs) ? docs : [docs as unknown as Document];
+  if (list.length === 0) return null;
+  const doc = list[0]!;
+  const toPos = (offset: number): SourcePos => {
+    const p = lineCounter.linePos(offset);
+    return { file, line: p.line, col: p.col };
+  };
+  for (const d of list) {
+    const err = d.errors[0];
+    if (err) {
+      const where = toPos(err.pos[0]);
+      throw new UserError(
+        `Syntax Error while loading YAML.\n  ${firstLine(err.message)}`,
+        where,
+        undefined,
+        sourceExcerpt(text, where),
+      );
+    }
+  }
+  if (list.length > 1 && list.slice(1).some((d) => d.contents !== null)) {
+    throw new UserError('Syntax Error while loading YAML.\n  expected a single document in the stream', toPos(list[1]?.range?.[0] ?? 0));
+  }
+  return convert(doc.contents as Node | null, toPos, text);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** the offending line with a caret, as Ansible shows it */
+export function sourceExcerpt(text: string, pos: SourcePos): string {
+  const line = text.split('\n')[pos.line - 1];
+  if (line === undefined) return '';
+  return `The offending line appears to be:\n\n${line}\n${' '.repeat(Math.max(0, pos.col - 1))}^ here`;
+}
+
+function convert(node: Node | null, toPos: (o: number) => SourcePos, text: string): unknown {
+  if (node === null || node === undefined) return null;
+  if (isAlias(node)) {
+    throw new UserError('YAML aliases are not supported by tsplay yet', node.range ? toPos(node.range[0]) : undefined);
+  }
+  if (isScalar(node)) {
+    const tag = node.tag;
+    if (tag === '!unsafe') return markUnsafe(String(node.value ?? ''));
+    if (tag === '!vault' || tag === '!vault-encrypted') {
+      throw new UserError('vault-encrypted values are not supported by tsplay yet', node.range ? toPos(node.range[0]) : undefined);
+    }
+    return node.value;
+  }
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    const keys = new Map<string, SourcePos>();
+    for (const pair of node.items) {
+      const keyNode = pair.key as Node | null;
+      const rawKey = keyNode === null ? null : isScalar(keyNode) ? keyNode.value : convert(keyNode, toPos, text);
+      const key = rawKey === null ? 'null' : String(rawKey);
+      if (key === '<<') {
+        throw new UserError('YAML merge keys (<<) are not supported by tsplay yet', keyNode?.range ? toPos(keyNode.range[0]) : undefined);
+      }
+      out[key] = convert(pair.value as Node | null, toPos, text);
+      if (keyNode?.range) keys.set(key, toPos(keyNode.range[0]));
+    }
+    if (node.range) nodePos.set(out, toPos(node.range[0]));
+    keyPos.set(out, keys);
+    return out;
+  }
+  if (isSeq(node)) {
+    const out = node.items.map((item) => convert(item as Node | null, toPos, text));
+    if (node.range) nodePos.set(out, toPos(node.range[0]));
+    return out;
+  }
+  return null;
+}
+
+export function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export { parseDocument };

@@ -1,0 +1,62 @@
+/** What the executor tells reporters. Reporters only display or record; they never decide. */
+import type { ModuleResult } from '../modules/types.js';
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+
+export interface HostStats {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
+
+export function emptyStats(): HostStats {
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
+}
+
+export interface TaskInfo {
+  /** the title as Ansible shows it: "role : name" or the action name */
+  title: string;
+  action: string;
+  file?: string;
+  line?: number;
+  handler: boolean;
+  tags: string[];
+}
+
+export interface HostResultEvent {
+  host: string;
+  task: TaskInfo;
+  status: HostStatus;
+  result: ModuleResult;
+  /** for loop items: the item's label */
+  item?: unknown;
+  hasItem?: boolean;
+  ignored?: boolean;
+  delegatedTo?: string;
+  /** the result to print is hidden (no_log) */
+  noLog?: boolean;
+  /** verbosity requested for this result (debug's verbosity) */
+  verbosity?: number;
+}
+
+export interface Reporter {
+  playbookStart(file: string): void;
+  playStart(name: string, hosts: string[]): void;
+  taskStart(task: TaskInfo): void;
+  /** one per host (or per loop item, with item set; then once more without for the loop as a whole) */
+  hostResult(event: HostResultEvent): void;
+  warning(message: string): void;
+  /** a line of verbose output */
+  verbose(level: number, message: string): void;
+  /** a diff to show in --diff mode */
+  diff(host: string, text: string): void;
+  /** an error that stops the run (templating of a play keyword, etc.) */
+  error(message: string): void;
+  recap(stats: Map<string, HostStats>): void;
+  /** flushes and closes live views */
+  close(): Promise<void>;
+}

@@ -1,0 +1,171 @@
+/**
+ * Plain text in the shape of Ansible's default stdout callback: banners padded with stars to 80
+ * columns, one line per host result, `=> {json}` where Ansible shows results, and PLAY RECAP.
+ */
+import type { HostResultEvent, HostStats, Reporter, TaskInfo } from './events.js';
+import type { ModuleResult } from '../modules/types.js';
+
+const COLUMNS = 79;
+
+export function banner(msg: string): string {
+  const text = msg.trim();
+  return `\n${text} ${'*'.repeat(Math.max(3, COLUMNS - text.length))}`;
+}
+
+/** Python's json.dumps(..., sort_keys=True) spacing, with optional indent */
+export function pyJson(value: unknown, indent?: number): string {
+  const sorted = (v: unknown): unknown => {
+    if (v instanceof String || v instanceof Number || v instanceof Boolean) return v.valueOf();
+    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') return sorted((v as { toJSON(): unknown }).toJSON());
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v as Record<string, unknown>).sort()) out[k] = sorted((v as Record<string, unknown>)[k]);
+      return out;
+    }
+    return v === undefined ? null : v;
+  };
+  if (indent) return JSON.stringify(sorted(value), null, indent);
+  return JSON.stringify(sorted(value))
+    .replace(/("(?:[^"\\]|\\.)*")|([:,])/g, (m, str: string | undefined, punct: string | undefined) => (str ? str : `${punct} `));
+}
+
+const HIDDEN_KEYS = new Set(['invocation', 'diff', 'ansible_loop_var', 'ansible_index_var', 'ansible_loop', 'item']);
+
+export function cleanResult(result: ModuleResult, action: string, verbosity: number, keepItem = false): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(result)) {
+    if (k.startsWith('_ansible') || k.startsWith('_tsplay')) continue;
+    if (verbosity < 3 && k === 'invocation') continue;
+    if (k === 'diff') continue;
+    if (!keepItem && HIDDEN_KEYS.has(k) && k !== 'invocation') continue;
+    out[k] = v;
+  }
+  if (action === 'ansible.builtin.debug') {
+    delete out.changed;
+    delete out.failed;
+  }
+  return out;
+}
+
+export function itemLabel(item: unknown): string {
+  if (typeof item === 'string') return item;
+  return pyJson(item).replace(/"/g, "'").replace(/: true/g, ': True').replace(/: false/g, ': False').replace(/: null/g, ': None');
+}
+
+export class PlainReporter implements Reporter {
+  private lastTask?: TaskInfo;
+  private bannerShown = false;
+
+  constructor(
+    private readonly out: (line: string) => void,
+    private readonly err: (line: string) => void,
+    private readonly verbosity: number,
+    private readonly check: boolean,
+  ) {}
+
+  playbookStart(file: string): void {
+    if (this.verbosity > 0) this.out(`\nPLAYBOOK: ${file.split('/').pop()} ${'*'.repeat(Math.max(3, COLUMNS - 11 - (file.split('/').pop() ?? '').length))}`);
+  }
+
+  playStart(name: string): void {
+    this.out(banner(`PLAY [${name}]${this.check ? ' [CHECK MODE]' : ''}`));
+  }
+
+  taskStart(task: TaskInfo): void {
+    this.lastTask = task;
+    this.bannerShown = false;
+    if (task.action === 'ansible.builtin.include_role' || task.action === 'ansible.builtin.meta') {
+      this.showBanner();
+    }
+  }
+
+  private showBanner(): void {
+    if (this.bannerShown || !this.lastTask) return;
+    this.bannerShown = true;
+    const kind = this.lastTask.handler ? 'RUNNING HANDLER' : 'TASK';
+    this.out(banner(`${kind} [${this.lastTask.title}]${this.check ? ' [CHECK MODE]' : ''}`));
+  }
+
+  hostResult(ev: HostResultEvent): void {
+    if (ev.verbosity === -1) {
+      this.showBanner();
+      this.out(`FAILED - RETRYING: [${ev.host}]: ${ev.task.title} (${String(ev.result.retries)} retries left).`);
+      return;
+    }
+    const action = ev.task.action;
+    const host = ev.delegatedTo ? `${ev.host} -> ${ev.delegatedTo}` : ev.host;
+    const item = ev.hasItem ? ` => (item=${itemLabel(ev.item)})` : '';
+    if (ev.status === 'ok' && (action === 'ansible.builtin.include_tasks' || action === 'ansible.builtin.include')) {
+      this.showBanner();
+      if (!ev.hasItem && ev.result.results) return;
+      this.out(`included: ${String(ev.result.include)} for ${ev.host}${item}`);
+      return;
+    }
+    if (action === 'ansible.builtin.include_role' && ev.status === 'ok') return;
+    // a loop's summary line only shows when every item was skipped or on failure
+    if (!ev.hasItem && Array.isArray(ev.result.results)) {
+      if (ev.status === 'skipped') {
+        this.showBanner();
+        this.out(`skipping: [${host}]`);
+      } else if (ev.status === 'failed') {
+        this.showBanner();
+        this.out(`fatal: [${host}]: FAILED! => ${pyJson(cleanResult(ev.result, action, this.verbosity))}`);
+        if (ev.ignored) this.out('...ignoring');
+      }
+      return;
+    }
+    this.showBanner();
+    const verboseAlways = action === 'ansible.builtin.debug' || this.verbosity > 0;
+    const shown = ev.noLog ? { censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" } : cleanResult(ev.result, action, this.verbosity);
+    switch (ev.status) {
+      case 'skipped':
+        this.out(`skipping: [${host}]${item}${this.verbosity > 0 ? ` => ${pyJson(shown)}` : item ? ' ' : ''}`);
+        break;
+      case 'ok':
+      case 'changed':
+        this.out(`${ev.status}: [${host}]${item}${verboseAlways ? ` => ${pyJson(shown, 4)}` : ''}`);
+        break;
+      case 'failed':
+        if (ev.hasItem) this.out(`failed: [${host}]${item} => ${pyJson(shown)}`);
+        else this.out(`fatal: [${host}]: FAILED! => ${pyJson(shown)}`);
+        if (ev.ignored) this.out('...ignoring');
+        break;
+      case 'unreachable':
+        this.out(`fatal: [${host}]: UNREACHABLE! => ${pyJson(shown)}`);
+        break;
+    }
+  }
+
+  warning(message: string): void {
+    this.err(`[WARNING]: ${message}`);
+  }
+
+  verbose(level: number, message: string): void {
+    if (this.verbosity >= level) this.out(message);
+  }
+
+  diff(_host: string, text: string): void {
+    this.showBanner();
+    this.out(text);
+  }
+
+  error(message: string): void {
+    this.err(`ERROR! ${message}`);
+  }
+
+  recap(stats: Map<string, HostStats>): void {
+    this.out(banner('PLAY RECAP'));
+    for (const host of [...stats.keys()].sort()) {
+      this.out(recapLine(host, stats.get(host)!));
+    }
+    this.out('');
+  }
+
+  async close(): Promise<void> {}
+}
+
+export function recapLine(host: string, t: HostStats): string {
+  const f = (k: string, n: number) => `${k}=${String(n).padEnd(4)}`;
+  return `${host.padEnd(26)} : ${f('ok', t.ok)} ${f('changed', t.changed)} ${f('unreachable', t.unreachable)} ${f('failed', t.failed)} ${f('skipped', t.skipped)} ${f('rescued', t.rescued)} ${f('ignored', t.ignored)}`;
+}

@@ -9,5 +9,6 @@ import { fileModule } from './file.js';
 import { copyModule } from './copy.js';
 import { statModule } from './stat.js';
 import { lineinfileModule } from './lineinfile.js';
+import { templateModule } from './template.js';
 
-export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule];
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule];

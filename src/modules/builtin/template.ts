@@ -1,0 +1,137 @@
+/**
+ * ansible.builtin.template: render a controller-side template (found in the role's templates/)
+ * with the task's variables, then put it on the target with copy's semantics.
+ */
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as nodePath from 'node:path';
+import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
+import { defineModule } from './support/define.js';
+import { fileCommonOptions } from './support/specs.js';
+import { runCopy } from './copy.js';
+import type { CopyArgs } from './copy-core.js';
+
+export interface TemplateArgs extends CopyArgs {
+  src: string;
+  newline_sequence?: string | null;
+  trim_blocks?: boolean | null;
+  lstrip_blocks?: boolean | null;
+  output_encoding?: string | null;
+  state?: unknown;
+  block_start_string?: string | null;
+  block_end_string?: string | null;
+  variable_start_string?: string | null;
+  variable_end_string?: string | null;
+  comment_start_string?: string | null;
+  comment_end_string?: string | null;
+}
+
+const NEWLINES: Record<string, string> = { '\\n': '\n', '\\r': '\r', '\\r\\n': '\r\n', '\n': '\n', '\r': '\r', '\r\n': '\r\n' };
+
+function trailingNewlines(text: string, seq: string): number {
+  let n = 0;
+  let end = text.length;
+  while (end >= seq.length && text.slice(end - seq.length, end) === seq) {
+    n++;
+    end -= seq.length;
+  }
+  return n;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** the template_* variables Ansible adds while rendering (generate_ansible_template_vars) */
+async function templateVars(ctx: ModuleContext, givenSrc: string, fullPath: string, dest: string): Promise<Record<string, unknown>> {
+  const st = await fsp.stat(fullPath);
+  let owner = String(st.uid);
+  try {
+    const passwd = await fsp.readFile('/etc/passwd', 'utf8');
+    owner = passwd.split('\n').find((l) => l.split(':')[2] === String(st.uid))?.split(':')[0] ?? owner;
+  } catch {
+    // keep the numeric uid, as Ansible does when the user is unknown
+  }
+  const mtime = new Date(st.mtimeMs);
+  const managed = typeof ctx.vars.ansible_managed === 'string' ? ctx.vars.ansible_managed : 'Ansible managed';
+  return {
+    template_host: os.hostname(),
+    template_path: givenSrc,
+    template_mtime: `${mtime.getFullYear()}-${pad(mtime.getMonth() + 1)}-${pad(mtime.getDate())} ${pad(mtime.getHours())}:${pad(mtime.getMinutes())}:${pad(mtime.getSeconds())}`,
+    template_uid: owner,
+    template_run_date: new Date().toISOString(),
+    template_destpath: dest,
+    template_fullpath: fullPath,
+    ansible_managed: managed,
+  };
+}
+
+export async function runTemplate(args: TemplateArgs, ctx: ModuleContext): Promise<ModuleResult> {
+  const failed = (msg: string): ModuleResult => ({ changed: false, failed: true, msg });
+  if (args.state != null) return failed("'state' cannot be specified on a template");
+  if (args.src == null || args.dest == null) return failed('src and dest are required');
+  const newline = NEWLINES[args.newline_sequence ?? '\n'];
+  if (newline === undefined) return failed('newline_sequence needs to be one of: \n, \r or \r\n');
+  const found = ctx.findFile('templates', args.src);
+  if (!found) return failed(`Could not find or access '${args.src}'`);
+  let mode = args.mode;
+  let source: string;
+  let sourceMode: number;
+  try {
+    const [raw, st] = await Promise.all([fsp.readFile(found), fsp.stat(found)]);
+    sourceMode = st.mode & 0o7777;
+    source = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch (err) {
+    if (err instanceof TypeError) return failed('Template source files must be utf-8 encoded');
+    return failed(`could not find src=${found}, ${(err as Error).message}`);
+  }
+  if (mode === 'preserve') mode = '0' + sourceMode.toString(8).padStart(3, '0');
+  // Jinja's lexer turns every newline of the template into newline_sequence
+  if (newline !== '\n') source = source.replace(/\r\n|\r|\n/g, newline);
+  let rendered: string;
+  try {
+    rendered = ctx.renderTemplate(source, await templateVars(ctx, args.src, found, args.dest));
+  } catch (err) {
+    const e = err as Error;
+    return failed(`${e.name && e.name !== 'Error' ? e.name : 'AnsibleError'}: ${e.message}`);
+  }
+  // the renderer may have normalised the template's own line ends; put the wanted ones back
+  if (newline !== '\n') rendered = rendered.replace(/\r\n|\r|\n/g, newline);
+  // Ansible keeps the template's trailing newlines, which Jinja would drop
+  const missing = trailingNewlines(source, newline) - trailingNewlines(rendered, newline);
+  if (missing > 0) rendered += newline.repeat(missing);
+  const resultFile = nodePath.join(os.tmpdir(), `tsplay-template-${process.pid}`, nodePath.basename(found));
+  return runCopy(
+    { ...args, src: resultFile, content: null, mode, follow: args.follow ?? false },
+    ctx,
+    { data: Buffer.from(rendered, 'utf8'), rel: nodePath.basename(found), header: resultFile, mode: sourceMode },
+  );
+}
+
+export const templateModule: ModuleDefinition = defineModule<TemplateArgs>({
+  name: 'ansible.builtin.template',
+  spec: {
+    short_description: 'Template a file out to a target host',
+    options: {
+      src: { type: 'path', required: true },
+      dest: { type: 'path', required: true },
+      backup: { type: 'bool', default: false },
+      force: { type: 'bool', default: true },
+      follow: { type: 'bool', default: false },
+      validate: { type: 'str' },
+      newline_sequence: { type: 'str', default: '\\n', choices: ['\\n', '\\r', '\\r\\n'] },
+      trim_blocks: { type: 'bool', default: true },
+      lstrip_blocks: { type: 'bool', default: false },
+      output_encoding: { type: 'str', default: 'utf-8' },
+      block_start_string: { type: 'str', default: '{%' },
+      block_end_string: { type: 'str', default: '%}' },
+      variable_start_string: { type: 'str', default: '{{' },
+      variable_end_string: { type: 'str', default: '}}' },
+      comment_start_string: { type: 'str' },
+      comment_end_string: { type: 'str' },
+      ...fileCommonOptions,
+    },
+  },
+  supportsCheckMode: true,
+  run: runTemplate,
+});

@@ -2,6 +2,7 @@
  * The file operations publishing needs, so the same code runs on node:fs (benchmarks, tests,
  * serve-mirror) and through a tsplay Connection (the module, locally or over SSH).
  */
+import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Connection, BecomeOptions } from '../connection/types.js';
@@ -39,11 +40,15 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+/**
+ * node:fs on this machine. Synchronous calls on purpose: an index is thousands of small files,
+ * and each async call costs several thread-pool round trips (open, stat, read, close) that
+ * dominate the time; this runs inside a module or a CLI command, never beside a server.
+ */
 export const localFs: MirrorFs = {
   async list(dir) {
     try {
-      const entries = await fsp.readdir(dir, { withFileTypes: true });
-      return entries.map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
+      return fs.readdirSync(dir, { withFileTypes: true }).map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
     } catch (error) {
       if (isMissing(error)) return [];
       throw error;
@@ -51,23 +56,33 @@ export const localFs: MirrorFs = {
   },
   async kind(p) {
     try {
-      return kindOf(await fsp.lstat(p));
+      return kindOf(fs.lstatSync(p));
     } catch (error) {
       if (isMissing(error)) return 'missing';
       throw error;
     }
   },
-  read: (p) => fsp.readFile(p),
-  write: (p, data) => fsp.writeFile(p, data, { mode: 0o644 }),
-  async mkdirp(p) {
-    await fsp.mkdir(p, { recursive: true, mode: 0o755 });
+  async read(p) {
+    return fs.readFileSync(p);
   },
-  rename: (from, to) => fsp.rename(from, to),
-  remove: (p) => fsp.rm(p, { recursive: true, force: true }),
-  symlink: (target, p) => fsp.symlink(target, p),
+  async write(p, data) {
+    fs.writeFileSync(p, data, { mode: 0o644 });
+  },
+  async mkdirp(p) {
+    fs.mkdirSync(p, { recursive: true, mode: 0o755 });
+  },
+  async rename(from, to) {
+    fs.renameSync(from, to);
+  },
+  async remove(p) {
+    await fsp.rm(p, { recursive: true, force: true });
+  },
+  async symlink(target, p) {
+    fs.symlinkSync(target, p);
+  },
   async readlink(p) {
     try {
-      return await fsp.readlink(p);
+      return fs.readlinkSync(p);
     } catch {
       return undefined;
     }

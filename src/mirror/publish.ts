@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import type { MirrorFs } from './fs.js';
+import type { EntryKind, MirrorFs } from './fs.js';
 import { compareCodePoints, parseDistFilename, type DistFile } from './names.js';
 import { renderIndex, requiresPythonFromMetadata, dumpJson, type IndexedFile } from './render.js';
 import { listZipMembers, readZipMember } from './zip.js';
@@ -92,7 +92,10 @@ function sha256Hex(data: Buffer | string): string {
 }
 
 async function distFilesIn(fs: MirrorFs, dir: string): Promise<DistFile[]> {
-  const entries = await fs.list(dir);
+  return distFilesFrom(await fs.list(dir));
+}
+
+function distFilesFrom(entries: EntryKind[]): DistFile[] {
   const files: DistFile[] = [];
   for (const entry of entries) {
     if (entry.kind !== 'file') continue;
@@ -210,7 +213,9 @@ export async function stage(fs: MirrorFs, root: string, options: StageOptions = 
     await fs.remove(options.incoming);
   }
 
-  const present = await distFilesIn(fs, root);
+  const rootEntries = await fs.list(root);
+  const rootFiles = new Set(rootEntries.filter((entry) => entry.kind === 'file').map((entry) => entry.name));
+  const present = distFilesFrom(rootEntries);
   let keep: Set<string>;
   if (prune) {
     keep = new Set(manifest ?? []);
@@ -230,14 +235,14 @@ export async function stage(fs: MirrorFs, root: string, options: StageOptions = 
   for (const dist of present) {
     if (keep.has(dist.filename)) continue;
     remove.push(dist.filename);
-    if ((await fs.kind(path.join(root, `${dist.filename}.metadata`))) === 'file') remove.push(`${dist.filename}.metadata`);
+    if (rootFiles.has(`${dist.filename}.metadata`)) remove.push(`${dist.filename}.metadata`);
   }
 
   const described = await mapLimited(indexedDists, READ_CONCURRENCY, async (dist) => {
     const info = describe(dist, await fs.read(path.join(root, dist.filename)));
     if (info.metadata) {
       const metadataPath = path.join(root, `${dist.filename}.metadata`);
-      const existing = (await fs.kind(metadataPath)) === 'file' ? await fs.read(metadataPath) : undefined;
+      const existing = rootFiles.has(`${dist.filename}.metadata`) ? await fs.read(metadataPath) : undefined;
       if (!existing || !existing.equals(info.metadata)) await writeAtomically(fs, metadataPath, info.metadata);
     }
     return info;

@@ -4,7 +4,7 @@
  * Python methods; constructor/__proto__/prototype and friends are never returned, so templates
  * cannot climb to Function or mutate prototypes.
  */
-import { Undefined, isDict, isTuple, tuple, prim, typeName, TemplateError, num, isNumber, isFloat, isUnsafe } from './values.js';
+import { Undefined, isDict, isTuple, tuple, prim, typeName, TemplateError, num, isNumber, isFloat, isUnsafe, pyRepr } from './values.js';
 import { pyMethod } from './pymethods.js';
 
 export const FORBIDDEN_NAMES = new Set([
@@ -77,7 +77,7 @@ export function getItem(obj: unknown, key: unknown, taint: Taint): unknown {
     const seq = obj as ArrayLike<unknown>;
     const i = normIndex(key, seq.length);
     if (i !== null) {
-      if (i === -1) return new Undefined(`${objDesc(obj)} has no element ${String(key)}`);
+      if (i === -1) return new Undefined(`${typeName(obj)} object has no element ${pyRepr(key)}`);
       return read(typeof obj === 'string' ? obj[i] : (obj as unknown[])[i], taint);
     }
     if (typeof key === 'string') {
@@ -85,7 +85,7 @@ export function getItem(obj: unknown, key: unknown, taint: Taint): unknown {
       if (method !== undefined) return method;
       return noAttr(obj, key);
     }
-    throw new TemplateError(`${typeName(obj)} indices must be integers or slices, not ${typeName(key)}`);
+    return new Undefined(`${typeName(obj)} object has no element ${pyRepr(key)}`);
   }
   if (typeof key === 'string') return getAttr(obj, key, taint);
   return new Undefined(`${objDesc(obj)} has no element ${String(key)}`);

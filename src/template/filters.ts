@@ -5,10 +5,10 @@ import os from 'node:os';
 import fs from 'node:fs';
 import {
   TemplateError, Undefined, isDict, isTuple, tuple, truthy, pyEq, pyStr, pyRepr, prim, typeName, isNumber, isFloat, num, mkFloat, PyFloat,
-  isCallable, isUnsafe,
+  isCallable, isUnsafe, pyRound,
 } from './values.js';
-import { getAttr, getItem, pyIter } from './access.js';
-import { pySplit, titleCase, dictSet } from './pymethods.js';
+import { getAttr, getItem, pyIter, objDesc } from './access.js';
+import { pySplit, titleCase, dictSet, pyMethod as pyMethodOf } from './pymethods.js';
 import { percentFormat } from './format.js';
 import { jsonDumps, jsonLoads } from './json.js';
 import { pyCompareSort } from './sorting.js';
@@ -397,27 +397,25 @@ function truncate(s: string, length: number, killwords: boolean, end: string, le
 }
 
 function commentFilter(text: string, style: string, kw: Kw): string {
-  const styles: Record<string, Record<string, string>> = {
+  const styles: Record<string, Record<string, unknown>> = {
     plain: { decoration: '# ' },
     erlang: { decoration: '% ' },
     c: { decoration: '// ' },
     cblock: { beginning: '/*', decoration: ' * ', end: ' */' },
     xml: { beginning: '<!--', decoration: ' - ', end: '-->' },
   };
-  const p = { newline: '\n', beginning: '', prefix: '', prefix_count: 1, decoration: '', postfix: '', postfix_count: 1, end: '', ...(styles[style] ?? styles.plain) } as Record<string, unknown>;
-  for (const k of Object.keys(kw)) p[k] = kw[k];
-  const newline = String(p.newline);
-  const decoration = String(p.decoration);
-  const prefix = String(p.prefix);
-  const postfix = String(p.postfix);
-  const dstrip = decoration.replace(/\s+$/, '');
-  const lines = text.split(newline).map((l) => (l ? decoration + l : dstrip));
+  const styleParams = styles[style];
+  if (!styleParams) throw new TemplateError(`'${style}'`);
+  const prepostfix = String(Object.prototype.hasOwnProperty.call(kw, 'decoration') ? kw.decoration : styleParams.decoration).replace(/\s+$/, '');
+  const p: Record<string, unknown> = { newline: '\n', beginning: '', prefix: prepostfix, prefix_count: 1, decoration: '', postfix: prepostfix, postfix_count: 1, end: '', ...styleParams, ...kw };
+  const nl = String(p.newline);
+  const deco = String(p.decoration);
   let out = '';
-  if (p.beginning) out += String(p.beginning) + newline;
-  if (prefix) out += (prefix + newline).repeat(num(p.prefix_count));
-  out += lines.join(newline);
-  if (postfix) out += (newline + postfix).repeat(num(p.postfix_count));
-  if (p.end) out += newline + String(p.end);
+  if (p.beginning) out += `${String(p.beginning)}${nl}`;
+  if (p.prefix) out += (p.prefix !== nl ? `${String(p.prefix)}${nl}` : nl).repeat(num(p.prefix_count));
+  out += (deco + text.split(nl).join(nl + deco)).split(deco + nl).join(deco.replace(/\s+$/, '') + nl);
+  out += ['', ...Array.from({ length: num(p.postfix_count) }, () => String(p.postfix))].join(nl);
+  if (p.end) out += `${nl}${String(p.end)}`;
   return out;
 }
 
@@ -577,7 +575,7 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
       const msg = arg(args, kw, 0, 'msg', null);
       if (msg !== null) throw new TemplateError(str(msg));
       const m = /^'([^']*)' is undefined$/.exec(v.message);
-      throw new TemplateError(`Mandatory variable ${m ? `'${m[1]}' ` : ''} not defined.`.replace(/ {2}/, ' '));
+      throw new TemplateError(`Mandatory variable ${m ? `'${m[1]}' ` : ''} not defined.`);
     }
     return v;
   },
@@ -596,7 +594,7 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
     let r: number;
     if (method === 'ceil') r = Math.ceil(x);
     else if (method === 'floor') r = Math.floor(x);
-    else r = Math.sign(x) * Math.round(Math.abs(x));
+    else return mkFloat(pyRound(num(v), precision));
     return mkFloat(r / f);
   },
   // ---- strings
@@ -661,12 +659,14 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
   urldecode: (v: unknown) => decodeURIComponent(str(v).replace(/\+/g, ' ')),
   quote: (v: unknown) => shellQuote(v === null ? '' : str(v)),
   split: (v: unknown, args: Args, kw: Kw) => pySplit(str(v), arg(args, kw, 0, 'sep', null), arg(args, kw, 1, 'maxsplit', -1)),
-  regex_replace: (v: unknown, args: Args, kw: Kw) =>
-    pySub(str(v), str(arg(args, kw, 0, 'pattern', '')), str(arg(args, kw, 1, 'replacement', '')), truthy(arg(args, kw, 2, 'ignorecase', false)), truthy(arg(args, kw, 3, 'multiline', false)), num(arg(args, kw, 4, 'count', 0))),
+  regex_replace: (v: unknown, args: Args, kw: Kw) => {
+    for (const k of Object.keys(kw)) if (!['pattern', 'replacement', 'ignorecase', 'multiline'].includes(k)) throw new TemplateError(`regex_replace() got an unexpected keyword argument '${k}'`);
+    return pySub(str(v), str(arg(args, kw, 0, 'pattern', '')), str(arg(args, kw, 1, 'replacement', '')), truthy(arg(args, kw, 2, 'ignorecase', false)), truthy(arg(args, kw, 3, 'multiline', false)), 0);
+  },
   regex_search: (v: unknown, args: Args, kw: Kw) => regexSearch(str(v), str(args[0]), args.slice(1).map((a) => str(a)), truthy(kw.ignorecase ?? false), truthy(kw.multiline ?? false)),
   regex_findall: (v: unknown, args: Args, kw: Kw) => regexFindall(str(v), str(arg(args, kw, 0, 'regex')), truthy(arg(args, kw, 1, 'multiline', false)), truthy(arg(args, kw, 2, 'ignorecase', false))),
   regex_escape: (v: unknown, args: Args, kw: Kw) => regexEscape(str(v), str(arg(args, kw, 0, 're_type', 'python'))),
-  comment: (v: unknown, args: Args, kw: Kw) => commentFilter(str(v), str(arg(args, [] as unknown as Kw, 0, 'style', kw.style ?? 'plain')), Object.fromEntries(Object.entries(kw).filter(([k]) => k !== 'style'))),
+  comment: (v: unknown, args: Args, kw: Kw) => commentFilter(str(v), str(args[0] ?? kw.style ?? 'plain'), Object.fromEntries(Object.entries(kw).filter(([k]) => k !== 'style'))),
   b64encode: (v: unknown) => Buffer.from(str(v), 'utf8').toString('base64'),
   b64decode: (v: unknown) => b64decode(str(v)),
   to_uuid: (v: unknown, args: Args, kw: Kw) => uuid5(str(arg(args, kw, 0, 'namespace', UUID_NAMESPACE_ANSIBLE)), str(v)),
@@ -684,8 +684,9 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
     }
     const s = str(salt);
     switch (scheme) {
-      case 'sha512': case 'sha512_crypt': return sha512Crypt(str(v), s, rounds === null ? null : num(rounds));
-      case 'sha256': case 'sha256_crypt': return sha256Crypt(str(v), s, rounds === null ? null : num(rounds));
+      // passlib (which Ansible uses) writes its default rounds explicitly
+      case 'sha512': case 'sha512_crypt': return sha512Crypt(str(v), s, rounds === null ? 656000 : num(rounds));
+      case 'sha256': case 'sha256_crypt': return sha256Crypt(str(v), s, rounds === null ? 535000 : num(rounds));
       case 'md5': case 'md5_crypt': return md5Crypt(str(v), s.slice(0, 8));
     }
     throw new TemplateError(`password_hash: unsupported hash type ${scheme}`);
@@ -770,7 +771,7 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
     if (typeof prim(v) === 'string') return Array.from(str(v)).reverse().join('');
     return [...list(v, rt)].reverse();
   },
-  unique: (v: unknown, args: Args, kw: Kw, rt: Render) => uniq(list(v, rt), truthy(arg(args, kw, 0, 'case_sensitive', false)) || true, arg(args, kw, 1, 'attribute', null), rt),
+  unique: (v: unknown, args: Args, kw: Kw, rt: Render) => uniq(list(v, rt), truthy(arg(args, kw, 0, 'case_sensitive', false)), arg(args, kw, 1, 'attribute', null), rt),
   union: (v: unknown, args: Args, _k: Kw, rt: Render) => setOp(rt, v, args[0], 'union'),
   intersect: (v: unknown, args: Args, _k: Kw, rt: Render) => setOp(rt, v, args[0], 'intersect'),
   difference: (v: unknown, args: Args, _k: Kw, rt: Render) => setOp(rt, v, args[0], 'difference'),
@@ -858,28 +859,27 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
     return items;
   },
   // ---- dicts
-  combine: (v: unknown, args: Args, kw: Kw, rt: Render) => {
+  combine: (v: unknown, args: Args, kw: Kw) => {
     const recursive = truthy(kw.recursive ?? false);
     const listMerge = str(kw.list_merge ?? 'replace');
-    for (const k of Object.keys(kw)) if (k !== 'recursive' && k !== 'list_merge') throw new TemplateError(`'${k}' is an invalid keyword argument for combine()`);
+    for (const k of Object.keys(kw)) if (k !== 'recursive' && k !== 'list_merge') throw new TemplateError("'recursive' and 'list_merge' are the only valid keyword arguments");
     if (!['replace', 'keep', 'append', 'prepend', 'append_rp', 'prepend_rp'].includes(listMerge)) throw new TemplateError(`merge_hash: 'list_merge' argument can only be equal to 'replace', 'keep', 'append', 'prepend', 'append_rp' or 'prepend_rp'`);
-    const dicts: unknown[] = [];
-    for (const t of [v, ...args]) {
-      if (Array.isArray(t)) dicts.push(...flatten(t, null, false));
-      else dicts.push(t);
+    const dicts = flatten([v, ...args], 1, true).map(prim);
+    for (const d of dicts) if (d instanceof Undefined) d.fail();
+    if (!dicts.length) return {};
+    if (dicts.length === 1) return dicts[0];
+    let result = dicts[dicts.length - 1];
+    for (let i = dicts.length - 2; i >= 0; i--) {
+      const lower = dicts[i];
+      if (!isDict(lower) || !isDict(result)) {
+        throw new TemplateError(`failed to combine variables, expected dicts but got a '${typeName(lower)}' and a '${typeName(result)}': \n${pyStr(lower)}\n${pyStr(result)}`);
+      }
+      result = deepMergeHash(lower, result, recursive, listMerge);
     }
-    void rt;
-    let out: Record<string, unknown> = {};
-    for (const d of dicts) {
-      const pd = prim(d);
-      if (d instanceof Undefined) d.fail();
-      if (!isDict(pd)) throw new TemplateError(`failed to combine variables, expected dicts but got a '${typeName(pd)}' and a 'dict': \n${pyStr(out)}\n${pyStr(pd)}`);
-      out = deepMergeHash(out, pd, recursive, listMerge);
-    }
-    return out;
+    return result;
   },
   dict2items: (v: unknown, args: Args, kw: Kw) => {
-    if (!isDict(v)) throw new TemplateError(`dict2items requires a dictionary, got ${typeName(v)} instead.`);
+    if (!isDict(v)) throw new TemplateError(`dict2items requires a dictionary, got <class '${typeName(v)}'> instead.`);
     const kn = str(arg(args, kw, 0, 'key_name', 'key'));
     const vn = str(arg(args, kw, 1, 'value_name', 'value'));
     return Object.keys(v).map((k) => {
@@ -924,7 +924,17 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
     }
     return out;
   },
-  attr: (v: unknown, args: Args, _k: Kw, rt: Render) => getAttr(v, str(args[0]), rt),
+  // Jinja's attr() reads attributes only, never items
+  attr: (v: unknown, args: Args, _k: Kw, rt: Render) => {
+    const name = str(args[0]);
+    const m = isDict(v) || Array.isArray(v) || typeof v === 'string' ? pyMethodOf(v, name, rt) : undefined;
+    return m ?? new Undefined(`${objDesc(v)} has no attribute '${name}'`);
+  },
+  items: (v: unknown) => {
+    if (v instanceof Undefined) return [];
+    if (!isDict(v)) throw new TemplateError(`Can only get item pairs from a mapping.`);
+    return Object.keys(v).map((k) => tuple([k, v[k]]));
+  },
   xmlattr: (v: unknown) => {
     if (!isDict(v)) return '';
     const parts = Object.keys(v)
@@ -977,6 +987,8 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
     throw new TemplateError('unvault filter is not supported');
   },
 });
+
+FILTERS.d = FILTERS.default;
 
 export function isKnownCallable(v: unknown): boolean {
   return isCallable(v) || isUnsafe(v);

@@ -1,5 +1,5 @@
 /** Python's printf-style (`'%s' % x`) and str.format() formatting. */
-import { TemplateError, Undefined, isDict, isTuple, isNumber, isFloat, num, pyStr, pyRepr, prim, typeName } from './values.js';
+import { TemplateError, Undefined, isDict, isTuple, isNumber, isFloat, num, pyStr, pyRepr, prim, typeName, pyToFixed } from './values.js';
 
 interface Spec {
   flags: string;
@@ -84,7 +84,7 @@ function formatOne(v: unknown, spec: Spec): string {
       const prec = precision ?? 6;
       let body: string;
       if (!Number.isFinite(n)) body = Number.isNaN(n) ? 'nan' : 'inf';
-      else if (conv === 'f' || conv === 'F') body = Math.abs(n).toFixed(prec);
+      else if (conv === 'f' || conv === 'F') body = pyToFixed(Math.abs(n), prec);
       else if (conv === 'e' || conv === 'E') body = expStr(n, prec, conv === 'E');
       else body = generalStr(n, prec, conv === 'G', flags.includes('#'));
       return pad(signed(n, body, flags), width, left, zero);
@@ -158,7 +158,7 @@ function applyFormatSpec(v: unknown, spec: string): string {
     let n = num(v);
     const p = precision ?? 6;
     if (type === '%') n *= 100;
-    if (type === 'f' || type === 'F' || type === '%') body = Math.abs(n).toFixed(p);
+    if (type === 'f' || type === 'F' || type === '%') body = pyToFixed(Math.abs(n), p);
     else if (type === 'e' || type === 'E') body = expStr(n, p, type === 'E');
     else body = generalStr(n, p, type === 'G', !!alt);
     if (grouping) body = body.replace(/^(\d+)/, (d) => d.replace(/\B(?=(\d{3})+(?!\d))/g, grouping));

@@ -14,7 +14,7 @@ import { parseTemplate } from './parser.js';
 import { TemplateSyntaxError } from './lexer.js';
 import { compileTemplate, Render, NOT_FOUND, type Compiled, type Host } from './runtime.js';
 import {
-  TemplateError, UndefinedError, Undefined, markUnsafe, isUnsafe, isDict, isNumber, PyFloat, prim, pyFunction, tuple, truthy, num, pyStr, stripUnsafe,
+  TemplateError, UndefinedError, Undefined, markUnsafe, wrapVar, isUnsafe, isDict, isNumber, PyFloat, prim, pyFunction, tuple, truthy, num, pyStr, stripUnsafe,
 } from './values.js';
 import { FORBIDDEN_NAMES } from './access.js';
 import { NAMESPACES, dictSet } from './pymethods.js';
@@ -24,7 +24,7 @@ import { TESTS } from './tests.js';
 import { LOOKUPS, LookupError, type LookupContext } from './lookups.js';
 
 export type { TemplarApi, TemplateOptions, TemplateVars } from './api.js';
-export { TemplateError, UndefinedError, markUnsafe, isUnsafe, stripUnsafe, Undefined, PyFloat };
+export { TemplateError, UndefinedError, markUnsafe, isUnsafe, stripUnsafe, wrapVar, Undefined, PyFloat };
 export { FILTERS, TESTS, LOOKUPS };
 
 /** The value Ansible's `omit` variable holds for this run; module args equal to it are dropped. */
@@ -35,7 +35,8 @@ export function isTemplate(s: string): boolean {
   return typeof s === 'string' && (s.includes('{{') || s.includes('{%') || s.includes('{#'));
 }
 
-const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}$/;
+// Python's `$` also matches before a final newline
+const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}\n?$/;
 const JINJA2_OVERRIDE = '#jinja2:';
 
 interface CompileMode {
@@ -266,7 +267,7 @@ export class Templar implements TemplarApi {
       const have = countTrailingNewlines(result);
       if (dataNewlines > have) result += '\n'.repeat(dataNewlines - have);
     }
-    return rt.sawUnsafe ? markUnsafe(result) : result;
+    return rt.sawUnsafe ? wrapVar(result) : result;
   }
 
   /** Global functions, bound to one call's variables. */
@@ -365,9 +366,7 @@ export class Templar implements TemplarApi {
 }
 
 function markLookupResult(v: unknown): unknown {
-  if (typeof v === 'string') return markUnsafe(v);
-  if (v !== null && typeof v === 'object') markUnsafe(v);
-  return v;
+  return wrapVar(v);
 }
 
 /** A shared instance for callers that do not need their own cache. */

@@ -240,12 +240,15 @@ export function tokenize(src: string, opts: LexOptions): Token[] {
         advanceTo(pos + len);
       };
       if (ch === "'" || ch === '"') {
+        // Ansible doubles backslashes in `{{ }}` strings before Jinja lexes them, so there a
+        // backslash never escapes the closing quote
+        const raw = inVariable && opts.rawVariableStrings;
         let i = pos + 1;
         while (i < src.length && src[i] !== ch) {
-          if (src[i] === '\\') i++;
+          if (src[i] === '\\' && !raw) i++;
           i++;
         }
-        if (i >= src.length) fail('unexpected end of string');
+        if (i >= src.length) throw new TemplateSyntaxError(`unexpected char ${ch === "'" ? '"\'"' : "'\"'"} at ${pos}`, line, col(pos));
         const body = src.slice(pos + 1, i).replace(/\r\n?/g, '\n');
         push(T.STRING, inVariable && opts.rawVariableStrings ? body : unescapePython(body), i + 1 - pos);
         continue;

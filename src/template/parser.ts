@@ -48,7 +48,80 @@ function mk(typename: string, tok: { lineno: number; colno: number }, fields: Re
   return { typename, lineno: tok.lineno, colno: tok.colno, ...fields };
 }
 
+/** Jinja's wording for a token in error messages */
+function describe(tok: Token | null): string {
+  if (!tok) return 'end of template';
+  if (tok.type === T.VARIABLE_END) return 'end of print statement';
+  if (tok.type === T.BLOCK_END) return 'end of statement block';
+  return tok.value;
+}
+
 class JinjaParser extends BaseParser {
+  /** tokens pushed back; Nunjucks' Parser allows only one, Jinja's grammar needs more lookahead */
+  private pushed: (Token | null)[] = [];
+
+  override nextToken(): Token | null {
+    if (this.pushed.length) return this.pushed.pop()!;
+    return (this.tokens as TokenStream).nextToken();
+  }
+
+  override peekToken(): Token {
+    const tok = this.nextToken();
+    this.pushed.push(tok);
+    return tok as Token;
+  }
+
+  override pushToken(tok: Token | null): void {
+    this.pushed.push(tok);
+  }
+
+  parseIf(): Node {
+    const tag = this.nextToken()!;
+    const node = new N.If(tag.lineno, tag.colno);
+    node.cond = this.parseIterable();
+    this.advanceAfterBlockEnd(tag.value);
+    node.body = this.parseUntilBlocks('elif', 'elseif', 'else', 'endif');
+    const tok = this.peekToken();
+    switch (tok && tok.value) {
+      case 'elseif':
+      case 'elif':
+        node.else_ = this.parseIf();
+        break;
+      case 'else':
+        this.advanceAfterBlockEnd();
+        node.else_ = this.parseUntilBlocks('endif');
+        this.advanceAfterBlockEnd();
+        break;
+      case 'endif':
+        node.else_ = null;
+        this.advanceAfterBlockEnd();
+        break;
+      default:
+        this.fail("Unexpected end of template. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'.");
+    }
+    return node;
+  }
+
+  override advanceAfterBlockEnd(name?: string): Token {
+    if (!name) {
+      const t = this.peekToken();
+      if (!t) this.fail('unexpected end of file');
+      name = this.nextToken()!.value;
+    }
+    const tok = this.nextToken();
+    if (!tok || tok.type !== T.BLOCK_END) {
+      this.fail(`expected token 'end of statement block', got '${describe(tok)}'`, tok?.lineno, tok?.colno);
+    }
+    return tok!;
+  }
+
+  advanceAfterVariableEnd(): void {
+    const tok = this.nextToken();
+    if (!tok || tok.type !== T.VARIABLE_END) {
+      this.fail(`expected token 'end of print statement', got '${describe(tok)}'`, tok?.lineno, tok?.colno);
+    }
+  }
+
   parseExpression(): Node {
     return this.parseInlineIf();
   }
@@ -166,7 +239,7 @@ class JinjaParser extends BaseParser {
 
   parsePrimary(noPostfix?: boolean): Node {
     const tok = this.nextToken();
-    if (!tok) this.fail('unexpected end of template, expected expression');
+    if (!tok) this.fail("Expected an expression, got 'end of template'");
     let node: Node;
     switch (tok!.type) {
       case T.STRING: {
@@ -200,7 +273,7 @@ class JinjaParser extends BaseParser {
         node = this.parseAggregate();
         break;
       default:
-        this.fail(`unexpected '${tok!.value}'`, tok!.lineno, tok!.colno);
+        this.fail(`Expected an expression, got '${describe(tok)}'`, tok!.lineno, tok!.colno);
     }
     if (!noPostfix) node = this.parsePostfix(node);
     return node;

@@ -8,7 +8,7 @@
 import type { Node } from './parser.js';
 import {
   TemplateError, Undefined, UndefinedError, truthy, pyEq, pyCompare, pyIn, pyStr, isDict, tuple, isCallable, pyFunction,
-  mkFloat, prim, isUnsafe, type PyCallable,
+  mkFloat, prim, isUnsafe, LenientUndefined, type PyCallable,
 } from './values.js';
 import { pyAdd, pySub, pyMul, pyDiv, pyFloorDiv, pyMod, pyPow, pyNeg, pyPos, pyConcat } from './ops.js';
 import { getAttr, getItem, getSlice, pyIter, FORBIDDEN_NAMES, type Taint } from './access.js';
@@ -64,9 +64,17 @@ function bareName(name: string): string {
   return name.startsWith('ansible.builtin.') ? name.slice(16) : name.startsWith('ansible.legacy.') ? name.slice(15) : name;
 }
 
+function containsUnsafe(v: unknown): boolean {
+  if (v instanceof String || isUnsafe(v)) return true;
+  if (Array.isArray(v)) return v.some(containsUnsafe);
+  if (isDict(v)) return Object.keys(v).some((k) => containsUnsafe(v[k]));
+  return false;
+}
+
 function finalizeValue(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
+  if (v instanceof LenientUndefined) return '';
   if (v instanceof Undefined) v.fail();
   return pyStr(v);
 }
@@ -131,7 +139,9 @@ function compileStmt(node: Node): St {
         const ev = compileExpr(child);
         const nativeText = child.typename === 'Filter' && STRING_TYPE_FILTERS.has(bareName((child.name as Node).value as string));
         return (f, out) => {
-          const s = finalizeValue(ev(f));
+          const v = ev(f);
+          if (!f.rt.sawUnsafe && v !== null && typeof v === 'object' && containsUnsafe(v)) f.rt.sawUnsafe = true;
+          const s = finalizeValue(v);
           if (nativeText) out.nativeText = out.pieces.length;
           out.pieces.push(s);
         };
@@ -431,7 +441,8 @@ export function compileExpr(node: Node): Ev {
       const cond = compileExpr(node.cond as Node);
       const body = compileExpr(node.body as Node);
       const else_ = node.else_ ? compileExpr(node.else_ as Node) : null;
-      return (f) => (truthy(cond(f)) ? body(f) : else_ ? else_(f) : new Undefined('the inline if-expression on line evaluated to false and no else section was defined.'));
+      const missing = new LenientUndefined(`the inline if-expression on line ${node.lineno + 1} evaluated to false and no else section was defined.`);
+      return (f) => (truthy(cond(f)) ? body(f) : else_ ? else_(f) : missing);
     }
     case 'Or': {
       const l = compileExpr(node.left as Node);

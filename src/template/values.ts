@@ -21,6 +21,9 @@ export class Undefined {
   }
 }
 
+/** Jinja's plain Undefined (an inline if without else): prints as '' and is falsy. */
+export class LenientUndefined extends Undefined {}
+
 export class UndefinedError extends TemplateError {
   constructor(message: string) {
     super(message);
@@ -78,6 +81,25 @@ export function markUnsafe<T>(v: T): T {
     return boxed as unknown as T;
   }
   if (v !== null && typeof v === 'object') UNSAFE_OBJECTS.add(v as object);
+  return v;
+}
+
+/** Python's wrap_var: a copy in which every string is unsafe (containers themselves untouched). */
+export function wrapVar(v: unknown): unknown {
+  if (typeof v === 'string') return markUnsafe(v);
+  if (v instanceof String) return v;
+  if (Array.isArray(v)) {
+    const out = v.map(wrapVar);
+    return TUPLES.has(v) ? tuple(out) : out;
+  }
+  if (isDict(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) {
+      if (k === '__proto__') Object.defineProperty(out, k, { value: wrapVar(v[k]), enumerable: true, writable: true, configurable: true });
+      else out[k] = wrapVar(v[k]);
+    }
+    return out;
+  }
   return v;
 }
 
@@ -161,6 +183,7 @@ export function truthy(v: unknown): boolean {
     case 'number': return v !== 0;
     case 'string': return v.length > 0;
   }
+  if (v instanceof LenientUndefined) return false;
   if (v instanceof Undefined) v.fail();
   if (v instanceof PyFloat) return v.v !== 0;
   if (v instanceof String) return v.length > 0;
@@ -251,6 +274,7 @@ export function floatRepr(n: number): string {
   if (Number.isNaN(n)) return 'nan';
   if (n === Infinity) return 'inf';
   if (n === -Infinity) return '-inf';
+  if (Object.is(n, -0)) return '-0.0';
   if (Number.isInteger(n) && Math.abs(n) < 1e16) return n.toFixed(1);
   let s = String(n);
   if (s.includes('e')) {
@@ -288,6 +312,51 @@ export function pyStr(v: unknown, nested = false): string {
   }
   if (isCallable(v)) return `<function ${v.pyName ?? 'f'}>`;
   return String(v);
+}
+
+/** The exact decimal expansion of a double (every double is a finite binary fraction). */
+function exactDecimal(x: number): { neg: boolean; int: string; frac: string } {
+  const neg = x < 0 || Object.is(x, -0);
+  x = Math.abs(x);
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, x);
+  const hi = buf.getUint32(0);
+  const lo = buf.getUint32(4);
+  const expBits = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let exp: number;
+  if (expBits === 0) exp = -1074;
+  else {
+    mant |= 1n << 52n;
+    exp = expBits - 1075;
+  }
+  if (exp >= 0) return { neg, int: (mant << BigInt(exp)).toString(), frac: '' };
+  // mant / 2^-exp = mant * 5^-exp / 10^-exp
+  const digits = (mant * 5n ** BigInt(-exp)).toString().padStart(-exp + 1, '0');
+  return { neg, int: digits.slice(0, digits.length + exp), frac: digits.slice(digits.length + exp) };
+}
+
+/** Python's '%.Nf' formatting: correctly rounded (half-even on the exact binary value). */
+export function pyToFixed(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+  const { neg, int, frac } = exactDecimal(x);
+  let kept = int + frac.slice(0, digits).padEnd(digits, '0');
+  const rest = frac.slice(digits);
+  const first = rest.charCodeAt(0) - 48;
+  const roundUp = rest.length > 0 && (first > 5 || (first === 5 && (/[1-9]/.test(rest.slice(1)) || (kept.charCodeAt(kept.length - 1) - 48) % 2 === 1)));
+  if (roundUp) kept = (BigInt(kept) + 1n).toString().padStart(kept.length, '0');
+  const intPart = kept.slice(0, kept.length - digits).replace(/^0+(?=\d)/, '') || '0';
+  const fracPart = kept.slice(kept.length - digits);
+  const body = digits > 0 ? `${intPart}.${fracPart}` : intPart;
+  return neg ? '-' + body : body;
+}
+
+/** Python's round(x, ndigits) for floats (half-even on the exact value). */
+export function pyRound(x: number, ndigits: number): number {
+  if (!Number.isFinite(x)) return x;
+  if (ndigits >= 0) return parseFloat(pyToFixed(x, ndigits));
+  const f = 10 ** -ndigits;
+  return parseFloat(pyToFixed(x / f, 0)) * f;
 }
 
 /** Normalises a value read from variables: unsafe String objects become primitives. */

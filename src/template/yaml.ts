@@ -1,6 +1,6 @@
 /** to_yaml/to_nice_yaml in PyYAML's output style, and from_yaml through the `yaml` package. */
 import { parse, parseAllDocuments } from 'yaml';
-import { TemplateError, Undefined, PyFloat, isDict, floatRepr, prim, typeName } from './values.js';
+import { TemplateError, Undefined, PyFloat, isDict, floatRepr, prim, typeName, mkFloat } from './values.js';
 import { dictSet } from './pymethods.js';
 
 export interface YamlDumpOptions {
@@ -115,84 +115,69 @@ export function yamlDump(value: unknown, opts: YamlDumpOptions): string {
   const leafFlow = (v: unknown) => opts.flowLeaves && isCollection(v) && !(Array.isArray(v) ? v : Object.values(v as object)).some(isCollection);
 
   const lines: string[] = [];
-  const emit = (v: unknown, level: number, prefix: string): void => {
-    // prefix: text already on the line ("key:" or "- ")
-    const pad = ' '.repeat(level);
-    if (isCollection(v) && ((Array.isArray(v) && v.length === 0) || (isDict(v) && Object.keys(v).length === 0))) {
-      lines.push(prefix + (prefix && !prefix.endsWith(' ') ? ' ' : '') + (Array.isArray(v) ? '[]' : '{}'));
-      return;
-    }
-    if (leafFlow(v)) {
-      lines.push(prefix + (prefix && !prefix.endsWith(' ') ? ' ' : '') + flowValue(v));
-      return;
-    }
-    if (Array.isArray(v)) {
-      // PyYAML writes list items of a mapping value at the same indentation as the key (indentless)
-      let first = prefix.endsWith('- ');
-      for (const item of v) {
-        const itemPrefix = first ? prefix : pad + '- ';
-        if (!first && prefix && lines.length >= 0 && itemPrefix === pad + '- ' && prefix && !prefix.endsWith('- ') && v.indexOf(item) === 0) {
-          lines.push(prefix);
-        }
-        first = false;
-        emitItem(item, level, itemPrefix);
+  const isEmpty = (v: unknown) => (Array.isArray(v) ? v.length === 0 : isDict(v) ? Object.keys(v).length === 0 : false);
+  const isBlock = (v: unknown) => isCollection(v) && !isEmpty(v) && !leafFlow(v);
+  const inline = (v: unknown, col: number) => (isCollection(v) ? flowValue(v) : scalar(v, false, ' '.repeat(col)));
+  // PyYAML block style: mappings indent by `indent`; a sequence inside a mapping is not indented
+  const mapping = (v: Record<string, unknown>, col: number, prefix: string | null): void => {
+    Object.keys(v).forEach((k, i) => {
+      const lead = i === 0 && prefix !== null ? prefix : ' '.repeat(col);
+      const keyLine = lead + scalar(k, false, '') + ':';
+      const child = v[k];
+      if (isBlock(child)) {
+        lines.push(keyLine);
+        if (Array.isArray(child)) sequence(child, col, null);
+        else mapping(child as Record<string, unknown>, col + ind, null);
+      } else {
+        lines.push(keyLine + ' ' + inline(child, col + ind));
       }
-      return;
-    }
-    if (isDict(v)) {
-      let first = prefix.endsWith('- ');
-      const keys = Object.keys(v);
-      if (prefix && !first) lines.push(prefix);
-      for (const k of keys) {
-        const keyText = scalar(k, false, '');
-        const keyPrefix = (first ? prefix : pad) + keyText + ':';
-        first = false;
-        const child = v[k];
-        if (isCollection(child) && !leafFlow(child) && !(Array.isArray(child) ? child.length === 0 : Object.keys(child as object).length === 0)) {
-          if (Array.isArray(child)) {
-            lines.push(keyPrefix);
-            for (const item of child) emitItem(item, level + (ind > 2 ? ind : 0), ' '.repeat(level + (ind > 2 ? ind : 0)) + '- ');
-          } else {
-            lines.push(keyPrefix);
-            emit(child, level + ind, '');
-          }
-        } else {
-          emitScalarLine(keyPrefix + ' ', child, level + ind);
-        }
+    });
+  };
+  const sequence = (v: unknown[], col: number, prefix: string | null): void => {
+    v.forEach((item, i) => {
+      const lead = (i === 0 && prefix !== null ? prefix : ' '.repeat(col)) + '-';
+      if (isBlock(item)) {
+        const pad = lead + ' '.repeat(Math.max(1, ind - 1));
+        if (Array.isArray(item)) sequence(item, col + ind, pad);
+        else mapping(item as Record<string, unknown>, col + ind, pad);
+      } else {
+        lines.push(lead + ' ' + inline(item, col + ind));
       }
-      return;
-    }
-    emitScalarLine(prefix, v, level);
+    });
   };
-  const emitItem = (item: unknown, level: number, itemPrefix: string) => {
-    const inner = level + 2;
-    if (isDict(item) && !leafFlow(item) && Object.keys(item).length) {
-      emit(item, inner, itemPrefix);
-    } else if (Array.isArray(item) && !leafFlow(item) && item.length) {
-      emit(item, inner, itemPrefix);
-    } else {
-      emitScalarLine(itemPrefix, item, inner);
-    }
-  };
-  const emitScalarLine = (prefix: string, v: unknown, level: number) => {
-    if (isCollection(v)) {
-      lines.push(prefix + flowValue(v));
-      return;
-    }
-    const text = scalar(v, false, ' '.repeat(level));
-    lines.push(prefix + text);
-  };
-  if (!isCollection(value)) {
-    const s = scalar(value, false, '');
-    // a bare scalar document ends with the document end marker in PyYAML
-    return s + '\n' + (/^'|^"/.test(s) || s.includes('\n') ? '' : '...\n');
-  }
-  emit(value, 0, '');
+  if (!isCollection(value)) return scalar(value, false, '') + '\n';
+  if (!isBlock(value)) return flowValue(value) + '\n';
+  if (Array.isArray(value)) sequence(value, 0, null);
+  else mapping(value as Record<string, unknown>, 0, null);
   return lines.join('\n') + '\n';
 }
 
+/** PyYAML's YAML 1.1 resolvers where the `yaml` package's 1.1 schema differs (y/n are strings, floats need a dot). */
+const BOOL_TAG = 'tag:yaml.org,2002:bool';
+const FLOAT_TAG = 'tag:yaml.org,2002:float';
+const pyyamlTags = (tags: unknown[]): unknown[] => {
+  const keep = (tags as { tag: string }[]).filter((t) => t.tag !== BOOL_TAG && t.tag !== FLOAT_TAG && t.tag !== 'tag:yaml.org,2002:timestamp');
+  return [
+    ...keep,
+    { tag: BOOL_TAG, default: true, test: /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/, resolve: () => true },
+    { tag: BOOL_TAG, default: true, test: /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/, resolve: () => false },
+    {
+      tag: FLOAT_TAG,
+      default: true,
+      test: /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+      resolve: (s: string) => {
+        const t = s.replace(/_/g, '').toLowerCase();
+        if (t.endsWith('.inf')) return t.startsWith('-') ? -Infinity : Infinity;
+        if (t === '.nan') return NaN;
+        return mkFloat(parseFloat(t));
+      },
+    },
+  ];
+};
+
 function rebuild(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(rebuild);
+  if (v instanceof PyFloat) return v;
   if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v)) dictSet(out, k, rebuild((v as Record<string, unknown>)[k]));
@@ -204,14 +189,14 @@ function rebuild(v: unknown): unknown {
 
 export function yamlLoad(text: string): unknown {
   try {
-    return rebuild(parse(text, { version: '1.1', uniqueKeys: false, maxAliasCount: 1000 }) ?? null);
+    return rebuild(parse(text, { version: '1.1', uniqueKeys: false, maxAliasCount: 1000, customTags: pyyamlTags as never }) ?? null);
   } catch (e) {
     throw new TemplateError(`from_yaml: ${(e as Error).message}`);
   }
 }
 
 export function yamlLoadAll(text: string): unknown[] {
-  return parseAllDocuments(text, { version: '1.1' }).map((d) => {
+  return parseAllDocuments(text, { version: '1.1', customTags: pyyamlTags as never }).map((d) => {
     if ('errors' in d && d.errors.length) throw new TemplateError(`from_yaml_all: ${d.errors[0].message}`);
     return rebuild(d.toJS());
   });

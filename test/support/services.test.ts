@@ -20,6 +20,7 @@ import {
   runCommand,
   startContainerHost,
   startFixtureIndex,
+  startSshHost,
   tempDir,
   tsplayCli,
 } from './services.js';
@@ -132,7 +133,7 @@ test('fixture index: PEP 503 pages with normalised names and correct hashes', as
   assert.ok(index.requests.includes('/simple/Zope.Thing/'));
 });
 
-test('fixture index: pip downloads and builds every fixture project', async (t) => {
+test('fixture index: pip downloads every fixture project (preparing each sdist)', async (t) => {
   const index = await startFixtureIndex(t);
   const work = await tempDir('tsplay-pip-self-', t);
   const cache = join(work, 'cache');
@@ -149,16 +150,10 @@ test('fixture index: pip downloads and builds every fixture project', async (t) 
     'zope.thing-1.0.tar.gz',
   ]);
 
-  // Resolving the dependency and building wheels (build isolation pulls setuptools and wheel
-  // from the same index: nothing comes from PyPI).
-  const wheels = await hostPip(['wheel', '--index-url', index.url, '-w', join(work, 'wh'), 'tsplay-fixture-app', 'hello-world', 'zope-thing'], cache);
-  assert.equal(wheels.code, 0, wheels.stdout + wheels.stderr);
-  const built = (await readdir(join(work, 'wh'))).sort();
-  assert.deepEqual(
-    built.map((f) => f.split('-').slice(0, 2).join('-').toLowerCase()),
-    ['hello_world-1.0', 'tsplay_fixture_app-1.0', 'tsplay_fixture_lib-2.0', 'zope.thing-1.0'],
-  );
+  // pip prepared each sdist's metadata with build isolation, which pulled setuptools and wheel
+  // from the same index (nothing can come from PyPI). The container test below builds and installs.
   assert.ok(index.requests.some((p) => p.startsWith('/packages/setuptools-')), 'build isolation fetched setuptools from the index');
+  assert.ok(index.requests.some((p) => p.startsWith('/packages/wheel-')), 'build isolation fetched wheel from the index');
 });
 
 test('fixture index: stop() cuts a download in flight', async (t) => {
@@ -218,4 +213,30 @@ test('container host: starts on the host network, runs commands, is removed by s
   const gone = await runCommand('docker', ['inspect', host.name]);
   assert.notEqual(gone.code, 0, 'the container is removed');
   await host.stop(); // idempotent
+});
+
+test('SSH hosts: two containers are two hosts with their own filesystems; ansible reaches both', { timeout: 30 * 60_000 }, async (t) => {
+  if (!requireService(t, 'dockerd', haveDocker, 'start dockerd (bash test/run.sh does)')) return;
+  if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible')) return;
+  const [one, two] = await Promise.all([startSshHost(await baseImage('bookworm'), t), startSshHost(await baseImage('second'), t)]);
+  assert.notEqual(one.port, two.port);
+  const ssh = (h: typeof one, command: string): ReturnType<typeof runCommand> =>
+    runCommand('ssh', [...h.sshArgs, '-i', h.key.privateKeyPath, '-p', String(h.port), `root@${h.host}`, command], { timeoutMs: 60_000 });
+  const wrote = await ssh(one, 'echo only-here > /root/marker && . /etc/os-release && echo $VERSION_CODENAME');
+  assert.equal(wrote.code, 0, wrote.stderr);
+  assert.equal(wrote.stdout.trim(), 'bookworm');
+  const other = await ssh(two, 'test -e /root/marker; echo "marker=$?"; . /etc/os-release && echo $VERSION_CODENAME');
+  assert.equal(other.stdout.trim(), 'marker=1\ntrixie');
+
+  const dir = await tempDir('tsplay-ssh-self-', t);
+  await writeFile(join(dir, 'inventory'), `[hosts]\n${one.inventoryLine('one')}\n${two.inventoryLine('two')}\n`);
+  await writeFile(
+    join(dir, 'play.yml'),
+    '- hosts: hosts\n  tasks:\n    - copy: {content: "{{ inventory_hostname }}\\n", dest: /root/who}\n      become: true\n    - apt: {name: sudo, state: present}\n',
+  );
+  const res = await runAnsiblePlaybook(['-i', 'inventory', 'play.yml'], { cwd: dir, timeoutMs: 300_000 });
+  assert.equal(res.code, 0, res.stdout + res.stderr);
+  assert.match(res.stdout, /one\s+: ok=3\s+changed=1\s+unreachable=0\s+failed=0/);
+  assert.match(res.stdout, /two\s+: ok=3\s+changed=1\s+unreachable=0\s+failed=0/);
+  assert.equal((await ssh(two, 'cat /root/who')).stdout, 'two\n');
 });

@@ -286,7 +286,8 @@ interface BaseImageRecipe {
   packages: string[];
 }
 
-const IMAGE_PACKAGES = ['python3-pip', 'python3-wheel', 'python3-setuptools', 'python3-venv', 'openssh-server', 'sudo'];
+/** python3-apt lets Ansible's apt module run without installing it first; lists are kept too. */
+const IMAGE_PACKAGES = ['python3-pip', 'python3-wheel', 'python3-setuptools', 'python3-venv', 'python3-apt', 'openssh-server', 'sudo'];
 
 /**
  * 'bookworm' is the machines' own release (Python 3.11, pip 23.0). 'second' is Debian 13 trixie
@@ -295,8 +296,8 @@ const IMAGE_PACKAGES = ['python3-pip', 'python3-wheel', 'python3-setuptools', 'p
  * but is past its regular support).
  */
 export const BASE_IMAGE_RECIPES: Record<BaseImageName, BaseImageRecipe> = {
-  bookworm: { release: 'bookworm', version: 1, packages: IMAGE_PACKAGES },
-  second: { release: 'trixie', version: 1, packages: IMAGE_PACKAGES },
+  bookworm: { release: 'bookworm', version: 2, packages: IMAGE_PACKAGES },
+  second: { release: 'trixie', version: 2, packages: IMAGE_PACKAGES },
 };
 
 /** The tag a base image gets, e.g. tsplay-test/bookworm:1. */
@@ -323,7 +324,20 @@ async function must(cmd: string, args: string[], what: string, opts: RunOptions 
  * once with debootstrap into the cache as a tarball, then `docker import`ed; later calls (in any
  * process) reuse the image, or re-import the tarball when Docker's store was wiped.
  */
-export async function baseImage(name: BaseImageName): Promise<string> {
+const baseImagesReady = new Map<BaseImageName, Promise<string>>();
+
+export function baseImage(name: BaseImageName): Promise<string> {
+  let ready = baseImagesReady.get(name);
+  if (!ready) {
+    ready = ensureBaseImage(name);
+    // A failure is not remembered: the next call tries again.
+    ready.catch(() => baseImagesReady.delete(name));
+    baseImagesReady.set(name, ready);
+  }
+  return ready;
+}
+
+async function ensureBaseImage(name: BaseImageName): Promise<string> {
   const recipe = BASE_IMAGE_RECIPES[name];
   if (!recipe) throw new Error(`unknown base image ${String(name)}: expected 'bookworm' or 'second'`);
   const tag = baseImageTag(name);
@@ -352,12 +366,13 @@ async function buildRootfsTarball(recipe: BaseImageRecipe, stem: string): Promis
     `debootstrap ${recipe.release} (log: ${rootfs}/debootstrap/debootstrap.log)`,
     { env: { DEBIAN_FRONTEND: 'noninteractive' }, timeoutMs: 30 * 60_000 },
   );
-  // Shrink the image and leave nothing host-specific in it; sshd needs its privilege-separation dir.
+  // Drop the downloaded .debs (apt's lists stay, so apt works without an update first); sshd needs
+  // its privilege-separation dir; docker provides resolv.conf at run time.
   await must(
     'sh',
     [
       '-c',
-      'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*_Packages && mkdir -p "$1"/run/sshd && : > "$1"/etc/resolv.conf',
+      'rm -rf "$1"/var/cache/apt/archives/*.deb && mkdir -p "$1"/run/sshd && : > "$1"/etc/resolv.conf',
       'sh',
       rootfs,
     ],
@@ -660,4 +675,138 @@ export function ensureCacheRoot(): string {
   const dir = cacheRoot();
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SSH hosts: sshd in a container on the host network, one loopback port each
+
+export interface SshClientKey {
+  /** Path of the private key file (mode 0600), for ssh -i / ansible_ssh_private_key_file. */
+  privateKeyPath: string;
+  privateKey: string;
+  publicKey: string;
+}
+
+let clientKey: Promise<SshClientKey> | undefined;
+
+/** One ed25519 key pair per test process, in a temp dir removed at exit. */
+export function sshClientKey(): Promise<SshClientKey> {
+  clientKey ??= (async () => {
+    const dir = await tempDir('tsplay-sshkey-');
+    const privateKeyPath = join(dir, 'id_ed25519');
+    await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tsplay-test', '-f', privateKeyPath], 'ssh-keygen');
+    return {
+      privateKeyPath,
+      privateKey: await readFile(privateKeyPath, 'utf8'),
+      publicKey: (await readFile(`${privateKeyPath}.pub`, 'utf8')).trim(),
+    };
+  })();
+  return clientKey;
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => ok());
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((ok) => server.close(() => ok()));
+  return port;
+}
+
+/** Resolves once something on 127.0.0.1:port greets with an SSH banner. */
+async function waitForSshBanner(port: number, timeoutMs: number): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const banner = await new Promise<string>((ok) => {
+      const sock = connect({ host: '127.0.0.1', port });
+      let got = '';
+      const done = (v: string): void => {
+        sock.destroy();
+        ok(v);
+      };
+      sock.setTimeout(2000, () => done(got));
+      sock.on('data', (b: Buffer) => {
+        got += b.toString('latin1');
+        if (got.includes('\n')) done(got);
+      });
+      sock.on('error', () => done(''));
+      sock.on('close', () => done(got));
+    });
+    if (banner.startsWith('SSH-')) return;
+    if (Date.now() > deadline) throw new Error(`no SSH banner on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export interface SshHost extends ContainerHost {
+  host: '127.0.0.1';
+  port: number;
+  user: 'root';
+  key: SshClientKey;
+  /** ssh options for a throwaway host: no known_hosts, no prompts. */
+  sshArgs: string[];
+  /** One INI inventory line for ansible-playbook (and tsplay) naming this host `alias`. */
+  inventoryLine(alias: string): string;
+}
+
+/**
+ * A separate "remote host": a container from `image` (a base image: it has openssh-server and
+ * sudo) on the host network whose sshd listens on 127.0.0.1:<free port> and accepts root with
+ * sshClientKey(). Each host has its own filesystem. With `t` it is removed after that test.
+ */
+export async function startSshHost(image: string, t?: TestContext): Promise<SshHost> {
+  const key = await sshClientKey();
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const name = `tsplay-ssh-${port}-${randomBytes(3).toString('hex')}`;
+    const script = [
+      'set -e',
+      'mkdir -p /run/sshd /root/.ssh',
+      'chmod 700 /root/.ssh',
+      'printf "%s\\n" "$TSPLAY_PUBKEY" > /root/.ssh/authorized_keys',
+      'chmod 600 /root/.ssh/authorized_keys',
+      'ssh-keygen -A >/dev/null',
+      `exec /usr/sbin/sshd -D -e -p ${port} -o ListenAddress=127.0.0.1 -o PermitRootLogin=prohibit-password -o UsePAM=no -o PasswordAuthentication=no -o PidFile=/run/sshd-${port}.pid`,
+    ].join('\n');
+    const res = await must(
+      'docker',
+      ['run', '-d', '--network', 'host', '--name', name, '--label', `tsplay-test.run=${process.env.TSPLAY_TEST_RUN_ID ?? 'manual'}`, '-e', `TSPLAY_PUBKEY=${key.publicKey}`, image, 'sh', '-c', script],
+      `starting an SSH host from ${image}`,
+    );
+    const id = res.stdout.trim();
+    let stopped = false;
+    const stop = async (): Promise<void> => {
+      if (stopped) return;
+      stopped = true;
+      await must('docker', ['rm', '-f', id], `removing container ${name}`);
+    };
+    try {
+      await waitForSshBanner(port, 30_000);
+    } catch (e) {
+      const logs = await runCommand('docker', ['logs', id]);
+      await stop();
+      // Another process may have taken the port between freePort() and sshd's bind: try again.
+      if (attempt < 3 && /Address already in use|Cannot bind/i.test(logs.stdout + logs.stderr)) continue;
+      throw new Error(`sshd in ${name} did not come up: ${(e as Error).message}\n${(logs.stdout + logs.stderr).slice(-2000)}`);
+    }
+    const sshArgs = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes'];
+    const sshHost: SshHost = {
+      name,
+      id,
+      stop,
+      host: '127.0.0.1',
+      port,
+      user: 'root',
+      key,
+      sshArgs,
+      inventoryLine: (alias) =>
+        `${alias} ansible_host=127.0.0.1 ansible_port=${port} ansible_user=root ansible_ssh_private_key_file=${key.privateKeyPath} ansible_ssh_common_args='${sshArgs.join(' ')}'`,
+    };
+    if (t) t.after(() => sshHost.stop());
+    return sshHost;
+  }
 }

@@ -890,13 +890,17 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
     });
   },
   items2dict: (v: unknown, args: Args, kw: Kw, rt: Render) => {
-    const kn = str(arg(args, kw, 0, 'key_name', 'key'));
-    const vn = str(arg(args, kw, 1, 'value_name', 'value'));
+    const kn = arg(args, kw, 0, 'key_name', 'key');
+    const vn = arg(args, kw, 1, 'value_name', 'value');
+    if (!Array.isArray(prim(v))) throw new TemplateError(`items2dict requires a list, got <class '${typeName(v)}'> instead.`);
     const out: Record<string, unknown> = {};
     for (const it of list(v, rt)) {
-      if (!isDict(it)) throw new TemplateError(`items2dict requires a list of dictionaries, got ${typeName(it)} instead.`);
-      if (!Object.prototype.hasOwnProperty.call(it, kn) || !Object.prototype.hasOwnProperty.call(it, vn)) throw new TemplateError(`items2dict requires each dictionary in the list to contain the keys '${kn}' and '${vn}', got ${pyStr(it)} instead.`);
-      dictSet(out, str(it[kn]), it[vn]);
+      // item[key_name]: works on dicts and, with integer names, on pairs
+      if (!isDict(it) && !Array.isArray(it)) throw new TemplateError(`items2dict requires a list of dictionaries, got ${pyStr(v)} instead.`);
+      const k = getItem(it, kn, rt);
+      const val = getItem(it, vn, rt);
+      if (k instanceof Undefined || val instanceof Undefined) throw new TemplateError(`items2dict requires each dictionary in the list to contain the keys '${pyStr(kn)}' and '${pyStr(vn)}', got ${pyStr(v)} instead.`);
+      dictSet(out, str(k), val);
     }
     return out;
   },

@@ -64,7 +64,13 @@ export function jsonLoads(text: string): unknown {
       return v;
     });
   } catch (e) {
-    throw new TemplateError(`Expecting value: ${(e as Error).message}`);
+    // Python's json wording, with the position JSON.parse reports (or the start)
+    const m = /position (\d+)/.exec((e as Error).message);
+    const at = m ? parseInt(m[1], 10) : 0;
+    const before = text.slice(0, at);
+    const line = before.split('\n').length;
+    const column = at - (before.lastIndexOf('\n') + 1) + 1;
+    throw new TemplateError(`Expecting value: line ${line} column ${column} (char ${at})`);
   }
   // rebuild objects with own keys only: a "__proto__" key stays data, never a prototype
   const floats = new Set<string>();

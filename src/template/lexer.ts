@@ -106,14 +106,30 @@ export function unescapePython(body: string): string {
   return out;
 }
 
-/** Splits template source into tokens; raises TemplateSyntaxError with a 0-based position. */
+/**
+ * Splits template source into tokens. A lexing error becomes a final 'error' token, raised
+ * when the parser reaches it, so (as with Jinja's lazy lexer) parse errors earlier in the
+ * template are reported first.
+ */
 export function tokenize(src: string, opts: LexOptions): Token[] {
   const tokens: Token[] = [];
+  try {
+    lexInto(tokens, src, opts);
+  } catch (e) {
+    if (!(e instanceof TemplateSyntaxError)) throw e;
+    tokens.push({ type: 'error', value: e.message, lineno: e.lineno, colno: e.colno });
+  }
+  return tokens;
+}
+
+function lexInto(tokens: Token[], src: string, opts: LexOptions): void {
   let pos = 0;
   let line = 0;
   let lineStart = 0;
   /** set by a closing tag: strip all leading whitespace of the next data (`-%}`) or one newline (trim_blocks) */
   let stripNext: 'none' | 'all' | 'newline' = 'none';
+  /** Ansible lexes the text after doubling backslashes in `{{ }}` strings: error offsets count them */
+  let doubledShift = 0;
 
   const advanceTo = (end: number) => {
     for (let i = pos; i < end; i++) {
@@ -248,9 +264,10 @@ export function tokenize(src: string, opts: LexOptions): Token[] {
           if (src[i] === '\\' && !raw) i++;
           i++;
         }
-        if (i >= src.length) throw new TemplateSyntaxError(`unexpected char ${ch === "'" ? '"\'"' : "'\"'"} at ${pos}`, line, col(pos));
+        if (i >= src.length) throw new TemplateSyntaxError(`unexpected char ${ch === "'" ? '"\'"' : "'\"'"} at ${pos + doubledShift}`, line, col(pos));
         const body = src.slice(pos + 1, i).replace(/\r\n?/g, '\n');
-        push(T.STRING, inVariable && opts.rawVariableStrings ? body : unescapePython(body), i + 1 - pos);
+        if (raw) doubledShift += body.split('\\').length - 1;
+        push(T.STRING, raw ? body : unescapePython(body), i + 1 - pos);
         continue;
       }
       if (ch >= '0' && ch <= '9') {
@@ -298,7 +315,6 @@ export function tokenize(src: string, opts: LexOptions): Token[] {
     }
     if (!closed) fail(`unexpected end of template, expected '${closer}'`);
   }
-  return tokens;
 }
 
 /** The stream object Nunjucks' Parser pulls tokens from. */
@@ -314,6 +330,9 @@ export class TokenStream {
   };
   constructor(private readonly tokens: Token[]) {}
   nextToken(): Token | null {
-    return this.index < this.tokens.length ? this.tokens[this.index++] : null;
+    if (this.index >= this.tokens.length) return null;
+    const tok = this.tokens[this.index++];
+    if (tok.type === 'error') throw new TemplateSyntaxError(tok.value, tok.lineno, tok.colno);
+    return tok;
   }
 }

@@ -159,12 +159,12 @@ export function withDefaults(mod: ModuleDefinition, args: Record<string, unknown
   return out;
 }
 
-/** deep-replaces every occurrence of `from` in strings */
+/** deep-replaces every occurrence of `from` in strings and object keys */
 export function replaceIn<T>(value: T, from: string, to: string): T {
   if (typeof value === 'string') return value.split(from).join(to) as T;
   if (Array.isArray(value)) return value.map((v) => replaceIn(v, from, to)) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceIn(v, from, to)])) as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.split(from).join(to), replaceIn(v, from, to)])) as T;
   }
   return value;
 }

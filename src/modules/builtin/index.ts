@@ -10,5 +10,6 @@ import { copyModule } from './copy.js';
 import { statModule } from './stat.js';
 import { lineinfileModule } from './lineinfile.js';
 import { templateModule } from './template.js';
+import { findModule } from './find.js';
 
-export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule];
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule];

@@ -22,7 +22,23 @@ import { parsePythonLiteral } from './pyliteral.js';
 
 export class CoercionError extends Error {}
 
-export type Coercer = (value: unknown, strClass: StringClass) => unknown;
+/**
+ * A coercer gets the class name to print for `value` if it is a string, and `derive`, which
+ * records containers it builds itself: strings inside those are plain `str` in Ansible (they come
+ * from split(), json.loads() or key=value parsing), not the YAML-born AnsibleUnicode.
+ */
+export type Coercer = (value: unknown, strClass: StringClass, derive?: (container: object) => void) => unknown;
+
+function deriveDeep(v: unknown, derive: ((c: object) => void) | undefined): void {
+  if (!derive) return;
+  if (Array.isArray(v)) {
+    derive(v);
+    v.forEach((x) => deriveDeep(x, derive));
+  } else if (isPyDict(v)) {
+    derive(v);
+    Object.values(v).forEach((x) => deriveDeep(x, derive));
+  }
+}
 
 /** ansible's BOOLEANS set as one run printed it; the real order varies per Python process */
 export const VALID_BOOLEANS_TEXT = "0, 1, 't', 'off', 'true', 'on', 'no', '0', 'n', 'f', 'false', '1', 'y', 'yes'";
@@ -34,16 +50,29 @@ export function checkStr(value: unknown): unknown {
   return pyStr(value);
 }
 
-export function checkList(value: unknown, strClass: StringClass): unknown {
+export function checkList(value: unknown, strClass: StringClass, derive?: (c: object) => void): unknown {
   if (Array.isArray(value)) return value;
-  if (isPyStr(value)) return strValue(value).split(',');
-  if (typeof value === 'boolean' || isPyIntNotBool(value) || isPyFloat(value)) return [pyStr(value)];
+  if (isPyStr(value)) {
+    const text = strValue(value);
+    // CPython's split() hands back the very object for an empty subclass instance: it stays AnsibleUnicode
+    return text === '' ? [value] : derived(text.split(','), derive);
+  }
+  if (typeof value === 'boolean' || isPyIntNotBool(value) || isPyFloat(value)) return derived([pyStr(value)], derive);
   throw new CoercionError(`${pyClass(value, strClass)} cannot be converted to a list`);
 }
 
-export function checkDict(value: unknown, strClass: StringClass): unknown {
+function derived<T extends object>(container: T, derive: ((c: object) => void) | undefined): T {
+  deriveDeep(container, derive);
+  return container;
+}
+
+export function checkDict(value: unknown, strClass: StringClass, derive?: (c: object) => void): unknown {
   if (isPyDict(value)) return value;
-  if (isPyStr(value)) return dictFromString(strValue(value));
+  if (isPyStr(value)) {
+    const result = dictFromString(strValue(value));
+    deriveDeep(result, derive);
+    return result;
+  }
   throw new CoercionError(`${pyClass(value, strClass)} cannot be converted to a dict`);
 }
 

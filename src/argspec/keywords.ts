@@ -22,6 +22,8 @@ export interface RunContext {
   aliasFailed?: WeakSet<object>;
   /** values of no_log options, for masking output (made on demand) */
   noLogValues?: Set<string>;
+  /** containers built by coercion (split, json.loads, key=value): their strings are plain `str` */
+  derived?: WeakSet<object>;
 }
 
 /** Ansible raised something it does not catch: the whole task fails with this text. */
@@ -89,6 +91,15 @@ export interface AliasSchema {
   warn: boolean;
 }
 
+/** how `type()` names a string that sits in `container` */
+function strClassIn(ctx: RunContext, container: unknown): StringClass {
+  return container !== null && typeof container === 'object' && ctx.derived?.has(container) ? 'str' : ctx.strClass;
+}
+
+function deriver(ctx: RunContext): (container: object) => void {
+  return (container) => (ctx.derived ??= new WeakSet()).add(container);
+}
+
 function markAliasFailed(ctx: RunContext, data: object): void {
   (ctx.aliasFailed ??= new WeakSet()).add(data);
 }
@@ -143,7 +154,7 @@ function listNoLog(ctx: RunContext, fields: NoLogField[], data: Record<string, u
     if (!field.sub || value === undefined || value === null) continue;
     const items = Array.isArray(value) ? value : [value];
     for (let item of items) {
-      if (isPyStr(item)) item = coercerFor('dict')(item, ctx.strClass);
+      if (isPyStr(item)) item = coercerFor('dict')(item, ctx.strClass, deriver(ctx));
       if (!isPyDict(item)) {
         throw new CoercionError(
           `Value '${pyStr(item)}' in the sub parameter field '${field.name}' must by a ${field.sub.wanted}, not '${pyClassName(item, ctx.strClass)}'`,
@@ -332,11 +343,13 @@ const typeCheck = stage((schema: TypeSchema): Check => {
   return function (this: RunContext, data, dataCxt) {
     // Ansible 2.14 skips type checks for None values entirely
     if (data === null || data === undefined) return undefined;
+    const cls = strClassIn(this, dataCxt?.parentData);
+    const derive = deriver(this);
     const typeError = (inner: string): Partial<ErrorObject> =>
-      err(`argument '${schema.param}' is of type ${pyClass(data, this.strClass)}${where} and we were unable to convert to ${wanted}: ${inner}`);
+      err(`argument '${schema.param}' is of type ${pyClass(data, cls)}${where} and we were unable to convert to ${wanted}: ${inner}`);
     let converted: unknown;
     try {
-      converted = coerce(data, this.strClass);
+      converted = coerce(data, cls, derive);
     } catch (e) {
       if (!(e instanceof CoercionError)) throw e;
       return [typeError(e.message)];
@@ -352,22 +365,25 @@ const typeCheck = stage((schema: TypeSchema): Check => {
     else if (isPyStr(converted)) items = [...strValue(converted)];
     else if (isPyDict(converted)) items = Object.keys(converted);
     else {
-      errors.push(typeError(`'${pyClassName(converted, this.strClass)}' object is not iterable`));
+      errors.push(typeError(`'${pyClassName(converted, cls)}' object is not iterable`));
       return errors;
     }
+    // characters of a string are plain str; list items and dict keys keep their origin
+    const itemCls = isPyStr(converted) ? 'str' : strClassIn(this, converted);
     const kept: unknown[] = [];
     for (const item of items) {
       try {
-        kept.push(coerceElement(item, this.strClass));
+        kept.push(coerceElement(item, itemCls, derive));
       } catch (e) {
         if (!(e instanceof CoercionError)) throw e;
         errors.push(
           err(
-            `Elements value for option '${schema.param}'${elementWhere} is of type ${pyClass(item, this.strClass)} and we were unable to convert to ${elementType}: ${e.message}`,
+            `Elements value for option '${schema.param}'${elementWhere} is of type ${pyClass(item, itemCls)} and we were unable to convert to ${elementType}: ${e.message}`,
           ),
         );
       }
     }
+    if (this.derived?.has(converted as object)) this.derived.add(kept);
     setValue(dataCxt, kept);
     return errors;
   };

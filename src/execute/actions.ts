@@ -40,6 +40,7 @@ export interface IncludeRequest {
   handlersFrom?: string;
   isPublic?: boolean;
   rolespecValidate?: boolean;
+  allowDuplicates?: boolean;
   /** the loop item vars that were in effect (included tasks see them) */
   loopVars?: Record<string, unknown>;
 }
@@ -282,6 +283,7 @@ function includeRole(task: TaskNode, ctx: ActionContext): ActionOutcome {
         tasksFrom: str(raw.tasks_from), varsFrom: str(raw.vars_from), defaultsFrom: str(raw.defaults_from), handlersFrom: str(raw.handlers_from),
         isPublic: raw.public === undefined ? false : toBool(t.template(raw.public, ctx.vars, opts)),
         rolespecValidate: raw.rolespec_validate === undefined ? true : toBool(t.template(raw.rolespec_validate, ctx.vars, opts)),
+        allowDuplicates: raw.allow_duplicates === undefined ? true : toBool(t.template(raw.allow_duplicates, ctx.vars, opts)),
         loopVars: loopVarsOf(ctx.vars),
       },
     ],

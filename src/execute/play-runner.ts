@@ -278,6 +278,11 @@ export class PlayRunner {
       }
     } else if (result.skipped) {
       stats.skipped++;
+    } else if (task.resolved === 'ansible.builtin.include_role') {
+      // Ansible does not count include_role itself, only what it runs
+    } else if ((task.resolved === 'ansible.builtin.include_tasks' || task.resolved === 'ansible.builtin.include') && outcome.items) {
+      // one `included:` per item, each counted
+      stats.ok += outcome.items.filter((i) => !i.result.skipped && !i.result.failed).length;
     } else {
       stats.ok++;
       if (result.changed) stats.changed++;
@@ -300,7 +305,9 @@ export class PlayRunner {
   private notify(task: TaskNode, host: HostState): void {
     for (const raw of task.notify ?? []) {
       const name = String(this.templateKeyword(task, raw, host));
-      const matches = this.play.handlers.filter((h) => handlerMatches(h, name, this));
+      // a name notifies the first handler with that name; `listen` topics notify every listener
+      const byName = this.play.handlers.find((h) => handlerNamed(h, name, this));
+      const matches = [...(byName ? [byName] : []), ...this.play.handlers.filter((h) => (h.listen ?? []).includes(name) && h !== byName)];
       if (matches.length === 0) {
         throw new UserError(`The requested handler '${name}' was not found in either the main handlers list nor in the listening handlers list`, task.pos);
       }
@@ -341,7 +348,7 @@ export class PlayRunner {
       playbookDir: this.play.playbookDir,
       resolveAction: this.loaders.resolveAction,
       importRole: (spec, scope, pos) =>
-        this.roles().load({ name: spec.name, params: spec.params, keywords: {}, callVars: {}, pos, tasksFrom: spec.tasksFrom, handlersFrom: spec.handlersFrom }, scope),
+        this.roles().load({ name: spec.name, params: spec.params, keywords: {}, callVars: {}, pos, tasksFrom: spec.tasksFrom, handlersFrom: spec.handlersFrom, fromInclude: true, allowDuplicates: spec.allowDuplicates }, scope),
       renderStatic: (value) => String(this.ctx.templar.template(value, merged(this.play.keywords.vars, this.run.options.extraVars), {})),
       nextId: () => ++includeIds,
       importStack: [],
@@ -378,7 +385,7 @@ export class PlayRunner {
           nodes = this.tasks().loadList(loadYamlFile(req.target), req.target, scope, false, 'included tasks');
         } else {
           const role = this.roles().load(
-            { name: req.target, params: {}, keywords: {}, callVars: {}, pos: task.pos, tasksFrom: req.tasksFrom, handlersFrom: req.handlersFrom, varsFrom: req.varsFrom, defaultsFrom: req.defaultsFrom, fromInclude: true, rolespecValidate: req.rolespecValidate },
+            { name: req.target, params: {}, keywords: {}, callVars: {}, pos: task.pos, tasksFrom: req.tasksFrom, handlersFrom: req.handlersFrom, varsFrom: req.varsFrom, defaultsFrom: req.defaultsFrom, fromInclude: true, rolespecValidate: req.rolespecValidate, allowDuplicates: req.allowDuplicates },
             scope,
           );
           for (const hd of role.handlers) if (!this.play.handlers.includes(hd)) this.play.handlers.push(hd);
@@ -406,12 +413,11 @@ export class PlayRunner {
   }
 }
 
-function handlerMatches(h: TaskNode, name: string, runner: PlayRunner): boolean {
+function handlerNamed(h: TaskNode, name: string, runner: PlayRunner): boolean {
   const own = runner.handlerName(h);
   if (own === name) return true;
   const { role } = roleOf(h.scope);
-  if (role && own !== undefined && `${role.name} : ${own}` === name) return true;
-  return (h.listen ?? []).includes(name);
+  return role !== undefined && own !== undefined && `${role.name} : ${own}` === name;
 }
 
 function roleOf(scope: Scope | undefined) {

@@ -34,6 +34,8 @@ export interface TaskOutcome {
   delegatedTo?: string;
 }
 
+const FACT_ACTIONS = new Set(['ansible.builtin.set_fact', 'ansible.builtin.include_vars']);
+
 const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 export class TaskRunner {
@@ -51,7 +53,11 @@ export class TaskRunner {
         return { ...once, noLog: noLog || once.noLog };
       }
       const items = this.loopItems(task, baseVars);
-      const lc = task.loopControl ? (t.template(task.loopControl, baseVars, opts) as Record<string, unknown>) : {};
+      // label is templated per item; the other loop_control options once
+      const { label: _label, ...lcRaw } = task.loopControl ?? {};
+      const lc = stripUnsafe(t.template(lcRaw, baseVars, opts)) as Record<string, unknown>;
+      const hasLabel = task.loopControl !== undefined && 'label' in task.loopControl;
+      let loopVars = baseVars;
       const loopVar = typeof lc.loop_var === 'string' ? lc.loop_var : 'item';
       const indexVar = typeof lc.index_var === 'string' ? lc.index_var : undefined;
       const pauseMs = typeof lc.pause === 'number' ? lc.pause * 1000 : 0;
@@ -72,14 +78,17 @@ export class TaskRunner {
             previtem: i > 0 ? items[i - 1] : undefined, nextitem: i < items.length - 1 ? items[i + 1] : undefined,
           };
         }
-        const vars = layer(baseVars, itemVars);
-        const label = lc.label !== undefined ? t.template(task.loopControl?.label, vars, opts) : item;
+        const vars = layer(loopVars, itemVars);
+        const label = hasLabel ? t.template(task.loopControl?.label, vars, opts) : item;
         let result: ModuleResult;
         if (!this.conditionsHold(task, vars)) {
           result = skippedResult(task, this.falseCondition);
         } else {
           const once = await this.runOnce(task, host, vars);
           result = once.result;
+          // set_fact/include_vars results are visible to the next items, as in Ansible
+          const facts = result.ansible_facts;
+          if (facts && typeof facts === 'object' && FACT_ACTIONS.has(task.resolved)) loopVars = layer(loopVars, facts as Vars);
           if (once.includes) includes.push(...once.includes);
           if (once.unreachable) anyUnreachable = true;
         }
@@ -88,7 +97,7 @@ export class TaskRunner {
           shaped[indexVar] = i;
           shaped.ansible_index_var = indexVar;
         }
-        if (lc.label !== undefined) shaped._ansible_item_label = label;
+        if (hasLabel) shaped._ansible_item_label = label;
         outcomes.push({ item, label, result: shaped });
         if (anyUnreachable) break;
         if (pauseMs && i < items.length - 1) await new Promise((r) => setTimeout(r, pauseMs));
@@ -180,7 +189,8 @@ export class TaskRunner {
     const t = this.play.templar;
     const opts = this.play.templateOptions(task);
     const untilConds = task.until;
-    const retries = untilConds ? Math.max(0, Number(t.template(task.retries ?? 3, vars, opts))) : 0;
+    // ansible-core 2.14 makes at most `retries` attempts (at least one)
+    const retries = untilConds ? Math.max(1, Number(t.template(task.retries ?? 3, vars, opts))) : 1;
     const delay = untilConds ? Number(t.template(task.delay ?? 5, vars, opts)) : 0;
     let attempt = 0;
     for (;;) {
@@ -194,13 +204,13 @@ export class TaskRunner {
       const done = untilConds.every((c) => t.evaluateConditional(c, withResult, opts));
       result.attempts = attempt;
       if (done) return outcome;
-      if (attempt > retries) {
+      if (attempt >= retries) {
         result.failed = true;
         if (!result.msg) result.msg = 'Retried task failed';
         return outcome;
       }
       this.play.run.reporter.hostResult({
-        host: host.name, task: this.play.taskInfo(task), status: 'failed', result: { ...result, retries: retries + 1 - attempt }, verbosity: -1,
+        host: host.name, task: this.play.taskInfo(task), status: 'failed', result: { ...result, retries: retries - attempt }, verbosity: -1,
       });
       if (delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
     }

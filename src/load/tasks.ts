@@ -39,7 +39,7 @@ export interface LoadContext {
   /** resolves an action name to its canonical form, or undefined when unknown */
   resolveAction(name: string): string | undefined;
   /** loads a role for import_role (static) */
-  importRole(spec: { name: string; tasksFrom?: string; handlersFrom?: string; params: Record<string, unknown> }, scope: Scope, pos: SourcePos): RoleInstance;
+  importRole(spec: { name: string; tasksFrom?: string; handlersFrom?: string; params: Record<string, unknown>; allowDuplicates: boolean }, scope: Scope, pos: SourcePos): RoleInstance;
   /** extra vars + play vars, for the rare templated static import path */
   renderStatic(value: string, pos: SourcePos): string;
   nextId(): number;
@@ -286,7 +286,13 @@ export class TaskLoader {
     if (typeof name !== 'string' || name === '') throw new UserError(`'name' is a required field for import_role.`, pos);
     const importScope: Scope = { kind: 'block', parent: scope, keywords: kw, role: scope.role };
     const role = this.ctx.importRole(
-      { name, tasksFrom: args.tasks_from as string | undefined, handlersFrom: args.handlers_from as string | undefined, params: {} },
+      {
+        name,
+        tasksFrom: args.tasks_from as string | undefined,
+        handlersFrom: args.handlers_from as string | undefined,
+        params: {},
+        allowDuplicates: args.allow_duplicates === undefined ? true : args.allow_duplicates === true || args.allow_duplicates === 'yes' || args.allow_duplicates === 'true',
+      },
       importScope,
       pos,
     );

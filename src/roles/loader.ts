@@ -30,6 +30,8 @@ export interface RoleCall {
   defaultsFrom?: string;
   fromInclude?: boolean;
   rolespecValidate?: boolean;
+  /** include_role/import_role's allow_duplicates option (default yes), which overrides meta/main's */
+  allowDuplicates?: boolean;
 }
 
 /** a `roles:` entry or a dependency: a name, or a mapping with role/name, keywords and params */
@@ -127,8 +129,14 @@ export class RoleLoader {
       from: [call.tasksFrom, call.handlersFrom, call.varsFrom, call.defaultsFrom],
       include: call.fromInclude ?? false,
     });
-    const cached = this.play.roleCache.get(call.name)?.find((e) => e.key === key);
-    if (cached) return cached.role;
+    // an include/import that allows duplicates gets its own instance, so its tasks see its own
+    // call site's variables (Ansible re-parents the role's blocks under each include)
+    const shareable = !(call.fromInclude && call.allowDuplicates !== false);
+    const cached = shareable ? this.play.roleCache.get(call.name)?.find((e) => e.key === key) : undefined;
+    if (cached) {
+      if (call.allowDuplicates !== undefined) cached.role.allowDuplicates = call.allowDuplicates;
+      return cached.role;
+    }
 
     const path = found.path;
     if (this.loading.includes(path)) {
@@ -147,7 +155,7 @@ export class RoleLoader {
         vars: loadVarsFile(roleFile(path, 'vars', call.varsFrom ?? 'main')),
         tasksFrom: call.tasksFrom ?? 'main',
         handlersFrom: call.handlersFrom ?? 'main',
-        allowDuplicates: meta.allowDuplicates,
+        allowDuplicates: call.allowDuplicates ?? meta.allowDuplicates,
         deps: [],
         callPos: call.pos,
         tasks: [],

@@ -29,6 +29,7 @@ export function parityTable(env: ParityEnv): ParityStep[] {
   const chk = `${env.prefix}-chk`;
   const cmp = `${env.prefix}-compat`;
   const vol = `${env.prefix}-vol`;
+  const ports = { name: `${env.prefix}-ports`, image: env.image, command: 'sleep 600', network_mode: 'host', stop_timeout: 1 };
   // stop_timeout 1: `sleep` as PID 1 ignores SIGTERM, so stops would otherwise take 10 s
   const base = { name: main, image: env.image, command: 'sleep 600', network_mode: 'none', stop_timeout: 1 };
   const once = (extra: Record<string, unknown>): Record<string, unknown> => ({
@@ -58,6 +59,8 @@ export function parityTable(env: ParityEnv): ParityStep[] {
     { title: 'working_dir changed recreates', args: { ...base, command: 'sleep 700', working_dir: '/tmp' } },
     { title: 'restart_policy is updated in place', args: { ...base, command: 'sleep 700', restart_policy: 'unless-stopped' } },
     { title: 'same restart_policy is idempotent', args: { ...base, command: 'sleep 700', restart_policy: 'unless-stopped' } },
+    { title: 'restart_retries joins restart_policy, updated in place', args: { ...base, command: 'sleep 700', restart_policy: 'on-failure', restart_retries: 2 } },
+    { title: 'same restart_retries is idempotent', args: { ...base, command: 'sleep 700', restart_policy: 'on-failure', restart_retries: 2 } },
     { title: 'recreate: true recreates', args: { ...base, command: 'sleep 700', recreate: true } },
     { title: 'another tag of the same image is not a difference', args: { ...base, image: env.imageAlias, command: 'sleep 700' } },
     { title: 'check mode: env change would recreate', args: { ...base, command: 'sleep 700', env: { A: '3' } }, check: true },
@@ -86,6 +89,12 @@ export function parityTable(env: ParityEnv): ParityStep[] {
     { title: 'container_default_behavior compatibility: create', args: { ...base, name: cmp, container_default_behavior: 'compatibility' } },
     { title: 'container_default_behavior compatibility: idempotent', args: { ...base, name: cmp, container_default_behavior: 'compatibility' } },
     { title: 'compatibility container removed', args: { name: cmp, state: 'absent' } },
+    { title: 'published_ports: create', args: { ...ports, published_ports: ['127.0.0.1:18080:80'] } },
+    { title: 'published_ports: idempotent', args: { ...ports, published_ports: ['127.0.0.1:18080:80'] } },
+    { title: 'ports alias, another host port recreates', args: { ...ports, ports: ['127.0.0.1:18081:80'] } },
+    { title: 'exposed_ports added recreates', args: { ...ports, ports: ['127.0.0.1:18081:80'], exposed_ports: ['9000'] } },
+    { title: 'ports: fewer given than present is no difference', args: { ...ports, exposed_ports: ['9000'] } },
+    { title: 'ports container removed', args: { name: ports.name, state: 'absent' } },
     { title: 'non-string env value fails', args: once({ env: { N: 1 }, command: ['true'] }) },
     { title: 'image that exists nowhere fails', args: once({ image: 'tsplay-test/does-not-exist:1', command: ['true'] }) },
     { title: 'pull: true without a registry fails', args: once({ pull: true, command: ['true'] }) },

@@ -16,7 +16,7 @@ import { moduleContext, needDocker, removeContainers, removeVolumes, runModule, 
 
 function namesOf(prefix: string): { containers: string[]; volumes: string[] } {
   return {
-    containers: ['main', 'run', 'acc', 'chk', 'compat'].map((n) => `${prefix}-${n}`),
+    containers: ['main', 'run', 'acc', 'chk', 'compat', 'ports'].map((n) => `${prefix}-${n}`),
     volumes: [`${prefix}-vol`],
   };
 }

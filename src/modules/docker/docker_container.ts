@@ -523,7 +523,8 @@ class ContainerRun {
     const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
     const tty = Boolean((container.Config as Json | undefined)?.Tty);
     const text = (tty ? buf : demuxFrames(buf).combined).toString('utf8');
-    if (this.params.output_logs) for (const line of text.split('\n')) if (line) this.ctx.log(0, line);
+    // community.docker sends these to the target's syslog, not the play output: show them only at -vvv
+    if (this.params.output_logs) for (const line of text.split('\n')) if (line) this.ctx.log(3, line);
     return text;
   }
 

@@ -621,7 +621,7 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
     const old = str(arg(args, kw, 0, 'old'));
     const rep = str(arg(args, kw, 1, 'new'));
     const count = arg(args, kw, 2, 'count', null);
-    if (count === null) return old === '' ? Array.from(s).map((c) => rep + c).join('') + rep : s.split(old).join(rep);
+    if (count === null) return old === '' ? Array.from(s).map((c) => rep + c).join('') + rep : s.replaceAll(old, rep);
     let out = s;
     let from = 0;
     for (let i = 0; i < num(count); i++) {

@@ -32,12 +32,18 @@ export const OMIT_TOKEN = '__omit_place_holder__' + createHash('sha1').update(ra
 
 /** Ansible's is_possibly_template: the string contains a Jinja start marker. */
 export function isTemplate(s: string): boolean {
-  return typeof s === 'string' && (s.includes('{{') || s.includes('{%') || s.includes('{#'));
+  if (typeof s !== 'string') return false;
+  for (let i = s.indexOf('{'); i !== -1; i = s.indexOf('{', i + 1)) {
+    const c = s.charCodeAt(i + 1);
+    if (c === 123 || c === 37 || c === 35) return true;
+  }
+  return false;
 }
 
 // Python's `$` also matches before a final newline
 const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}\n?$/;
 const JINJA2_OVERRIDE = '#jinja2:';
+const PLAYBOOK_MODE: CompileMode = { playbook: true, trimBlocks: true, lstripBlocks: false };
 
 interface CompileMode {
   /** template() strings from playbooks: backslashes in `{{ }}` strings are kept (Ansible's escape_backslashes) */
@@ -101,6 +107,31 @@ class Scope implements Host {
   }
 }
 
+interface Prepared {
+  compiled: Compiled;
+  dataNewlines: number;
+  /** the name in a `{{ name }}` template (Ansible's SINGLE_VAR fast path), else null */
+  singleVar: string | null;
+}
+
+/** A `#jinja2: trim_blocks: False, lstrip_blocks: True` first line overrides environment options. */
+function applyOverrides(data: string, mode: CompileMode): { source: string; mode: CompileMode } {
+  if (!data.startsWith(JINJA2_OVERRIDE)) return { source: data, mode };
+  const eol = data.indexOf('\n');
+  const line = data.slice(JINJA2_OVERRIDE.length, eol === -1 ? undefined : eol);
+  const source = eol === -1 ? '' : data.slice(eol + 1);
+  const effective = { ...mode };
+  for (const pair of line.split(',')) {
+    const idx = pair.indexOf(':');
+    if (idx === -1) throw new TemplateError(`failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`);
+    const key = pair.slice(0, idx).trim();
+    const val = literalEval(pair.slice(idx + 1).trim());
+    if (key === 'trim_blocks') effective.trimBlocks = truthy(val === NOT_LITERAL ? false : val);
+    else if (key === 'lstrip_blocks') effective.lstripBlocks = truthy(val === NOT_LITERAL ? false : val);
+  }
+  return { source, mode: effective };
+}
+
 function stripTrailingNewline(s: string): string {
   // Jinja (keep_trailing_newline=False) drops one trailing newline
   if (s.endsWith('\r\n')) return s.slice(0, -2);
@@ -127,7 +158,9 @@ function toTemplateError(e: unknown, source: string): Error {
 }
 
 export class Templar implements TemplarApi {
-  private readonly cache = new Map<string, Compiled>();
+  /** compiled templates by source, one map per compile mode */
+  private readonly caches: Map<string, Compiled>[] = [];
+  private readonly prepared: Map<string, Prepared>[] = [];
   private readonly templateMemo = new WeakMap<object, boolean>();
 
   template(value: unknown, vars: TemplateVars, opts: TemplateOptions = {}): unknown {
@@ -173,13 +206,19 @@ export class Templar implements TemplarApi {
     if (isUnsafe(value)) return value;
     if (typeof value === 'string') {
       if (!isTemplate(value)) return value;
-      const single = SINGLE_VAR.exec(value);
-      if (single && single[1] in scope.vars && !FORBIDDEN_NAMES.has(single[1])) {
-        const raw = scope.vars[single[1]];
+      let prepared: Prepared;
+      try {
+        prepared = this.prepare(value, PLAYBOOK_MODE);
+      } catch (e) {
+        throw toTemplateError(e, value);
+      }
+      const name = prepared.singleVar;
+      if (name !== null && name in scope.vars && !FORBIDDEN_NAMES.has(name)) {
+        const raw = scope.vars[name];
         if (typeof raw === 'boolean' || isNumber(raw)) return raw;
         if (raw === null) return null;
       }
-      return this.renderString(value, scope, { playbook: true, trimBlocks: true, lstripBlocks: false }, true);
+      return this.renderString(value, scope, PLAYBOOK_MODE, true, prepared);
     }
     if (Array.isArray(value)) return value.map((v) => this.templateWith(v, scope, nested));
     if (isDict(value)) {
@@ -210,40 +249,44 @@ export class Templar implements TemplarApi {
   }
 
   compile(source: string, mode: CompileMode): Compiled {
-    const key = `${mode.playbook ? 'p' : 'f'}${mode.trimBlocks ? 't' : '-'}${mode.lstripBlocks ? 'l' : '-'}${source}`;
-    let c = this.cache.get(key);
+    const modeKey = (mode.playbook ? 4 : 0) | (mode.trimBlocks ? 2 : 0) | (mode.lstripBlocks ? 1 : 0);
+    let cache = this.caches[modeKey];
+    if (!cache) cache = this.caches[modeKey] = new Map();
+    let c = cache.get(source);
     if (!c) {
       const root = parseTemplate(source, { trimBlocks: mode.trimBlocks, lstripBlocks: mode.lstripBlocks, rawVariableStrings: mode.playbook });
       c = compileTemplate(root);
-      if (this.cache.size >= 20000) this.cache.clear();
-      this.cache.set(key, c);
+      if (cache.size >= 20000) cache.clear();
+      cache.set(source, c);
     }
     return c;
   }
 
-  /** do_template: render one string and apply Ansible's result-type policy. */
-  private renderString(data: string, scope: Scope, mode: CompileMode, convertData: boolean): unknown {
-    const dataNewlines = countTrailingNewlines(data);
-    let source = data;
-    if (source.startsWith(JINJA2_OVERRIDE)) {
-      const eol = source.indexOf('\n');
-      const line = source.slice(JINJA2_OVERRIDE.length, eol === -1 ? undefined : eol);
-      source = eol === -1 ? '' : source.slice(eol + 1);
-      mode = { ...mode };
-      for (const pair of line.split(',')) {
-        const idx = pair.indexOf(':');
-        if (idx === -1) throw new TemplateError(`failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`);
-        const key = pair.slice(0, idx).trim();
-        const val = literalEval(pair.slice(idx + 1).trim());
-        if (key === 'trim_blocks') mode.trimBlocks = truthy(val === NOT_LITERAL ? false : val);
-        else if (key === 'lstrip_blocks') mode.lstripBlocks = truthy(val === NOT_LITERAL ? false : val);
-      }
+  /** A template string's compiled form plus what do_template derives from its text, cached by text. */
+  private prepare(data: string, mode: CompileMode): Prepared {
+    const modeKey = (mode.playbook ? 4 : 0) | (mode.trimBlocks ? 2 : 0) | (mode.lstripBlocks ? 1 : 0);
+    let cache = this.prepared[modeKey];
+    if (!cache) cache = this.prepared[modeKey] = new Map();
+    let p = cache.get(data);
+    if (!p) {
+      const { source, mode: effective } = applyOverrides(data, mode);
+      const single = mode.playbook && data.charCodeAt(0) === 123 && data.charCodeAt(1) === 123 ? SINGLE_VAR.exec(data) : null;
+      p = { compiled: this.compile(stripTrailingNewline(source), effective), dataNewlines: countTrailingNewlines(data), singleVar: single ? single[1] : null };
+      if (cache.size >= 20000) cache.clear();
+      cache.set(data, p);
     }
+    return p;
+  }
+
+  /** do_template: render one string and apply Ansible's result-type policy. */
+  private renderString(data: string, scope: Scope, mode: CompileMode, convertData: boolean, preparedIn?: Prepared): unknown {
     const rt = new Render(scope);
     let result: unknown;
+    let dataNewlines = 0;
     try {
-      const compiled = this.compile(stripTrailingNewline(source), mode);
-      const out = compiled.renderPieces(rt);
+      const prepared = preparedIn ?? this.prepare(data, mode);
+      dataNewlines = prepared.dataNewlines;
+      const out = prepared.compiled.renderPieces(rt);
       if (!convertData) {
         result = out.pieces.join('');
       } else if (out.pieces.length === 0) {

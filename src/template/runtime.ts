@@ -350,6 +350,9 @@ function compileMacro(node: Node): (f: Frame) => PyCallable {
     });
 }
 
+const NO_ARGS: unknown[] = Object.freeze([]) as unknown as unknown[];
+const NO_KWARGS: Record<string, unknown> = Object.freeze(Object.create(null)) as Record<string, unknown>;
+
 function compileArgs(argsNode: Node | undefined): (f: Frame) => [unknown[], Record<string, unknown>] {
   const children = argsNode ? (argsNode.children as Node[]) : [];
   const pos: Ev[] = [];
@@ -358,6 +361,10 @@ function compileArgs(argsNode: Node | undefined): (f: Frame) => [unknown[], Reco
     if (c.typename === 'KeywordArgs') {
       for (const p of c.children as Node[]) kw.push({ name: (p.key as Node).value as string, value: compileExpr(p.value as Node) });
     } else pos.push(compileExpr(c));
+  }
+  if (!kw.length) {
+    // most calls pass no keywords: share one frozen empty object
+    return (f) => [pos.length ? pos.map((p) => p(f)) : NO_ARGS, NO_KWARGS];
   }
   return (f) => {
     const args = pos.map((p) => p(f));

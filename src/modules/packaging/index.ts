@@ -3,6 +3,7 @@ import type { ModuleDefinition } from '../types.js';
 import { apt } from './apt.js';
 import { aptRepository } from './apt_repository.js';
 import { packageModule } from './package.js';
+import { getUrl } from './get_url.js';
 
 export { gatherFacts, detectPkgMgr } from './facts.js';
 
@@ -10,4 +11,5 @@ export const modules: ModuleDefinition[] = [
   aptRepository as ModuleDefinition,
   apt as ModuleDefinition,
   packageModule as ModuleDefinition,
+  getUrl as ModuleDefinition,
 ];

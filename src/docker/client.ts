@@ -121,7 +121,14 @@ export function dockerClientFor(conn: Connection | undefined, settings: DockerHo
   } catch (err) {
     return Promise.reject(err);
   }
-  const key = `${describeTransport(transport)}|${settings.validateCerts ?? ''}|${settings.tls ?? ''}`;
+  // TLS material can come from the environment, so it is part of what makes two clients the same
+  const key = JSON.stringify([
+    describeTransport(transport),
+    settings,
+    process.env.DOCKER_TLS_VERIFY ?? '',
+    process.env.DOCKER_TLS ?? '',
+    process.env.DOCKER_CERT_PATH ?? '',
+  ]);
   if (!conn || conn.transport === 'local') {
     let client = localClients.get(key);
     if (!client) {

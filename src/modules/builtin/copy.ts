@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import * as nodePath from 'node:path';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from './support/define.js';
+import { withStatCache } from './support/statcache.js';
 import { fileCommonOptions } from './support/specs.js';
 import { copyArgumentError, copyFile, type CopyArgs, type SourceFile } from './copy-core.js';
 import { pyJsonDumps } from './support/pyjson.js';
@@ -222,5 +223,5 @@ export const copyModule: ModuleDefinition = defineModule<CopyArgs>({
     },
   },
   supportsCheckMode: true,
-  run: (args, ctx) => runCopy(args, ctx),
+  run: (args, ctx) => runCopy(args, withStatCache(ctx)),
 });

@@ -4,6 +4,7 @@
  */
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from './support/define.js';
+import { withStatCache } from './support/statcache.js';
 import { fileCommonOptions } from './support/specs.js';
 import { ModuleFailure, fail, errnoText } from './support/failure.js';
 import { addPathInfo, applyFileAttributes, pathState, statOf, type AttrDiff, type FileAttrArgs } from './support/fsattrs.js';
@@ -331,7 +332,7 @@ export async function runFile(args: FileArgs, ctx: ModuleContext): Promise<Modul
     if (ctx.check && state !== 'absent') {
       // Ansible only warns here: the user may be created by an earlier task in a real run
       const { Accounts } = await import('./support/users.js');
-      const accounts = await Accounts.of(ctx.conn);
+      const accounts = await Accounts.of(ctx.conn, true);
       const owner = params.owner;
       if (owner != null) {
         if (/^\d+$/.test(String(owner))) {
@@ -402,5 +403,5 @@ export const fileModule: ModuleDefinition = defineModule<FileArgs>({
     },
   },
   supportsCheckMode: true,
-  run: runFile,
+  run: (args, ctx) => runFile(args, withStatCache(ctx)),
 });

@@ -6,6 +6,7 @@
 import * as posix from 'node:path/posix';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from './support/define.js';
+import { withStatCache } from './support/statcache.js';
 import type { FileInfoDetail } from './support/fileinfo.js';
 import { fnmatchToRegExp } from './support/glob.js';
 import { pyRegex, PyRegexError } from './support/pyregex.js';
@@ -264,5 +265,5 @@ export const findModule: ModuleDefinition = defineModule<FindArgs>({
     },
   },
   supportsCheckMode: true,
-  run: runFind,
+  run: (args, ctx) => runFind(args, withStatCache(ctx)),
 });

@@ -4,6 +4,7 @@
  */
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from './support/define.js';
+import { withStatCache } from './support/statcache.js';
 import { fileCommonOptions } from './support/specs.js';
 import { ModuleFailure, fail } from './support/failure.js';
 import { applyFileAttributes, statOf, targetUmask, type AttrDiff } from './support/fsattrs.js';
@@ -298,5 +299,5 @@ export const lineinfileModule: ModuleDefinition = defineModule<LineinfileArgs>({
     ],
   },
   supportsCheckMode: true,
-  run: runLineinfile,
+  run: (args, ctx) => runLineinfile(args, withStatCache(ctx)),
 });

@@ -5,6 +5,7 @@
  */
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from './support/define.js';
+import { withStatCache } from './support/statcache.js';
 import type { FileInfoDetail } from './support/fileinfo.js';
 import { Accounts } from './support/users.js';
 import { digest } from './support/hash.js';
@@ -187,5 +188,5 @@ export const statModule: ModuleDefinition = defineModule<StatArgs>({
     },
   },
   supportsCheckMode: true,
-  run: runStat,
+  run: (args, ctx) => runStat(args, withStatCache(ctx)),
 });

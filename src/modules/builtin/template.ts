@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from './support/define.js';
+import { withStatCache } from './support/statcache.js';
 import { fileCommonOptions } from './support/specs.js';
 import { runCopy } from './copy.js';
 import type { CopyArgs } from './copy-core.js';
@@ -133,5 +134,5 @@ export const templateModule: ModuleDefinition = defineModule<TemplateArgs>({
     },
   },
   supportsCheckMode: true,
-  run: runTemplate,
+  run: (args, ctx) => runTemplate(args, withStatCache(ctx)),
 });

@@ -126,14 +126,14 @@ export function resolveMode(mode: unknown, current: FileInfoDetail, path: string
 
 async function uidFor(ctx: ModuleContext, owner: string, path: string): Promise<number> {
   if (/^\d+$/.test(owner)) return Number(owner);
-  const uid = (await Accounts.of(ctx.conn)).uid(owner);
+  const uid = (await Accounts.of(ctx.conn)).uid(owner) ?? (await Accounts.of(ctx.conn, true)).uid(owner);
   if (uid === undefined) fail(`chown failed: failed to look up user ${owner}`, { path });
   return uid;
 }
 
 async function gidFor(ctx: ModuleContext, group: string, path: string): Promise<number> {
   if (/^\d+$/.test(group)) return Number(group);
-  const gid = (await Accounts.of(ctx.conn)).gid(group);
+  const gid = (await Accounts.of(ctx.conn)).gid(group) ?? (await Accounts.of(ctx.conn, true)).gid(group);
   if (gid === undefined) fail(`chgrp failed: failed to look up group ${group}`, { path });
   return gid;
 }
@@ -225,7 +225,10 @@ export async function addPathInfo(ctx: ModuleContext, result: Record<string, unk
     followed = await statOf(ctx, p);
     if (!followed) return;
   }
-  const accounts = await Accounts.of(ctx.conn);
+  let accounts = await Accounts.of(ctx.conn);
+  if (accounts.userName(info.uid) === undefined || accounts.groupName(info.gid) === undefined) {
+    accounts = await Accounts.of(ctx.conn, true);
+  }
   result.uid = info.uid;
   result.gid = info.gid;
   result.owner = accounts.userName(info.uid) ?? String(info.uid);

@@ -15,6 +15,9 @@ interface AccountDb {
 }
 
 const cache = new WeakMap<Connection, AccountDb>();
+/** how long a loaded account database is trusted without looking at the files again */
+const TRUST_MS = 2000;
+const loadedAt = new WeakMap<Connection, number>();
 
 async function readOrEmpty(conn: Connection, path: string): Promise<string> {
   try {
@@ -24,11 +27,16 @@ async function readOrEmpty(conn: Connection, path: string): Promise<string> {
   }
 }
 
-async function load(conn: Connection): Promise<AccountDb> {
+async function load(conn: Connection, recheck = false): Promise<AccountDb> {
+  const known = cache.get(conn);
+  if (known && !recheck && Date.now() - (loadedAt.get(conn) ?? 0) < TRUST_MS) return known;
   const [pw, gr] = await Promise.all([conn.stat('/etc/passwd', { follow: true }), conn.stat('/etc/group', { follow: true })]);
   const stamp = `${pw?.mtimeMs}:${pw?.size}:${gr?.mtimeMs}:${gr?.size}`;
   const cached = cache.get(conn);
-  if (cached && cached.stamp === stamp) return cached;
+  if (cached && cached.stamp === stamp) {
+    loadedAt.set(conn, Date.now());
+    return cached;
+  }
   const [passwd, group] = await Promise.all([readOrEmpty(conn, '/etc/passwd'), readOrEmpty(conn, '/etc/group')]);
   const db: AccountDb = {
     stamp,
@@ -54,14 +62,19 @@ async function load(conn: Connection): Promise<AccountDb> {
     if (!db.groupById.has(id)) db.groupById.set(id, f[0]);
   }
   cache.set(conn, db);
+  loadedAt.set(conn, Date.now());
   return db;
 }
 
 export class Accounts {
   private constructor(private readonly db: AccountDb) {}
 
-  static async of(conn: Connection): Promise<Accounts> {
-    return new Accounts(await load(conn));
+  /**
+   * The target's accounts. A name or id that the cached copy lacks makes the caller ask with
+   * `fresh`, so a user created a moment ago by another task is still found.
+   */
+  static async of(conn: Connection, fresh = false): Promise<Accounts> {
+    return new Accounts(await load(conn, fresh));
   }
 
   userName(uid: number): string | undefined {

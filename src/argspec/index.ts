@@ -16,6 +16,7 @@ export {
   formatRoleValidationFailure,
   validationTaskName,
   type RoleCallSite,
+  type RoleValidateOptions,
 } from './role.js';
 export { roleArgumentsJsonSchema } from './json-schema.js';
 export { runValidateArgumentSpec } from './validate-module.js';

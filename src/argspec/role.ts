@@ -12,7 +12,7 @@ import { posix } from 'node:path';
 import { compileArgSpec, ROLE_FAILURE_HEADER, type ValidateOptions } from './validator.js';
 import { isPyDict, pyClass } from './python.js';
 import type { RoleArgSpecs } from './load.js';
-import type { EntryPointSpec, ValidationOutcome } from './types.js';
+import type { ArgumentSpec, EntryPointSpec, ValidationOutcome } from './types.js';
 
 /** the entry point Ansible 2.14 uses for a role call: basename of tasks_from, else main */
 export function roleEntryPoint(tasksFrom?: string | null): string {
@@ -66,11 +66,20 @@ export function providedArguments(
  * Validates what Ansible would check for a role call (see providedArguments). Returns an
  * outcome without errors when the entry point has no spec (Ansible inserts no task then).
  */
+export interface RoleValidateOptions extends ValidateOptions {
+  /**
+   * Renders a value with the role's variables. Ansible templates the spec itself (it is a task
+   * argument), so `default: "{{ x }}"` or templated choices are rendered before validating.
+   * Without it, a spec containing templates is used as written.
+   */
+  template?: (value: unknown) => unknown;
+}
+
 export function validateRoleArguments(
   specs: RoleArgSpecs,
   entryPoint: string | null | undefined,
   provided: Record<string, unknown>,
-  options: ValidateOptions = {},
+  options: RoleValidateOptions = {},
 ): ValidationOutcome {
   if (specs.error) {
     const line = specs.error.toString();
@@ -78,23 +87,48 @@ export function validateRoleArguments(
   }
   const spec = entryPointSpec(specs, entryPoint);
   if (!spec) return { errors: [], params: provided, warnings: [] };
-  const argumentSpec: unknown = Object.hasOwn(spec, 'options') ? spec.options : {};
+  let argumentSpec: unknown = Object.hasOwn(spec, 'options') ? spec.options : {};
+  if (options.template && hasTemplate(argumentSpec)) argumentSpec = options.template(argumentSpec);
   if (!isPyDict(argumentSpec)) {
     // the action refuses a non-dict spec before validating anything
     const text = `Incorrect type for argument_spec, expected dict and got ${pyClass(argumentSpec, 'str')}`;
     return { errors: [], params: provided, warnings: [], crash: text, message: text };
   }
-  return compileArgSpec(roleValidatorSpec(spec), 'role').validate(provided, options);
+  return compileArgSpec(roleValidatorSpec(argumentSpec as ArgumentSpec), 'role').validate(provided, options);
 }
 
-/** the spec object the role validator is compiled from: only the options (cached per entry) */
-const optionsOnly = new WeakMap<EntryPointSpec, EntryPointSpec>();
-function roleValidatorSpec(spec: EntryPointSpec): EntryPointSpec {
-  let s = optionsOnly.get(spec);
-  if (!s) {
-    s = { options: spec.options ?? {} };
-    optionsOnly.set(spec, s);
+const TEMPLATE_MARK = /\{\{|\{%/u;
+const templated = new WeakMap<object, boolean>();
+
+/** does any string in the spec hold a template (cached per spec object) */
+function hasTemplate(value: unknown): boolean {
+  if (value !== null && typeof value === 'object') {
+    const known = templated.get(value);
+    if (known !== undefined) return known;
+    const found = (Array.isArray(value) ? value : Object.values(value)).some(hasTemplate);
+    templated.set(value, found);
+    return found;
   }
+  return typeof value === 'string' && TEMPLATE_MARK.test(value);
+}
+
+/**
+ * The spec object the role validator is compiled from: only the options. Cached per options
+ * object, and per rendered text for specs that templates re-create on every call.
+ */
+const optionsOnly = new WeakMap<object, EntryPointSpec>();
+const renderedSpecs = new Map<string, EntryPointSpec>();
+function roleValidatorSpec(options: ArgumentSpec): EntryPointSpec {
+  let s = optionsOnly.get(options);
+  if (s) return s;
+  const key = JSON.stringify(options);
+  s = renderedSpecs.get(key);
+  if (!s) {
+    s = { options };
+    if (renderedSpecs.size > 1000) renderedSpecs.clear();
+    renderedSpecs.set(key, s);
+  }
+  optionsOnly.set(options, s);
   return s;
 }
 

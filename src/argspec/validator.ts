@@ -46,7 +46,8 @@ export function compileArgSpec(spec: EntryPointSpec, mode: ValidationMode): ArgV
         validate.call(ctx, data);
       } catch (e) {
         if (!(e instanceof ValidationCrash)) throw e;
-        return { errors: [], params: data, warnings: ctx.warnings, crash: e.message, message: e.message, noLogValues: [...(ctx.noLogValues ?? [])] };
+        const text = `Unexpected failure during module execution: ${e.message}`;
+        return { errors: [], params: data, warnings: ctx.warnings, crash: text, message: text, noLogValues: [...(ctx.noLogValues ?? [])] };
       }
       const { lines: errors, endsWithUnsupported } = ansibleErrorLines(validate.errors);
       const outcome: ValidationOutcome = { errors, params: data, warnings: ctx.warnings, noLogValues: [...(ctx.noLogValues ?? [])] };

@@ -29,7 +29,12 @@ export interface ParityCase {
   vars?: Record<string, unknown>;
   /** true when tsplay rejects the spec file itself (Ansible must fail the call too) */
   malformed?: boolean;
+  /** a whole argument spec file, written verbatim (real-world specs); `spec`/`entry` are then unused */
+  specText?: string;
 }
+
+/** variables every play of a run defines (templates inside real-world specs refer to them) */
+export type PlayVars = Record<string, unknown>;
 
 export interface Verdict {
   /** a validation task ran */
@@ -46,28 +51,30 @@ export function roleNameOf(c: ParityCase): string {
 }
 
 /** Writes roles/<case>/meta/argument_specs.yml for each case, and site.yml running them all. */
-export async function buildCaseRoles(dir: string, cases: ParityCase[]): Promise<string> {
+export async function buildCaseRoles(dir: string, cases: ParityCase[], playVars: PlayVars = {}): Promise<string> {
   const shared: string[] = [];
   const ownPlays: string[] = [];
   for (const c of cases) {
     const role = roleNameOf(c);
     await mkdir(join(dir, 'roles', role, 'meta'), { recursive: true });
     const entry = c.entry !== undefined ? c.entry : { short_description: `case ${c.id}`, options: c.spec ?? {} };
-    await writeFile(join(dir, 'roles', role, 'meta', 'argument_specs.yml'), `argument_specs:\n  main: ${pyJsonDumps(entry)}\n`);
+    const specText = c.specText ?? `argument_specs:\n  main: ${pyJsonDumps(entry)}\n`;
+    await writeFile(join(dir, 'roles', role, 'meta', 'argument_specs.yml'), specText);
     const call: Record<string, unknown> = { role, ignore_errors: true, ...(c.params ?? {}) };
     if (c.vars) {
       // in 2.14 a roles entry's `vars:` are exported to the whole play, so such a case gets a play of its own
       call.vars = c.vars;
-      ownPlays.push(play([`    - ${pyJsonDumps(call)}`]));
+      ownPlays.push(play([`    - ${pyJsonDumps(call)}`], playVars));
     } else shared.push(`    - ${pyJsonDumps(call)}`);
   }
   const playbook = join(dir, 'site.yml');
-  await writeFile(playbook, [play(shared), ...ownPlays].join(''));
+  await writeFile(playbook, [play(shared, playVars), ...ownPlays].join(''));
   return playbook;
 }
 
-function play(roleEntries: string[]): string {
-  return `- hosts: localhost\n  gather_facts: false\n  roles:\n${roleEntries.join('\n')}\n`;
+function play(roleEntries: string[], playVars: PlayVars): string {
+  const vars = Object.keys(playVars).length ? `  vars: ${pyJsonDumps(playVars)}\n` : '';
+  return `- hosts: localhost\n  gather_facts: false\n${vars}  roles:\n${roleEntries.join('\n')}\n`;
 }
 
 interface JsonCallbackOutput {
@@ -75,8 +82,8 @@ interface JsonCallbackOutput {
 }
 
 /** Runs the cases through ansible-playbook; one verdict per case id. */
-export async function ansibleVerdicts(dir: string, cases: ParityCase[]): Promise<Record<string, Verdict>> {
-  const playbook = await buildCaseRoles(dir, cases);
+export async function ansibleVerdicts(dir: string, cases: ParityCase[], playVars: PlayVars = {}): Promise<Record<string, Verdict>> {
+  const playbook = await buildCaseRoles(dir, cases, playVars);
   const run = await runAnsiblePlaybook(['-i', 'localhost,', '-c', 'local', playbook], {
     cwd: dir,
     env: { ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.json', ANSIBLE_ROLES_PATH: join(dir, 'roles') },
@@ -107,20 +114,31 @@ export async function ansibleVerdicts(dir: string, cases: ParityCase[]): Promise
 }
 
 /** The same cases through tsplay, reading the role files buildCaseRoles wrote. */
-export async function tsplayVerdicts(dir: string, cases: ParityCase[]): Promise<Record<string, Verdict>> {
+/** renders templates in a value with the given variables (the project's templar) */
+export type Render = (value: unknown, vars: Record<string, unknown>) => unknown;
+
+export async function tsplayVerdicts(dir: string, cases: ParityCase[], playVars: PlayVars = {}, render?: Render): Promise<Record<string, Verdict>> {
   const out: Record<string, Verdict> = {};
   for (const c of cases) {
     const specs = await loadRoleArgumentSpecs(join(dir, 'roles', roleNameOf(c)));
-    out[c.id] = tsplayVerdict(specs, c);
+    out[c.id] = tsplayVerdict(specs, c, playVars, render);
   }
   return out;
 }
 
-export function tsplayVerdict(specs: RoleArgSpecs | undefined, c: ParityCase): Verdict {
+export function tsplayVerdict(specs: RoleArgSpecs | undefined, c: ParityCase, playVars: PlayVars = {}, render?: Render): Verdict {
   if (!hasEntryPoint(specs, 'main') || !specs) return { validated: false, failed: false, errors: [] };
   if (specs.error) return { validated: true, failed: true, errors: [], crash: `malformed spec: ${specs.error.toString()}` };
-  const provided = providedArguments(specs, 'main', c.params, c.vars ?? {});
-  const outcome = validateRoleArguments(specs, 'main', provided);
+  // what the role's tasks see: play vars, the roles entry's vars, then its params (highest)
+  const visible = { ...playVars, ...(c.vars ?? {}), ...(c.params ?? {}) };
+  const template = render ? (v: unknown) => render(v, visible) : undefined;
+  let outcome;
+  try {
+    const provided = providedArguments(specs, 'main', c.params, { ...playVars, ...(c.vars ?? {}) }, template);
+    outcome = validateRoleArguments(specs, 'main', provided, { template });
+  } catch (e) {
+    return { validated: true, failed: true, errors: [], crash: `template: ${(e as Error).message}` };
+  }
   if (outcome.crash !== undefined) return { validated: true, failed: true, errors: [], crash: outcome.crash };
   return { validated: true, failed: outcome.errors.length > 0, errors: outcome.errors };
 }
@@ -150,7 +168,9 @@ export function compareVerdicts(ansible: Verdict, tsplay: Verdict, malformed = f
   if ((ansible.crash ?? '') !== '' || (tsplay.crash ?? '') !== '') {
     const a = ansible.crash ?? '';
     const t = tsplay.crash ?? '';
-    return a.includes(t) && t !== '' ? undefined : `crash: ansible ${JSON.stringify(a)}, tsplay ${JSON.stringify(t)}`;
+    // a template error in the spec or the values: Ansible fails the task before validating
+    if (t.startsWith('template: ') && a.includes('undefined variable')) return undefined;
+    return a === t ? undefined : `crash: ansible ${JSON.stringify(a)}, tsplay ${JSON.stringify(t)}`;
   }
   const a = ansible.errors.map(normalizeLine);
   const t = tsplay.errors.map(normalizeLine);

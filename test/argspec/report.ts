@@ -7,8 +7,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parityCases } from './cases.js';
-import { buildCaseRoles, compareVerdicts, tsplayVerdicts } from './oracle.js';
+import { buildCaseRoles, compareVerdicts, tsplayVerdicts, type ParityCase, type PlayVars, type Render } from './oracle.js';
+import { realworldCases, REALWORLD_MAGIC_VARS, REALWORLD_PLAY_VARS } from './realworld.js';
 import { readVerdictCache } from './verdicts-file.js';
+import { templar } from '../../src/template/index.js';
+
+/** the project's templar, as the engine renders role values and specs */
+export const render: Render = (value, vars) => templar.template(value, Object.assign(Object.create(null) as Record<string, unknown>, vars));
+
+export type ReportKind = 'table' | 'realworld';
+
+function setup(kind: ReportKind): { cases: ParityCase[]; cache: string; playVars: PlayVars; tsVars: PlayVars } {
+  if (kind === 'table') return { cases: [...parityCases], cache: 'ansible-verdicts.json', playVars: {}, tsVars: {} };
+  return { cases: realworldCases(), cache: 'realworld-verdicts.json', playVars: REALWORLD_PLAY_VARS, tsVars: { ...REALWORLD_PLAY_VARS, ...REALWORLD_MAGIC_VARS } };
+}
 
 export interface ParityReport {
   total: number;
@@ -18,22 +30,23 @@ export interface ParityReport {
   ansible: string;
 }
 
-export async function parityReport(): Promise<ParityReport> {
-  const cache = await readVerdictCache();
+export async function parityReport(kind: ReportKind = 'table'): Promise<ParityReport> {
+  const { cases, cache: cacheName, playVars, tsVars } = setup(kind);
+  const cache = await readVerdictCache(cacheName);
   const dir = await mkdtemp(join(tmpdir(), 'tsplay-argspec-report-'));
   try {
-    await buildCaseRoles(dir, [...parityCases]);
-    const ours = await tsplayVerdicts(dir, [...parityCases]);
+    await buildCaseRoles(dir, cases, playVars);
+    const ours = await tsplayVerdicts(dir, cases, tsVars, render);
     const disagreements: ParityReport['disagreements'] = [];
-    for (const c of parityCases) {
+    for (const c of cases) {
       const expected = cache.verdicts[c.id];
       const reason = expected ? compareVerdicts(expected, ours[c.id], c.malformed) : 'no cached Ansible verdict (run regenerate.js)';
       if (reason) disagreements.push({ id: c.id, reason });
     }
     return {
-      total: parityCases.length,
-      agree: parityCases.length - disagreements.length,
-      failedInAnsible: Object.values(cache.verdicts).filter((v) => v.failed).length,
+      total: cases.length,
+      agree: cases.length - disagreements.length,
+      failedInAnsible: cases.filter((c) => cache.verdicts[c.id]?.failed).length,
       disagreements,
       ansible: cache.ansible,
     };
@@ -43,8 +56,13 @@ export async function parityReport(): Promise<ParityReport> {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
-  const report = await parityReport();
-  for (const d of report.disagreements) console.log(`DIFF ${d.id}: ${d.reason}`);
-  console.log(`argspec parity: ${report.agree}/${report.total} cases agree with ${report.ansible} (${report.failedInAnsible} of them fail validation in Ansible)`);
-  process.exitCode = report.disagreements.length ? 1 : 0;
+  let bad = 0;
+  for (const kind of ['table', 'realworld'] as const) {
+    const report = await parityReport(kind);
+    for (const d of report.disagreements) console.log(`DIFF ${kind} ${d.id}: ${d.reason}`);
+    const what = kind === 'table' ? 'parity table' : 'real-world specs';
+    console.log(`argspec ${what}: ${report.agree}/${report.total} cases agree with ${report.ansible} (${report.failedInAnsible} of them fail validation in Ansible)`);
+    bad += report.disagreements.length;
+  }
+  process.exitCode = bad ? 1 : 0;
 }

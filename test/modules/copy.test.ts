@@ -51,6 +51,10 @@ test('copy: errors read as in Ansible', async () => {
   assert.equal(invalid.msg, 'failed to validate');
   assert.equal(invalid.exit_status, 1);
   await assert.rejects(stat(join(dir, 'v')));
+  const wrongSum = await run({ content: 'a', dest: join(dir, 'sum'), checksum: '0'.repeat(40) });
+  assert.equal(wrongSum.msg, 'Copied file does not match the expected checksum. Transfer failed.');
+  assert.equal(wrongSum.expected_checksum, '0'.repeat(40));
+  await assert.rejects(stat(join(dir, 'sum')));
   const noSrc = await run({ src: join(dir, 'nope'), dest: join(dir, 'x') });
   assert.match(String(noSrc.msg), /^Could not find or access '.*nope' on the Ansible Controller\./);
   await cleanup(dir);

@@ -47,6 +47,9 @@ test('file: symbolic and octal modes, touch, absent', async () => {
   assert.equal(bad.failed, true);
   assert.equal(bad.msg, 'mode must be in octal or symbolic form');
   assert.equal(bad.details, 'bad symbolic permission for mode: 0999');
+  assert.equal((await run({ path: f, _diff_peek: true })).appears_binary, false);
+  await writeFile(join(dir, 'bin'), Buffer.from([1, 0, 2]));
+  assert.equal((await run({ path: join(dir, 'bin'), _diff_peek: true })).appears_binary, true);
   const gone = await run({ path: f, state: 'absent' });
   assert.equal(gone.changed, true);
   assert.equal((await run({ path: f, state: 'absent' })).changed, false);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, stat, rm, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, rm, readdir, chmod } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { LocalConnection, ExecTimeoutError } from '../../src/connection/local.js';
@@ -67,6 +67,21 @@ test('become to another user goes through sudo', async (t) => {
   assert.equal(info?.type, 'file');
   const data = await conn.readFile('/etc/hostname', { become: { become: true, user: 'nobody' } });
   assert.deepEqual(data, await readFile('/etc/hostname'));
+  // file operations as that user land with that user's ownership, atomically
+  const dir = await scratch();
+  await chmod(dir, 0o777);
+  const asNobody = { become: true, user: 'nobody' };
+  await conn.writeFile(join(dir, 'owned'), 'by nobody', { mode: 0o640, become: asNobody });
+  const owned = await stat(join(dir, 'owned'));
+  assert.equal(owned.uid, 65534);
+  assert.equal(owned.mode & 0o7777, 0o640);
+  assert.equal(await readFile(join(dir, 'owned'), 'utf8'), 'by nobody');
+  await conn.mkdir(join(dir, 'sub', 'deep'), { parents: true, mode: 0o700, become: asNobody });
+  assert.equal((await conn.stat(join(dir, 'sub', 'deep'), { become: asNobody }))?.mode, 0o700);
+  assert.deepEqual((await conn.readdir(dir, { become: asNobody })).sort(), ['owned', 'sub']);
+  await conn.remove(join(dir, 'sub'), { become: asNobody });
+  assert.deepEqual(await readdir(dir), ['owned']);
+  await rm(dir, { recursive: true });
 });
 
 test('writeFile is atomic, applies mode exactly, keeps an existing mode, leaves no temp files', async () => {

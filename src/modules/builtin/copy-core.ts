@@ -112,6 +112,9 @@ async function writeOne(ctx: ModuleContext, args: CopyArgs, dest: string, source
   const checksum = sha1(source.data);
   const res: ModuleResult = { changed: false };
   try {
+    if (args.checksum && args.checksum !== checksum) {
+      fail('Copied file does not match the expected checksum. Transfer failed.', { checksum, expected_checksum: args.checksum });
+    }
     if (!dest.includes('/')) dest = `./${dest}`;
     let mode = args.mode;
     if (mode === 'preserve') mode = source.mode !== undefined ? '0' + source.mode.toString(8).padStart(3, '0') : null;

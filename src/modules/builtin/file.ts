@@ -28,6 +28,7 @@ export interface FileArgs {
   access_time?: string | null;
   access_time_format?: string | null;
   _original_basename?: string | null;
+  _diff_peek?: boolean | null;
 }
 
 interface Times {
@@ -306,6 +307,18 @@ export async function runFile(args: FileArgs, ctx: ModuleContext): Promise<Modul
   let result: ModuleResult;
   const params = { ...args };
   const warnings: string[] = [];
+  if (args._diff_peek != null) {
+    // the copy/template actions' probe: does the file look binary (a NUL in its first 8 KiB)?
+    let appearsBinary = false;
+    try {
+      appearsBinary = (await ctx.conn.readFile(params.path, { become: ctx.become })).subarray(0, 8192).includes(0);
+    } catch {
+      // unreadable or missing: not binary, as in Ansible
+    }
+    const peek: ModuleResult = { path: params.path, changed: false, appears_binary: appearsBinary };
+    await addPathInfo(ctx, peek);
+    return peek;
+  }
   try {
     // Ansible's additional_parameter_handling
     let path = params.path;

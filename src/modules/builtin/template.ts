@@ -131,6 +131,8 @@ export const templateModule: ModuleDefinition = defineModule<TemplateArgs>({
       comment_start_string: { type: 'str' },
       comment_end_string: { type: 'str' },
       ...fileCommonOptions,
+      // not an option: accepted so that giving it gets the template action's own refusal
+      state: { type: 'raw' },
     },
   },
   supportsCheckMode: true,

@@ -103,7 +103,11 @@ export class LocalConnection implements Connection {
     }
   }
 
-  exec(cmd: string[] | string, opts: ExecOptions = {}): Promise<ExecResult> {
+  /**
+   * `signal` (beyond the contract) kills the command when the task is interrupted or times out;
+   * the call then rejects with the signal's reason.
+   */
+  exec(cmd: string[] | string, opts: ExecOptions & { signal?: AbortSignal } = {}): Promise<ExecResult> {
     if (Array.isArray(cmd) && cmd.length === 0) {
       return Promise.reject(new Error('exec: empty argv'));
     }
@@ -151,12 +155,25 @@ export class LocalConnection implements Connection {
       }
       child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
       child.stderr!.on('data', (chunk: Buffer) => errOut.push(chunk));
-      child.on('error', (err) => {
+      const onAbort = () => child.kill('SIGKILL');
+      if (opts.signal) {
+        if (opts.signal.aborted) onAbort();
+        else opts.signal.addEventListener('abort', onAbort, { once: true });
+      }
+      const settle = () => {
         if (timer) clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+      };
+      child.on('error', (err) => {
+        settle();
         reject(err);
       });
       child.on('close', (code, signal) => {
-        if (timer) clearTimeout(timer);
+        settle();
+        if (opts.signal?.aborted) {
+          reject(opts.signal.reason instanceof Error ? opts.signal.reason : new Error(`command aborted: ${shown}`));
+          return;
+        }
         if (timedOut) {
           reject(new ExecTimeoutError(shown, opts.timeoutMs!));
           return;

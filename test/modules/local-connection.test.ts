@@ -45,6 +45,15 @@ test('exec timeout kills the child', async () => {
   assert.ok(Date.now() - t0 < 2000);
 });
 
+test('exec abort signal kills the child', async () => {
+  const conn = new LocalConnection();
+  const controller = new AbortController();
+  const t0 = Date.now();
+  setTimeout(() => controller.abort(new Error('task timed out')), 100);
+  await assert.rejects(conn.exec(['sleep', '5'], { signal: controller.signal }), /task timed out/);
+  assert.ok(Date.now() - t0 < 2000);
+});
+
 test('become to the current user runs directly (no sudo)', async () => {
   const conn = new LocalConnection();
   const me = userInfo().username;

@@ -4,6 +4,7 @@
  */
 import type { ModuleContext, ModuleResult } from '../types.js';
 import type { EntryPointSpec } from '../../argspec/types.js';
+import type { ExecOptions } from '../../connection/types.js';
 import { glob } from './support/glob.js';
 import { shlexQuote, shlexSplit, ShlexError } from './support/shlex.js';
 import { preciseNow, pyDatetime, pyTimedelta } from './support/pytime.js';
@@ -166,7 +167,9 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
   const started = preciseNow();
   let outcome;
   try {
-    outcome = await ctx.conn.exec(toRun, { cwd, stdin, env: ctx.env, become: ctx.become });
+    // signal is honoured by connections that support it (LocalConnection) and ignored by others
+    const execOptions: ExecOptions & { signal?: AbortSignal } = { cwd, stdin, env: ctx.env, become: ctx.become, signal: ctx.signal };
+    outcome = await ctx.conn.exec(toRun, execOptions);
   } catch (err) {
     const errno = errnoNumber(err);
     if (errno === undefined) throw err;

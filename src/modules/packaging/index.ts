@@ -4,6 +4,7 @@ import { apt } from './apt.js';
 import { aptRepository } from './apt_repository.js';
 import { packageModule } from './package.js';
 import { getUrl } from './get_url.js';
+import { service } from './service.js';
 
 export { gatherFacts, detectPkgMgr } from './facts.js';
 
@@ -12,4 +13,5 @@ export const modules: ModuleDefinition[] = [
   apt as ModuleDefinition,
   packageModule as ModuleDefinition,
   getUrl as ModuleDefinition,
+  service as ModuleDefinition,
 ];

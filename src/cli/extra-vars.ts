@@ -14,7 +14,12 @@ export function parseExtraVars(values: string[], cwd: string): Record<string, un
     } else if (raw[0] === '/' || raw[0] === '.') {
       throw new UserError(`Please prepend extra_vars filename '${raw}' with '@'`, undefined, EXIT.usage);
     } else if (raw[0] === '[' || raw[0] === '{') {
-      data = parseYaml(raw, '<extra vars>');
+      try {
+        data = parseYaml(raw, '<extra vars>');
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        throw new UserError(`-e/--extra-vars '${raw}' is neither valid JSON nor YAML: ${err.message.replace(/^Syntax Error while loading YAML.\s*/, '')}`, undefined, EXIT.usage);
+      }
     } else {
       data = parseKv(raw, false);
       delete (data as Record<string, unknown>)._raw_params;

@@ -17,6 +17,7 @@ import { Templar } from '../template/index.js';
 import { EXIT, UserError } from '../util/errors.js';
 import type { Reporter } from '../report/events.js';
 import { playRoleBlocks } from '../load/playbook.js';
+import { staticCheck } from '../execute/static-check.js';
 
 const STATIC_ACTIONS = new Set(['ansible.builtin.import_tasks', 'ansible.builtin.import_role', 'ansible.builtin.validate_argument_spec']);
 
@@ -56,6 +57,7 @@ export function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>): Playboo
 export async function runPlaybooks(req: RunRequest): Promise<number> {
   const inventory = loadInventory(req.inventory, req.cwd);
   const playbooks = loadAll(req);
+  if (!req.syntaxCheck && !req.listTasks && !req.listTags && !req.listHosts) staticCheck(playbooks, inventory, req.options);
 
   if (req.syntaxCheck) {
     for (const pb of playbooks) req.out(`\nplaybook: ${relative(req.cwd, pb.file) || pb.file}`);

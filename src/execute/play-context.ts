@@ -167,6 +167,7 @@ export class PlayContext {
       action: task.resolved,
       file: task.file,
       line: task.pos.line,
+      col: task.pos.col,
       handler: task.handler ?? false,
       tags: effectiveTags(task),
     };

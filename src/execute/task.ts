@@ -251,9 +251,9 @@ export class TaskRunner {
     if (check && !mod.supportsCheckMode) {
       return { result: { changed: false, skipped: true, msg: 'remote module does not support check mode' } };
     }
-    const validated = compileArgSpec(mod.spec, 'module').validate(args);
+    const validated = compileArgSpec(mod.spec, 'module').validate(args, { moduleName: task.action.split('.').pop() });
     if (validated.errors.length) {
-      return { result: { failed: true, msg: moduleArgsMessage(mod.name, validated.errors) } };
+      return { result: { failed: true, msg: moduleArgsMessage(task.action.split('.').pop() ?? mod.name, validated.errors) } };
     }
     const delegateTo = inherited(task, 'delegate_to');
     const delegated = delegateTo === undefined || delegateTo === null ? undefined : String(t.template(delegateTo, taskVars, opts));
@@ -352,8 +352,13 @@ export function dropOmitted(args: Record<string, unknown>): Record<string, unkno
   return out;
 }
 
+/** AnsibleModule fails with the first validation error, naming the module for unsupported parameters */
 function moduleArgsMessage(name: string, errors: string[]): string {
-  return errors.length === 1 ? errors[0] : errors.join('. ');
+  const first = errors[0] ?? 'invalid module arguments';
+  if (/Supported parameters include/.test(first) && !first.startsWith('Unsupported parameters')) {
+    return `Unsupported parameters for (${name}) module: ${first}`;
+  }
+  return first;
 }
 
 export function skippedResult(task: TaskNode, cond: unknown): ModuleResult {

@@ -4,7 +4,9 @@
  */
 import { dirname, resolve } from 'node:path';
 import { UserError, type SourcePos } from '../util/errors.js';
-import { isMapping, loadYamlFile, posOf, posOfKey } from './yaml.js';
+import { isMapping, loadYamlFile, posOf, posOfItem, posOfKey } from './yaml.js';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { asList, readKeywords, roleBlocks, TaskLoader, typeOfPy, type LoadContext } from './tasks.js';
 import { flattenHandlers, parseRoleCall, RoleLoader } from '../roles/loader.js';
 import type { PlayNode, Playbook, Scope } from './model.js';
@@ -36,8 +38,8 @@ export function loadPlaybook(file: string, opts: PlaybookLoadOptions, stack: str
     throw new UserError(`A playbook must be a list of plays, got a ${typeOfPy(data)} instead`, posOf(data) ?? { file: path, line: 1, col: 1 });
   }
   const plays: PlayNode[] = [];
-  for (const entry of data) {
-    const pos = posOf(entry) ?? { file: path, line: 1, col: 1 };
+  for (const [i, entry] of data.entries()) {
+    const pos = posOf(entry) ?? posOfItem(data, i) ?? { file: path, line: 1, col: 1 };
     if (!isMapping(entry)) throw new UserError(`playbook entries must be either valid plays or 'import_playbook' statements`, pos);
     const importKey = ['import_playbook', 'ansible.builtin.import_playbook'].find((k) => k in entry);
     if (importKey) {
@@ -88,6 +90,7 @@ function loadPlay(data: Record<string, unknown>, file: string, playbookDir: stri
     roleCache: new Map(),
     playbookDir,
   };
+  checkVarsFiles(play, data);
   const staticVars = { ...(keywords.vars ?? {}), ...opts.extraVars };
   const ctx: LoadContext = {
     playbookDir,
@@ -104,8 +107,8 @@ function loadPlay(data: Record<string, unknown>, file: string, playbookDir: stri
   play.preTasks = loader.loadList(data.pre_tasks, file, scope, false, 'pre_tasks');
   const roleEntries = data.roles ?? [];
   if (!Array.isArray(roleEntries)) throw new UserError(`A malformed role declaration was encountered: roles must be a list`, posOfKey(data, 'roles') ?? pos);
-  for (const entry of roleEntries) {
-    const call = parseRoleCall(entry, posOf(entry) ?? posOfKey(data, 'roles') ?? pos);
+  for (const [i, entry] of roleEntries.entries()) {
+    const call = parseRoleCall(entry, posOf(entry) ?? posOfItem(roleEntries, i) ?? posOfKey(data, 'roles') ?? pos);
     play.roles.push(roles.load(call, scope));
   }
   play.tasks = loader.loadList(data.tasks, file, scope, false, 'tasks');
@@ -115,6 +118,22 @@ function loadPlay(data: Record<string, unknown>, file: string, playbookDir: stri
   const roleHandlers = play.allRoles.flatMap((r) => r.handlers);
   play.handlers = [...roleHandlers, ...playHandlers];
   return play;
+}
+
+/** a vars_files entry without templating must exist now: report it before anything runs */
+function checkVarsFiles(play: PlayNode, data: Record<string, unknown>): void {
+  const list = Array.isArray(data.vars_files) ? data.vars_files : [];
+  play.varsFiles.forEach((entry, i) => {
+    const options = Array.isArray(entry) ? entry : [entry];
+    if (options.some((o) => typeof o !== 'string' || o.includes('{{'))) return;
+    const found = (options as string[]).some((o) => existsSync(isAbsolute(o) ? o : join(play.playbookDir, o)));
+    if (!found) {
+      throw new UserError(
+        `vars file ${options.join(', ')} was not found on the Ansible Controller (searched in ${play.playbookDir})`,
+        posOfItem(list, i) ?? posOfKey(data, 'vars_files') ?? play.pos,
+      );
+    }
+  });
 }
 
 /** the blocks `roles:` expands to, in order, dependencies first */

@@ -5,7 +5,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { UserError, type SourcePos } from '../util/errors.js';
-import { isMapping, loadYamlFile, posOf, posOfKey } from './yaml.js';
+import { isMapping, loadYamlFile, posOf, posOfItem, posOfKey } from './yaml.js';
 import { parseKv, KvSyntaxError } from './kv.js';
 import type { BlockNode, Keywords, Node, RoleInstance, Scope, TaskNode } from './model.js';
 
@@ -84,7 +84,10 @@ export function readKeywords(data: Record<string, unknown>, pos: SourcePos): Key
     if (Array.isArray(vars)) {
       // Ansible accepts a list of dicts and merges them
       const merged: Record<string, unknown> = {};
-      for (const v of vars) if (isMapping(v)) Object.assign(merged, v);
+      for (const v of vars) {
+        if (!isMapping(v)) throw new UserError(`Vars must be specified as a dictionary, or a list of dictionaries (got an item ${JSON.stringify(v)})`, posOfKey(data, 'vars') ?? pos);
+        Object.assign(merged, v);
+      }
       kw.vars = merged;
     } else if (isMapping(vars)) {
       kw.vars = vars;
@@ -111,14 +114,14 @@ export class TaskLoader {
   constructor(private readonly ctx: LoadContext) {}
 
   /** a list of tasks/blocks as found under tasks:, pre_tasks:, block:, rescue:, an included file… */
-  loadList(data: unknown, file: string, scope: Scope, handler = false, where = 'tasks'): Node[] {
+  loadList(data: unknown, file: string, scope: Scope, handler = false, where = 'tasks', at?: SourcePos): Node[] {
     if (data === null || data === undefined) return [];
     if (!Array.isArray(data)) {
-      throw new UserError(`A malformed block was encountered while loading ${where}: the ${where} must be a list of tasks`, posOf(data) ?? { file, line: 1, col: 1 });
+      throw new UserError(`A malformed block was encountered while loading ${where}: the ${where} must be a list of tasks`, posOf(data) ?? at ?? { file, line: 1, col: 1 });
     }
     const nodes: Node[] = [];
-    for (const entry of data) {
-      const pos = posOf(entry) ?? posOf(data) ?? { file, line: 1, col: 1 };
+    for (const [i, entry] of data.entries()) {
+      const pos = posOf(entry) ?? posOfItem(data, i) ?? posOf(data) ?? { file, line: 1, col: 1 };
       if (!isMapping(entry)) {
         throw new UserError(`A malformed block was encountered while loading ${where}: ${JSON.stringify(entry)} should be a list or None but is ${typeOfPy(entry)}`, pos);
       }
@@ -142,7 +145,7 @@ export class TaskLoader {
       kind: 'block',
       pos,
       name: typeof data.name === 'string' ? data.name : undefined,
-      block: this.loadList(data.block, file, scope, handler, 'block'),
+      block: this.loadList(data.block, file, scope, handler, 'block', posOfKey(data, 'block')),
       rescue: this.loadList(data.rescue, file, scope, handler, 'rescue'),
       always: this.loadList(data.always, file, scope, handler, 'always'),
       scope,

@@ -10,6 +10,13 @@ import { markUnsafe, PyFloat } from '../template/index.js';
 
 const nodePos = new WeakMap<object, SourcePos>();
 const keyPos = new WeakMap<object, Map<string, SourcePos>>();
+const itemPos = new WeakMap<object, SourcePos[]>();
+
+/** where item `index` of a sequence was written (falls back to the sequence itself) */
+export function posOfItem(seq: unknown, index: number): SourcePos | undefined {
+  if (seq === null || typeof seq !== 'object') return undefined;
+  return itemPos.get(seq)?.[index] ?? nodePos.get(seq);
+}
 
 /** where a mapping or sequence started */
 export function posOf(value: unknown): SourcePos | undefined {
@@ -87,9 +94,10 @@ export function parseYaml(text: string, file: string): unknown {
     return { file, line: p.line, col: p.col };
   };
   for (const d of list) {
-    const err = d.errors[0];
+    // PyYAML reports a wrongly indented mapping at the second line's colon; so does this
+    const err = d.errors.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY') ?? d.errors[0];
     if (err) {
-      const where = toPos(err.pos[0]);
+      const where = toPos(err.code === 'MULTILINE_IMPLICIT_KEY' ? err.pos[1] : err.pos[0]);
       throw new UserError(
         `Syntax Error while loading YAML.\n  ${firstLine(err.message)}`,
         where,
@@ -148,6 +156,13 @@ function convert(node: Node | null, toPos: (o: number) => SourcePos, text: strin
   if (isSeq(node)) {
     const out = node.items.map((item) => convert(item as Node | null, toPos, text));
     if (node.range) nodePos.set(out, toPos(node.range[0]));
+    itemPos.set(
+      out,
+      node.items.map((item) => {
+        const r = (item as Node | null)?.range;
+        return r ? toPos(r[0]) : node.range ? toPos(node.range[0]) : { file: '', line: 1, col: 1 };
+      }),
+    );
     return out;
   }
   return null;

@@ -23,6 +23,7 @@ export interface TaskInfo {
   action: string;
   file?: string;
   line?: number;
+  col?: number;
   handler: boolean;
   tags: string[];
 }

@@ -128,7 +128,11 @@ export class PlainReporter implements Reporter {
         break;
       case 'failed':
         if (ev.hasItem) this.out(`failed: [${host}]${item} => ${pyJson(shown)}`);
-        else this.out(`fatal: [${host}]: FAILED! => ${pyJson(shown)}`);
+        else {
+          // Ansible's show_task_path_on_failure, always on: where to look
+          if (ev.task.file) this.out(`task path: ${ev.task.file}:${ev.task.line}${ev.task.col ? `:${ev.task.col}` : ''}`);
+          this.out(`fatal: [${host}]: FAILED! => ${pyJson(shown)}`);
+        }
         if (ev.ignored) this.out('...ignoring');
         break;
       case 'unreachable':

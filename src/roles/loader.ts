@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError, type SourcePos } from '../util/errors.js';
-import { isMapping, loadYamlFile, posOf, posOfKey } from '../load/yaml.js';
+import { isMapping, loadYamlFile, posOf, posOfItem, posOfKey } from '../load/yaml.js';
 import { readKeywords, TaskLoader, typeOfPy } from '../load/tasks.js';
 import type { Keywords, PlayNode, RoleInstance, Scope, TaskNode } from '../load/model.js';
 
@@ -201,7 +201,7 @@ export class RoleLoader {
     if (!isMapping(data)) throw new UserError(`the role metadata in ${file} must be a dictionary`, posOf(data) ?? { file, line: 1, col: 1 });
     const depsRaw = data.dependencies ?? [];
     if (!Array.isArray(depsRaw)) throw new UserError(`Expected role dependencies to be a list.`, posOfKey(data, 'dependencies') ?? { file, line: 1, col: 1 });
-    const deps = depsRaw.map((entry) => ({ entry, pos: posOf(entry) ?? posOfKey(data, 'dependencies') ?? { file, line: 1, col: 1 } }));
+    const deps = depsRaw.map((entry, i) => ({ entry, pos: posOf(entry) ?? posOfItem(depsRaw, i) ?? posOfKey(data, 'dependencies') ?? { file, line: 1, col: 1 } }));
     return { deps, allowDuplicates: data.allow_duplicates === true };
   }
 }

@@ -5,7 +5,7 @@
  * cannot climb to Function or mutate prototypes.
  */
 import { Undefined, isDict, isTuple, tuple, prim, typeName, TemplateError, num, isNumber, isFloat, isUnsafe, pyRepr } from './values.js';
-import { pyMethod } from './pymethods.js';
+import { pyMethod, CALLABLE_ATTRS } from './pymethods.js';
 
 export const FORBIDDEN_NAMES = new Set([
   'constructor', '__proto__', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
@@ -42,6 +42,10 @@ export function getAttr(obj: unknown, name: string, taint: Taint): unknown {
   if (obj instanceof Undefined) return obj;
   obj = read(obj, taint);
   if (FORBIDDEN_NAMES.has(name)) return noAttr(obj, name);
+  if (typeof obj === 'function') {
+    const attrs = CALLABLE_ATTRS.get(obj);
+    return attrs && hasOwn(attrs, name) ? attrs[name] : noAttr(obj, name);
+  }
   if (obj !== null && typeof obj === 'object' && isUnsafe(obj)) taint.sawUnsafe = true;
   const method = pyMethod(obj, name, taint);
   if (method !== undefined) return method;

@@ -291,7 +291,7 @@ function mapFilter(rt: Render, v: unknown, args: Args, kw: Kw): unknown[] {
   if (!args.length) throw new TemplateError('map requires a filter argument');
   const name = String(prim(args[0])).replace(/^ansible\.builtin\./, '');
   const fn = rt.host.filters[name];
-  if (!fn) throw new TemplateError(`No filter named '${name}'.`);
+  if (!fn) throw new TemplateError(`Could not load "${name}": '${name}'`);
   const fargs = args.slice(1);
   return items.map((x) => {
     if (x instanceof Undefined && name !== 'default' && name !== 'd') x.fail();

@@ -90,6 +90,11 @@ class Scope implements Host {
       const r = this.templar.templateWith(value, this, true);
       if (isUnsafe(r)) rt.sawUnsafe = true;
       return r instanceof String ? r.valueOf() : r;
+    } catch (e) {
+      // as in AnsibleJ2Vars: a variable whose value uses an undefined one is itself undefined,
+      // so `is defined` and default() still work on it
+      if (e instanceof UndefinedError) return new Undefined(e.message);
+      throw e;
     } finally {
       this.resolving.pop();
     }

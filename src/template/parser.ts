@@ -35,6 +35,7 @@ interface ParserBase {
   fail(msg: string, lineno?: number, colno?: number): never;
   advanceAfterBlockEnd(name?: string): Token;
   parseUntilBlocks(...names: string[]): Node;
+  parseStatement(): Node | null;
   parseAsRoot(): Node;
 }
 
@@ -73,6 +74,30 @@ class JinjaParser extends BaseParser {
 
   override pushToken(tok: Token | null): void {
     this.pushed.push(tok);
+  }
+
+  override parseStatement(): Node | null {
+    const tok = this.peekToken();
+    if (tok && tok.type === T.SYMBOL && tok.value === 'with' && !(this as unknown as { breakOnBlocks: string[] | null }).breakOnBlocks?.includes('with')) {
+      return this.parseWith();
+    }
+    return super.parseStatement();
+  }
+
+  /** {% with a = 1, b = x %} … {% endwith %} */
+  parseWith(): Node {
+    const tag = this.nextToken()!;
+    const assignments: { target: Node; value: Node }[] = [];
+    while (this.peekToken().type !== T.BLOCK_END) {
+      if (assignments.length && !this.skip(T.COMMA)) this.fail("expected ',' in with statement");
+      const target = this.parsePrimary(true);
+      if (!this.skipValue(T.OPERATOR, '=')) this.fail("expected '=' in with statement");
+      assignments.push({ target, value: this.parseExpression() });
+    }
+    this.advanceAfterBlockEnd('with');
+    const body = this.parseUntilBlocks('endwith');
+    this.advanceAfterBlockEnd();
+    return mk('With', tag, { assignments, body });
   }
 
   parseIf(): Node {

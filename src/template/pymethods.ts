@@ -370,6 +370,9 @@ export function pyMethod(obj: unknown, name: string, taint: Taint): PyCallable |
   return pyFunction(name, (args, kwargs) => (m as (s: unknown, a: unknown[], k: Record<string, unknown>, t: Taint) => unknown)(obj, args, kwargs, taint));
 }
 
+/** attributes of callables (a recursive for loop's `loop` is callable and has loop.index …) */
+export const CALLABLE_ATTRS = new WeakMap<object, Record<string, unknown>>();
+
 /** namespace() objects: attribute assignment allowed, no dict methods */
 export const NAMESPACES = new WeakSet<object>();
 

@@ -12,7 +12,7 @@ import {
 } from './values.js';
 import { pyAdd, pySub, pyMul, pyDiv, pyFloorDiv, pyMod, pyPow, pyNeg, pyPos, pyConcat } from './ops.js';
 import { getAttr, getItem, getSlice, pyIter, FORBIDDEN_NAMES, type Taint } from './access.js';
-import { NAMESPACES, dictSet } from './pymethods.js';
+import { NAMESPACES, dictSet, CALLABLE_ATTRS } from './pymethods.js';
 
 export type Filter = (value: unknown, args: unknown[], kwargs: Record<string, unknown>, rt: Render) => unknown;
 export type Test = (value: unknown, args: unknown[], kwargs: Record<string, unknown>, rt: Render) => boolean;
@@ -212,8 +212,15 @@ function compileStmt(node: Node): St {
         }
       };
     }
-    case 'CallBlock':
-    case 'Caller':
+    case 'With': {
+      const assigns = (node.assignments as { target: Node; value: Node }[]).map((a) => ({ set: assignTarget(a.target), value: compileExpr(a.value) }));
+      const body = compileStmt(node.body as Node);
+      return (f, out) => {
+        const frame = new Frame(f, f.rt);
+        for (const a of assigns) a.set(frame, a.value(f));
+        body(frame, out);
+      };
+    }
     default:
       if (node.typename === 'FunCall' || node.typename === 'Filter') {
         const ev = compileExpr(node);
@@ -272,8 +279,10 @@ function compileFor(node: Node): St {
   const filterCond = node.filterCond ? compileExpr(node.filterCond as Node) : null;
   const body = compileStmt(node.body as Node);
   const else_ = node.else_ ? compileStmt(node.else_ as Node) : null;
-  return (f, out) => {
-    let items = pyIter(iterable(f), f.rt);
+  const recursive = !!node.recursive;
+
+  const runLoop = (f: Frame, source: unknown, depth: number, out: Out): void => {
+    let items = pyIter(source, f.rt);
     const frame = new Frame(f, f.rt);
     if (filterCond) {
       items = items.filter((it) => {
@@ -292,8 +301,8 @@ function compileFor(node: Node): St {
       loop.first = i === 0;
       loop.last = i === length - 1;
       loop.length = length;
-      loop.depth = 1;
-      loop.depth0 = 0;
+      loop.depth = depth;
+      loop.depth0 = depth - 1;
       loop.previtem = i > 0 ? items[i - 1] : new Undefined('there is no previous item');
       loop.nextitem = i < length - 1 ? items[i + 1] : new Undefined('there is no next item');
       loop.cycle = pyFunction('cycle', (args) => {
@@ -309,12 +318,24 @@ function compileFor(node: Node): St {
         return false;
       });
       NAMESPACES.add(loop);
-      frame.vars.set('loop', loop);
+      let loopValue: unknown = loop;
+      if (recursive) {
+        // loop(children) renders the body again one level deeper; loop.index etc. still work
+        const call = pyFunction('loop', (args) => {
+          const inner: Out = { pieces: [], nativeText: -1 };
+          runLoop(f, args[0], depth + 1, inner);
+          return inner.pieces.join('');
+        });
+        CALLABLE_ATTRS.set(call, loop);
+        loopValue = call;
+      }
+      frame.vars.set('loop', loopValue);
       assign(frame, items[i]);
       body(frame, out);
     }
-    if (length === 0 && else_) else_(f, out);
+    if (length === 0 && else_ && depth === 1) else_(f, out);
   };
+  return (f, out) => runLoop(f, iterable(f), 1, out);
 }
 
 function compileMacro(node: Node): (f: Frame) => PyCallable {
@@ -340,9 +361,10 @@ function compileMacro(node: Node): (f: Frame) => PyCallable {
           frame.vars.set(p, d ? d.value(frame) : new Undefined(`parameter '${p}' was not provided`));
         }
       });
-      frame.vars.set('varargs', args.slice(params.length));
+      frame.vars.set('varargs', tuple(args.slice(params.length)));
       const extra: Record<string, unknown> = {};
-      for (const k of Object.keys(kwargs)) if (!params.includes(k)) extra[k] = kwargs[k];
+      if (Object.prototype.hasOwnProperty.call(kwargs, 'caller')) frame.vars.set('caller', kwargs.caller);
+      for (const k of Object.keys(kwargs)) if (!params.includes(k) && k !== 'caller') extra[k] = kwargs[k];
       frame.vars.set('kwargs', extra);
       const out: Out = { pieces: [], nativeText: -1 };
       body(frame, out);
@@ -556,6 +578,10 @@ export function compileExpr(node: Node): Ev {
         if (r !== null && typeof r === 'object' && isUnsafe(r)) f.rt.sawUnsafe = true;
         return r;
       };
+    }
+    case 'Caller': {
+      const make = compileMacro(node);
+      return (f) => make(f);
     }
     case 'Capture': {
       const body = compileStmt(node.body as Node);

@@ -114,7 +114,8 @@ export async function runAnsibleModule(
   args: Record<string, unknown>,
   opts: { check?: boolean; diff?: boolean } = {},
 ): Promise<ModuleResult> {
-  const argv = ['all', '-i', `${container},`, '-c', 'community.docker.docker_api', '-m', module, '-a', JSON.stringify(args)];
+  const argv = ['all', '-i', `${container},`, '-c', 'community.docker.docker_api', '-m', module];
+  if (Object.keys(args).length > 0) argv.push('-a', JSON.stringify(args));
   if (opts.check) argv.push('--check');
   if (opts.diff) argv.push('--diff');
   const env = {

@@ -95,8 +95,12 @@ try:
     import ssl; has_ssl = hasattr(ssl, "SSLContext")
 except Exception:
     has_ssl = False
+try:
+    import distro; distro_version = getattr(distro, "__version__", None)
+except Exception:
+    distro_version = None
 v = sys.version_info
-print(json.dumps({"executable": sys.executable, "has_sslcontext": has_ssl, "type": platform.python_implementation().lower(), "version": {"major": v[0], "minor": v[1], "micro": v[2], "releaselevel": v[3], "serial": v[4]}, "version_info": list(v), "python_version": platform.python_version(), "bits": platform.architecture()[0]}))' 2>/dev/null && break
+print(json.dumps({"distro_version": distro_version, "executable": sys.executable, "has_sslcontext": has_ssl, "type": platform.python_implementation().lower(), "version": {"major": v[0], "minor": v[1], "micro": v[2], "releaselevel": v[3], "serial": v[4]}, "version_info": list(v), "python_version": platform.python_version(), "bits": platform.architecture()[0]}))' 2>/dev/null && break
   fi
 done
 s id; id -un; id -u; id -g; id -ru; id -rg; id -gn
@@ -149,7 +153,20 @@ function lines(text: string | undefined): string[] {
   return (text ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
 }
 
-function distributionFacts(osReleaseText: string, debianVersion: string, system: string, kernel: string, kernelVersion: string): Facts {
+/**
+ * Whether Ansible would report Debian's point release ("12.11") or only the major ("12"): it asks
+ * the `distro` library, which reads /etc/debian_version from version 1.7 on; Ansible's bundled
+ * copy (used when the target has no python3-distro) is 1.6 and does not.
+ */
+function pointReleaseWanted(python: Record<string, unknown> | undefined): boolean {
+  if (!python) return true;
+  const version = typeof python.distro_version === 'string' ? python.distro_version : undefined;
+  if (!version) return false;
+  const [major = 0, minor = 0] = version.split('.').map((n) => parseInt(n, 10));
+  return major > 1 || (major === 1 && minor >= 7);
+}
+
+function distributionFacts(osReleaseText: string, debianVersion: string, system: string, kernel: string, kernelVersion: string, pointRelease: boolean): Facts {
   const facts: Facts = {
     distribution: system,
     distribution_release: kernel,
@@ -169,7 +186,7 @@ function distributionFacts(osReleaseText: string, debianVersion: string, system:
     // Debian's point release lives in /etc/debian_version ("12.11"), os-release has only "12"
     const debMatch = /(\d+)\.(\d+)/.exec(debianVersion.trim());
     if (debMatch) {
-      version = debianVersion.trim();
+      if (pointRelease || !version) version = debianVersion.trim();
       minor = debMatch[2];
     }
     const pretty = /[^(]+ \(?([^)]+?)\)/.exec(osr.PRETTY_NAME ?? '');
@@ -352,7 +369,7 @@ export async function gatherFacts(conn: Connection, opts: { become?: BecomeOptio
     };
   }
 
-  Object.assign(facts, distributionFacts(s.get('os-release') ?? '', s.get('debian_version') ?? '', system, kernel, kernelVersion));
+  Object.assign(facts, distributionFacts(s.get('os-release') ?? '', s.get('debian_version') ?? '', system, kernel, kernelVersion, pointReleaseWanted(python)));
   facts.lsb = lsbFacts(s.get('lsb_release') ?? '', s.get('lsb-release') ?? '');
   facts.pkg_mgr = pkgMgrFact(existing, String(facts.os_family));
   facts.service_mgr = serviceMgrFact(s.get('proc1') ?? '', s.get('sbin-init') ?? '', existing, bins, system);

@@ -14,7 +14,7 @@ import { RunState, type RunOptions } from '../execute/state.js';
 import { PlayRunner } from '../execute/play-runner.js';
 import { effectiveTags, shouldRunTags } from '../execute/keywords.js';
 import { Templar } from '../template/index.js';
-import { EXIT, UserError } from '../util/errors.js';
+import { EXIT, UserError, UserErrors } from '../util/errors.js';
 import type { Reporter } from '../report/events.js';
 import { playRoleBlocks } from '../load/playbook.js';
 import { staticCheck } from '../execute/static-check.js';
@@ -70,12 +70,19 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
 
   const reporter = req.reporter();
   const run = new RunState(req.options, inventory, reporter);
+  // every role of every play is validated before the first play starts
+  const runners = playbooks.map((pb) => pb.plays.map((play) => new PlayRunner(run, play, { resolveAction })));
+  const problems: UserError[] = [];
+  for (const list of runners) for (const r of list) problems.push(...(await r.validateUpfront()));
+  if (problems.length) {
+    await reporter.close();
+    throw problems.length === 1 ? problems[0] : new UserErrors(problems);
+  }
   let exit: number = EXIT.ok;
   try {
-    for (const pb of playbooks) {
+    for (const [i, pb] of playbooks.entries()) {
       reporter.playbookStart(pb.file);
-      for (const play of pb.plays) {
-        const runner = new PlayRunner(run, play, { resolveAction });
+      for (const runner of runners[i]) {
         await runner.execute();
         if ([...run.hosts.values()].every((h) => !h.active) && run.hosts.size > 0) {
           // Ansible stops the playbook when every host has failed

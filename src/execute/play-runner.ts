@@ -20,7 +20,8 @@ import { TaskRunner, toBool, type TaskOutcome } from './task.js';
 import type { IncludeRequest } from './actions.js';
 import type { HostState, RunState } from './state.js';
 import type { HostStatus } from '../report/events.js';
-import { validateRoleCall } from './role-validation.js';
+import { roleSpecs, roleWillRun, validateRoleCall } from './role-validation.js';
+import type { RoleInstance } from '../load/model.js';
 
 interface Frame {
   block: BlockNode;
@@ -72,7 +73,6 @@ export class PlayRunner {
       h.notified.clear();
     }
     for (const h of this.hosts) this.ctx.playVars.set(h.name, this.loadPlayVars(h));
-    await this.validateRoles();
 
     try {
       if (this.gatherFacts()) await this.runFactGathering();
@@ -119,19 +119,27 @@ export class PlayRunner {
     return out;
   }
 
-  /** role arguments are checked for every role that will run, before any host is touched */
-  private async validateRoles(): Promise<void> {
-    const roles = this.play.allRoles;
+  /**
+   * Role arguments of every role of the play that will run, checked before any play starts;
+   * returns the failures (the caller reports those of all plays at once).
+   */
+  async validateUpfront(): Promise<UserError[]> {
+    const o = this.run.options;
+    const pattern = this.ctx.templar.template(this.play.hosts, merged(o.extraVars), {}) as string | string[];
+    let names = matchHosts(this.run.inventory, pattern);
+    if (o.limit) {
+      const allowed = new Set(matchHosts(this.run.inventory, o.limit));
+      names = names.filter((n) => allowed.has(n));
+    }
+    const hosts = names.map((n) => this.run.host(n));
+    for (const h of hosts) this.ctx.playVars.set(h.name, this.loadPlayVars(h));
     const errors: UserError[] = [];
-    for (const role of roles) {
+    for (const role of this.play.allRoles) {
       if (!role.validate) continue;
-      const err = await validateRoleCall(role, this.ctx, this.hosts, this.run.options);
+      const err = await validateRoleCall(role, this.ctx, hosts, o);
       if (err) errors.push(...err);
     }
-    if (errors.length) {
-      const { UserErrors } = await import('../util/errors.js');
-      throw new UserErrors(errors);
-    }
+    return errors;
   }
 
   private async runFactGathering(): Promise<void> {
@@ -167,6 +175,7 @@ export class PlayRunner {
     }
     const frame: Frame = { block: b, phase: 'block' };
     const inner = [...frames, frame];
+    if (role?.validate) await this.runRoleValidation(role, entered, inner);
     await this.walk(b.block, entered, inner);
     const failedHere = entered.filter((h) => h.failed && !h.unreachable);
     if (b.rescue.length && failedHere.length) {
@@ -183,6 +192,31 @@ export class PlayRunner {
       for (const h of alwaysHosts) h.failed = h.failed || (wasFailed.get(h) ?? false);
     }
     if (role) for (const h of entered) if (role.hadTaskRun.has(h.name)) role.completed.add(h.name);
+  }
+
+  /**
+   * The task Ansible puts at the start of a role with argument specs. The verdict was already
+   * given before the play started; this shows and counts it as Ansible does, and checks again
+   * the values that could only be known now. Roles that --tags skips get no such task.
+   */
+  private async runRoleValidation(role: RoleInstance, hosts: HostState[], frames: Frame[]): Promise<void> {
+    const specs = await roleSpecs(role);
+    const spec = specs?.entryPoints[role.tasksFrom];
+    if (!spec || !roleWillRun(role, this.run.options)) return;
+    const first = role.tasks.find((n): n is TaskNode => n.kind === 'task');
+    const scope: Scope = first?.scope ?? { kind: 'role', parent: role.callScope, keywords: {}, role };
+    const description = spec.short_description ? ` - ${spec.short_description}` : '';
+    const task: TaskNode = {
+      kind: 'task', pos: role.callPos, file: role.callPos.file, name: `Validating arguments against arg spec '${role.tasksFrom}'${description}`,
+      action: 'ansible.builtin.validate_argument_spec', resolved: 'ansible.builtin.validate_argument_spec',
+      args: {
+        argument_spec: spec.options ?? {},
+        provided_arguments: role.params,
+        validate_args_context: { type: 'role', name: role.name, argument_spec_name: role.tasksFrom, path: role.path },
+      },
+      keywords: { tags: ['always'] }, scope, id: -role.uid,
+    };
+    await this.runTask(task, hosts, frames);
   }
 
   private selected(task: TaskNode): boolean {

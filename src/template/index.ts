@@ -66,7 +66,7 @@ class Scope implements Host {
   }
 
   resolve(name: string, rt: Render): unknown {
-    if (!(name in this.vars) || FORBIDDEN_NAMES.has(name)) return NOT_FOUND;
+    if (!(name in this.vars) || FORBIDDEN_NAMES.has(name)) return name === 'vars' ? this.varsView() : NOT_FOUND;
     const value = this.vars[name];
     if (value instanceof String) {
       rt.sawUnsafe = true;
@@ -98,6 +98,30 @@ class Scope implements Host {
     } finally {
       this.resolving.pop();
     }
+  }
+
+  private varsViewCache: Record<string, unknown> | undefined;
+
+  /** Ansible's `vars` magic variable: every variable by name, raw (Ansible does not template them here). */
+  private varsView(): Record<string, unknown> {
+    if (this.varsViewCache) return this.varsViewCache;
+    const scope = this;
+    const target = Object.create(null) as Record<string, unknown>;
+    const visible = (k: string | symbol): k is string => typeof k === 'string' && k in scope.vars && !FORBIDDEN_NAMES.has(k);
+    this.varsViewCache = new Proxy(target, {
+      get: (_t, k) => (visible(k) ? scope.vars[k] : undefined),
+      has: (_t, k) => visible(k),
+      getOwnPropertyDescriptor: (_t, k) => (visible(k) ? { value: scope.vars[k], enumerable: true, configurable: true, writable: false } : undefined),
+      ownKeys: () => {
+        const keys: string[] = [];
+        for (const k in scope.vars) if (!FORBIDDEN_NAMES.has(k)) keys.push(k);
+        return keys;
+      },
+      set: () => false,
+      defineProperty: () => false,
+      deleteProperty: () => false,
+    });
+    return this.varsViewCache;
   }
 
   loadTemplate(name: string): Compiled | null {
@@ -318,14 +342,21 @@ export class Templar implements TemplarApi {
     return rt.sawUnsafe ? wrapVar(result) : result;
   }
 
-  /** Global functions, bound to one call's variables. */
-  globalsFor(scope: Scope): Record<string, unknown> {
-    const lookupCtx: LookupContext = {
+  /**
+   * Runs a lookup plugin as lookup()/query() do. `with_<name>:` loops call it with the loop
+   * terms (wantlist): the result is the item list, wrapped unsafe unless allow_unsafe is set.
+   */
+  runLookup(name: string, terms: unknown[], vars: TemplateVars, opts: TemplateOptions = {}, kwargs: Record<string, unknown> = {}): unknown[] {
+    const r = this.lookupWith(new Scope(this, vars, opts), [name, ...terms], kwargs, true);
+    return Array.isArray(r) ? r : [];
+  }
+
+  private lookupContext(scope: Scope): LookupContext {
+    return {
       searchPath: scope.opts.searchPath ?? [],
       hasVar: (name) => name in scope.vars && !FORBIDDEN_NAMES.has(name),
       getVar: (name) => {
-        const rt = new Render(scope);
-        const v = scope.resolve(name, rt);
+        const v = scope.resolve(name, new Render(scope));
         return v === NOT_FOUND ? undefined : v;
       },
       renderTemplate: (source) => {
@@ -333,33 +364,39 @@ export class Templar implements TemplarApi {
         return typeof r === 'string' ? r : r instanceof String ? r.valueOf() : pyStr(r);
       },
     };
-    const runLookup = (args: unknown[], kwargs: Record<string, unknown>, forceList: boolean): unknown => {
-      if (!args.length) throw new TemplateError('lookup() requires a plugin name');
-      const name = String(prim(args[0])).replace(/^ansible\.builtin\./, '');
-      const plugin = LOOKUPS[name];
-      if (!plugin) throw new TemplateError(`lookup plugin (${name}) not found`);
-      const kw: Record<string, unknown> = { ...kwargs };
-      const wantlist = forceList || truthy(kw.wantlist ?? false);
-      const allowUnsafe = truthy(kw.allow_unsafe ?? false);
-      const errors = String(kw.errors ?? 'strict');
-      delete kw.wantlist;
-      delete kw.allow_unsafe;
-      delete kw.errors;
-      for (const a of args) if (a instanceof Undefined) a.fail();
-      let ran: unknown[];
-      try {
-        ran = plugin(args.slice(1), kw, lookupCtx);
-      } catch (e) {
-        if (errors === 'ignore' || errors === 'warn') return wantlist ? [] : null;
-        if (e instanceof LookupError) throw e;
-        throw new TemplateError(`An unhandled exception occurred while running the lookup plugin '${name}'. Error was a ${e instanceof TemplateError ? "<class 'ansible.errors.AnsibleError'>" : "<class 'Exception'>"}, original message: ${(e as Error).message}`);
-      }
-      if (!ran.length) return ran;
-      const markRead = (v: unknown) => (allowUnsafe ? v : markLookupResult(v));
-      if (wantlist) return markRead(ran);
-      if (ran.every((x) => typeof prim(x) === 'string')) return markRead(ran.map((x) => prim(x)).join(','));
-      return markRead(ran.length === 1 ? ran[0] : ran);
-    };
+  }
+
+  private lookupWith(scope: Scope, args: unknown[], kwargs: Record<string, unknown>, forceList: boolean): unknown {
+    if (!args.length) throw new TemplateError('lookup() requires a plugin name');
+    const name = String(prim(args[0])).replace(/^ansible\.builtin\./, '');
+    const plugin = LOOKUPS[name];
+    if (!plugin) throw new TemplateError(`lookup plugin (${name}) not found`);
+    const kw: Record<string, unknown> = { ...kwargs };
+    const wantlist = forceList || truthy(kw.wantlist ?? false);
+    const allowUnsafe = truthy(kw.allow_unsafe ?? false);
+    const errors = String(kw.errors ?? 'strict');
+    delete kw.wantlist;
+    delete kw.allow_unsafe;
+    delete kw.errors;
+    for (const a of args) if (a instanceof Undefined) a.fail();
+    let ran: unknown[];
+    try {
+      ran = plugin(args.slice(1), kw, this.lookupContext(scope));
+    } catch (e) {
+      if (errors === 'ignore' || errors === 'warn') return wantlist ? [] : null;
+      if (e instanceof LookupError || e instanceof UndefinedError) throw e;
+      throw new TemplateError(`An unhandled exception occurred while running the lookup plugin '${name}'. Error was a ${e instanceof TemplateError ? "<class 'ansible.errors.AnsibleError'>" : "<class 'Exception'>"}, original message: ${(e as Error).message}`);
+    }
+    if (!ran.length) return ran;
+    const markRead = (v: unknown) => (allowUnsafe ? v : wrapVar(v));
+    if (wantlist) return markRead(ran);
+    if (ran.every((x) => typeof prim(x) === 'string')) return markRead(ran.map((x) => prim(x)).join(','));
+    return markRead(ran.length === 1 ? ran[0] : ran);
+  }
+
+  /** Global functions, bound to one call's variables. */
+  globalsFor(scope: Scope): Record<string, unknown> {
+    const runLookup = (args: unknown[], kwargs: Record<string, unknown>, forceList: boolean): unknown => this.lookupWith(scope, args, kwargs, forceList);
     const g: Record<string, unknown> = Object.create(null);
     g.lookup = pyFunction('lookup', (a, k) => runLookup(a, k, false));
     g.query = pyFunction('query', (a, k) => runLookup(a, k, true));
@@ -411,10 +448,6 @@ export class Templar implements TemplarApi {
     });
     return g;
   }
-}
-
-function markLookupResult(v: unknown): unknown {
-  return wrapVar(v);
 }
 
 /** A shared instance for callers that do not need their own cache. */

@@ -16,8 +16,10 @@ import { deepCopy, isPyDict, isPyFloat, isPyIntNotBool, isPyStr, pyClass, pyClas
 /** Per-call state, handed to keywords by Ajv's passContext as `this`. */
 export interface RunContext {
   strClass: StringClass;
-  /** warnings and deprecations Ansible would show for a module */
+  /** warnings Ansible would show for a module ("Both option x and its alias y are set.") */
   warnings: string[];
+  /** deprecations Ansible would show for a module (deprecated aliases in use) */
+  deprecations: string[];
   /** objects whose alias stage failed: their legal names are the spec keys only (made on demand) */
   aliasFailed?: WeakSet<object>;
   /** values of no_log options, for masking output (made on demand) */
@@ -111,7 +113,7 @@ const aliases = stage((schema: AliasSchema): Check => {
       if (schema.warn) {
         for (const dep of entry.deprecated) {
           if (has(data, dep.name)) {
-            this.warnings.push(`Alias '${schema.prefix}${dep.name}' is deprecated. See the module docs for more information`);
+            this.deprecations.push(`Alias '${schema.prefix}${dep.name}' is deprecated. See the module docs for more information`);
           }
         }
       }

@@ -67,6 +67,8 @@ export interface ValidationOutcome {
    * validator): the task fails with this exception text instead of a list of errors.
    */
   crash?: string;
+  /** deprecation notices Ansible would show for a module (e.g. a deprecated alias in use) */
+  deprecations?: string[];
   /** values of no_log options, to mask in output */
   noLogValues?: string[];
 }

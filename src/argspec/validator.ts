@@ -41,16 +41,17 @@ export function compileArgSpec(spec: EntryPointSpec, mode: ValidationMode): ArgV
       const ctx: RunContext = {
         strClass: options.stringClass ?? (mode === 'role' ? 'AnsibleUnicode' : 'str'),
         warnings: [],
+        deprecations: [],
       };
       try {
         validate.call(ctx, data);
       } catch (e) {
         if (!(e instanceof ValidationCrash)) throw e;
         const text = `Unexpected failure during module execution: ${e.message}`;
-        return { errors: [], params: data, warnings: ctx.warnings, crash: text, message: text, noLogValues: [...(ctx.noLogValues ?? [])] };
+        return { errors: [], params: data, warnings: ctx.warnings, deprecations: ctx.deprecations, crash: text, message: text, noLogValues: [...(ctx.noLogValues ?? [])] };
       }
       const { lines: errors, endsWithUnsupported } = ansibleErrorLines(validate.errors);
-      const outcome: ValidationOutcome = { errors, params: data, warnings: ctx.warnings, noLogValues: [...(ctx.noLogValues ?? [])] };
+      const outcome: ValidationOutcome = { errors, params: data, warnings: ctx.warnings, deprecations: ctx.deprecations, noLogValues: [...(ctx.noLogValues ?? [])] };
       if (errors.length) outcome.message = failureMessage(mode, errors, endsWithUnsupported, options.moduleName);
       return outcome;
     },

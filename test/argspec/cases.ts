@@ -323,6 +323,25 @@ add('many_errors_ordering', {
 
 export const parityCases: readonly ParityCase[] = cases;
 
+/** module-only cases: entry-level constraints apply to modules (AnsibleModule's keyword arguments) */
+function moduleCase(id: string, entry: Record<string, unknown>, params: Params): ParityCase {
+  return { id: `module_${id}`, entry, params };
+}
+const abc = { a: {}, b: {}, c: { type: 'int' } };
+export const moduleOnlyCases: readonly ParityCase[] = [
+  moduleCase('mutex', { options: abc, mutually_exclusive: [['a', 'b'], ['b', 'c']] }, { a: 1, b: 2, c: 3 }),
+  moduleCase('together', { options: abc, required_together: [['a', 'c']] }, { a: 1 }),
+  moduleCase('one_of', { options: abc, required_one_of: [['a', 'b']] }, { c: 1 }),
+  moduleCase('required_if', { options: abc, required_if: [['c', 3, ['a', 'b'], true]] }, { c: '3' }),
+  moduleCase('required_by', { options: abc, required_by: { a: ['b', 'c'] } }, { a: 'x' }),
+  moduleCase('defaults_and_none', { options: { a: { default: 5, type: 'str' }, b: { type: 'list' }, d: { type: 'dict', apply_defaults: true, options: { x: { default: 1 } } } } }, {}),
+  moduleCase('unsupported_only', { options: abc }, { zz: 1 }),
+  moduleCase('first_error_only', { options: { a: { required: true }, b: { type: 'int' } } }, { b: 'x', zz: 1 }),
+  moduleCase('alias_both_set_warning', { options: { a: { aliases: ['b'] } } }, { a: 1, b: 2 }),
+  moduleCase('deprecated_alias', { options: { a: { aliases: ['old'], deprecated_aliases: [{ name: 'old', version: '9.0' }] } } }, { old: 'v' }),
+  moduleCase('nested_alias_warning', { options: { d: { type: 'dict', options: { a: { aliases: ['b'] } } } } }, { d: { a: 1, b: 2 } }),
+];
+
 /** a spread-out sample that the live test re-runs through Ansible (keeps it under a minute) */
 export function liveSample(size = 30): ParityCase[] {
   const step = Math.max(1, Math.floor(cases.length / size));

@@ -19,6 +19,7 @@
  * roles/pip-mirrors/files/simple_index.py implements the same steps and must leave the same bytes.
  */
 import { createHash } from 'node:crypto';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import * as path from 'node:path';
 import type { EntryKind, MirrorFs } from './fs.js';
 import { compareCodePoints, parseDistFilename, type DistFile } from './names.js';
@@ -124,7 +125,12 @@ interface Described {
   warning?: string;
 }
 
-function describe(dist: DistFile, data: Buffer): Described {
+/**
+ * Hash, size and (for wheels) core metadata of one distribution. `existingMetadata` is the
+ * `<file>.metadata` already beside it: when its CRC-32 and size match the wheel's METADATA member
+ * it is that member, so the member is not inflated again (a regenerated index is mostly that).
+ */
+function describe(dist: DistFile, data: Buffer, existingMetadata?: Buffer): Described {
   const indexed: IndexedFile = {
     filename: dist.filename,
     kind: dist.kind,
@@ -142,7 +148,9 @@ function describe(dist: DistFile, data: Buffer): Described {
     }
     // Python's zipfile answers a duplicated name with its last entry; so do we.
     const member = [...members].reverse().find((m) => m.name === memberName)!;
-    const metadata = readZipMember(data, member);
+    const reusable = existingMetadata !== undefined && existingMetadata.length === member.uncompressedSize &&
+      zlibCrc32(existingMetadata) === member.crc32;
+    const metadata = reusable ? existingMetadata : readZipMember(data, member);
     indexed.metadataSha256 = sha256Hex(metadata);
     const requiresPython = requiresPythonFromMetadata(metadata.toString('utf8'));
     if (requiresPython !== undefined) indexed.requiresPython = requiresPython;
@@ -239,11 +247,11 @@ export async function stage(fs: MirrorFs, root: string, options: StageOptions = 
   }
 
   const described = await mapLimited(indexedDists, READ_CONCURRENCY, async (dist) => {
-    const info = describe(dist, await fs.read(path.join(root, dist.filename)));
-    if (info.metadata) {
-      const metadataPath = path.join(root, `${dist.filename}.metadata`);
-      const existing = rootFiles.has(`${dist.filename}.metadata`) ? await fs.read(metadataPath) : undefined;
-      if (!existing || !existing.equals(info.metadata)) await writeAtomically(fs, metadataPath, info.metadata);
+    const metadataPath = path.join(root, `${dist.filename}.metadata`);
+    const existing = dist.kind === 'wheel' && rootFiles.has(`${dist.filename}.metadata`) ? await fs.read(metadataPath) : undefined;
+    const info = describe(dist, await fs.read(path.join(root, dist.filename)), existing);
+    if (info.metadata && (!existing || !existing.equals(info.metadata))) {
+      await writeAtomically(fs, metadataPath, info.metadata);
     }
     return info;
   });

@@ -23,7 +23,12 @@ export const packageModule: ModuleDefinition<AptArgs> = {
       name: { type: 'list', elements: 'str', required: true, aliases: ['pkg', 'package'] },
       state: { type: 'str', default: 'present', choices: ['absent', 'build-dep', 'fixed', 'latest', 'present'] },
       use: { type: 'str', default: 'auto' },
-      ...Object.fromEntries(Object.entries(backendOptions).map(([key, spec]) => [key, { ...spec, default: undefined }])),
+      // the backend applies its own defaults: package itself sets none for them
+      ...Object.fromEntries(Object.entries(backendOptions).map(([key, spec]) => {
+        const { default: _default, ...rest } = spec;
+        void _default;
+        return [key, rest];
+      })),
     },
   },
 

@@ -300,7 +300,7 @@ export const BASE_IMAGE_RECIPES: Record<BaseImageName, BaseImageRecipe> = {
   second: { release: 'trixie', version: 2, packages: IMAGE_PACKAGES },
 };
 
-/** The tag a base image gets, e.g. tsplay-test/bookworm:1. */
+/** The tag a base image gets: tsplay-test/bookworm:2, tsplay-test/trixie:2. */
 export function baseImageTag(name: BaseImageName): string {
   const recipe = BASE_IMAGE_RECIPES[name];
   return `tsplay-test/${name === 'second' ? recipe.release : name}:${recipe.version}`;
@@ -319,13 +319,13 @@ async function must(cmd: string, args: string[], what: string, opts: RunOptions 
   return res;
 }
 
+const baseImagesReady = new Map<BaseImageName, Promise<string>>();
+
 /**
  * Tag of a local Docker image of a minimal Debian with python3, pip, venv, sshd and sudo. Built
  * once with debootstrap into the cache as a tarball, then `docker import`ed; later calls (in any
  * process) reuse the image, or re-import the tarball when Docker's store was wiped.
  */
-const baseImagesReady = new Map<BaseImageName, Promise<string>>();
-
 export function baseImage(name: BaseImageName): Promise<string> {
   let ready = baseImagesReady.get(name);
   if (!ready) {

@@ -4,7 +4,8 @@
  * to another user is requested; then the operation runs through sudo with coreutils, because
  * this process cannot act as that user itself.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { promises as fsp, constants as fsConstants } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -85,6 +86,246 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+/** what to run: the program, its arguments and its surroundings */
+interface LaunchSpec {
+  file: string;
+  args: string[];
+  cwd?: string;
+  env: NodeJS.ProcessEnv;
+  stdin?: Buffer;
+}
+
+interface Exit {
+  /** exit code, or -N when killed by signal N (Python's convention, which Ansible reports) */
+  rc: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+interface Running {
+  done: Promise<Exit>;
+  kill(): void;
+}
+
+function launchDirect(spec: LaunchSpec): Running {
+  const child = spawn(spec.file, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  const done = new Promise<Exit>((resolve, reject) => {
+    const out: Buffer[] = [];
+    const errOut: Buffer[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => errOut.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const rc = code ?? (signal ? -(os.constants.signals[signal] ?? 1) : -1);
+      resolve({ rc, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
+    });
+    if (spec.stdin !== undefined && child.stdin) {
+      // a child that exits without reading stdin must not crash us with EPIPE
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(spec.stdin);
+    }
+  });
+  return { done, kill: () => child.kill('SIGKILL') };
+}
+
+/**
+ * Forking this (large) Node process costs several milliseconds per command; a small resident
+ * Python process forks much more cheaply. It starts in the background at the first command, is
+ * used once it answers, and everything falls back to direct spawning if it is missing or dies.
+ * TSPLAY_SPAWN_HELPER=0 turns it off.
+ */
+const HELPER_SOURCE = String.raw`
+import sys, json, base64, subprocess, threading
+lock = threading.Lock()
+procs = {}
+killed = set()
+def reply(obj):
+    data = (json.dumps(obj) + "\n").encode()
+    with lock:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+def run(req):
+    rid = req["id"]
+    stdin = req.get("stdin")
+    try:
+        p = subprocess.Popen([req["file"]] + req["args"], cwd=req.get("cwd"), env=req["env"],
+                             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as e:
+        reply({"id": rid, "errno": e.errno, "error": e.strerror or str(e)})
+        return
+    procs[rid] = p
+    if rid in killed:
+        p.kill()
+    try:
+        out, err = p.communicate(base64.b64decode(stdin) if stdin is not None else None)
+    finally:
+        procs.pop(rid, None)
+    reply({"id": rid, "rc": p.returncode, "stdout": base64.b64encode(out).decode(), "stderr": base64.b64encode(err).decode()})
+reply({"ready": True})
+for line in sys.stdin.buffer:
+    req = json.loads(line)
+    if "kill" in req:
+        killed.add(req["kill"])
+        p = procs.get(req["kill"])
+        if p is not None:
+            try:
+                p.kill()
+            except OSError:
+                pass
+        continue
+    threading.Thread(target=run, args=(req,), daemon=True).start()
+`;
+
+const ERRNO_CODES: Record<number, string> = { 1: 'EPERM', 2: 'ENOENT', 8: 'ENOEXEC', 13: 'EACCES', 20: 'ENOTDIR', 21: 'EISDIR' };
+
+interface HelperReply {
+  id?: number;
+  ready?: boolean;
+  rc?: number;
+  stdout?: string;
+  stderr?: string;
+  errno?: number;
+  error?: string;
+}
+
+class SpawnHelper {
+  private child: ChildProcess | undefined;
+  private state: 'off' | 'starting' | 'ready' | 'failed' = 'off';
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (e: Exit) => void; reject: (err: Error) => void; file: string }>();
+  private buffered = '';
+
+  ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  warmUp(): void {
+    if (this.state !== 'off') return;
+    if (process.env.TSPLAY_SPAWN_HELPER === '0') {
+      this.state = 'failed';
+      return;
+    }
+    this.state = 'starting';
+    let child: ChildProcess;
+    try {
+      child = spawn('python3', ['-I', '-S', '-c', HELPER_SOURCE], { stdio: ['pipe', 'pipe', 'ignore'] });
+    } catch {
+      this.state = 'failed';
+      return;
+    }
+    this.child = child;
+    child.on('error', () => this.fail(new Error('spawn helper could not start')));
+    child.on('exit', () => this.fail(new Error('spawn helper exited')));
+    child.stdin!.on('error', () => this.fail(new Error('spawn helper input closed')));
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => this.receive(chunk));
+    this.idle();
+  }
+
+  launch(spec: LaunchSpec): Running {
+    const id = this.nextId++;
+    const done = new Promise<Exit>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, file: spec.file });
+    });
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(spec.env)) if (v !== undefined) env[k] = v;
+    const request = {
+      id,
+      file: spec.file,
+      args: spec.args,
+      cwd: spec.cwd,
+      env,
+      stdin: spec.stdin === undefined ? undefined : spec.stdin.toString('base64'),
+    };
+    this.busy();
+    this.child!.stdin!.write(JSON.stringify(request) + '\n');
+    return {
+      done,
+      kill: () => {
+        if (this.pending.has(id)) this.child?.stdin?.write(JSON.stringify({ kill: id }) + '\n');
+      },
+    };
+  }
+
+  private receive(chunk: string): void {
+    this.buffered += chunk;
+    let nl: number;
+    while ((nl = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, nl);
+      this.buffered = this.buffered.slice(nl + 1);
+      let msg: HelperReply;
+      try {
+        msg = JSON.parse(line) as HelperReply;
+      } catch {
+        this.fail(new Error('spawn helper sent garbage'));
+        return;
+      }
+      if (msg.ready) {
+        if (this.state === 'starting') this.state = 'ready';
+        continue;
+      }
+      const waiter = msg.id === undefined ? undefined : this.pending.get(msg.id);
+      if (!waiter) continue;
+      this.pending.delete(msg.id!);
+      if (msg.errno !== undefined) {
+        const code = ERRNO_CODES[msg.errno] ?? 'EUNKNOWN';
+        const err = new Error(`spawn ${waiter.file} ${code}`) as NodeJS.ErrnoException;
+        err.code = code;
+        err.errno = -msg.errno;
+        err.path = waiter.file;
+        err.syscall = `spawn ${waiter.file}`;
+        waiter.reject(err);
+      } else {
+        waiter.resolve({
+          rc: msg.rc ?? -1,
+          stdout: Buffer.from(msg.stdout ?? '', 'base64'),
+          stderr: Buffer.from(msg.stderr ?? '', 'base64'),
+        });
+      }
+    }
+    if (this.pending.size === 0) this.idle();
+  }
+
+  private fail(err: Error): void {
+    if (this.state === 'failed') return;
+    this.state = 'failed';
+    for (const waiter of this.pending.values()) waiter.reject(err);
+    this.pending.clear();
+    this.child?.kill();
+    this.child = undefined;
+  }
+
+  /** while nothing is pending, the helper must not keep the engine's process alive */
+  private idle(): void {
+    this.child?.unref();
+    (this.child?.stdin as Socket | undefined)?.unref?.();
+    (this.child?.stdout as Socket | undefined)?.unref?.();
+  }
+
+  private busy(): void {
+    this.child?.ref();
+    (this.child?.stdin as Socket | undefined)?.ref?.();
+    (this.child?.stdout as Socket | undefined)?.ref?.();
+  }
+}
+
+const spawnHelper = new SpawnHelper();
+
+/** starts the spawn helper now and waits (up to timeoutMs) until commands go through it */
+export async function warmSpawnHelper(timeoutMs = 5000): Promise<boolean> {
+  spawnHelper.warmUp();
+  const until = Date.now() + timeoutMs;
+  while (!spawnHelper.ready() && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return spawnHelper.ready();
+}
+
 export class LocalConnection implements Connection {
   readonly transport = 'local';
   private runTempDir: string | undefined;
@@ -136,26 +377,20 @@ export class LocalConnection implements Connection {
     }
     const env = opts.env ? { ...process.env, ...opts.env } : process.env;
     const shown = Array.isArray(cmd) ? cmd.join(' ') : cmd;
+    const launch: LaunchSpec = { file, args, cwd: opts.cwd, env, stdin: stdin === undefined ? undefined : Buffer.from(stdin) };
+    const running = spawnHelper.ready() ? spawnHelper.launch(launch) : launchDirect(launch);
+    if (!spawnHelper.ready()) spawnHelper.warmUp();
 
     return new Promise<ExecResult>((resolve, reject) => {
-      const child = spawn(file, args, {
-        cwd: opts.cwd,
-        env,
-        stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      });
-      const out: Buffer[] = [];
-      const errOut: Buffer[] = [];
       let timedOut = false;
       let timer: NodeJS.Timeout | undefined;
       if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
         timer = setTimeout(() => {
           timedOut = true;
-          child.kill('SIGKILL');
+          running.kill();
         }, opts.timeoutMs);
       }
-      child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-      child.stderr!.on('data', (chunk: Buffer) => errOut.push(chunk));
-      const onAbort = () => child.kill('SIGKILL');
+      const onAbort = () => running.kill();
       if (opts.signal) {
         if (opts.signal.aborted) onAbort();
         else opts.signal.addEventListener('abort', onAbort, { once: true });
@@ -164,29 +399,24 @@ export class LocalConnection implements Connection {
         if (timer) clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
       };
-      child.on('error', (err) => {
-        settle();
-        reject(err);
-      });
-      child.on('close', (code, signal) => {
-        settle();
-        if (opts.signal?.aborted) {
-          reject(opts.signal.reason instanceof Error ? opts.signal.reason : new Error(`command aborted: ${shown}`));
-          return;
-        }
-        if (timedOut) {
-          reject(new ExecTimeoutError(shown, opts.timeoutMs!));
-          return;
-        }
-        // a signal-killed child reports -N, as Python's subprocess does
-        const rc = code ?? (signal ? -(os.constants.signals[signal] ?? 1) : -1);
-        resolve({ rc, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') });
-      });
-      if (stdin !== undefined && child.stdin) {
-        // a child that exits without reading stdin must not crash us with EPIPE
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(stdin);
-      }
+      running.done.then(
+        (exit) => {
+          settle();
+          if (opts.signal?.aborted) {
+            reject(opts.signal.reason instanceof Error ? opts.signal.reason : new Error(`command aborted: ${shown}`));
+            return;
+          }
+          if (timedOut) {
+            reject(new ExecTimeoutError(shown, opts.timeoutMs!));
+            return;
+          }
+          resolve({ rc: exit.rc, stdout: exit.stdout.toString('utf8'), stderr: exit.stderr.toString('utf8') });
+        },
+        (err) => {
+          settle();
+          reject(err);
+        },
+      );
     });
   }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, stat, rm, readdir, chmod } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { LocalConnection, ExecTimeoutError } from '../../src/connection/local.js';
+import { LocalConnection, ExecTimeoutError, warmSpawnHelper } from '../../src/connection/local.js';
 
 async function scratch(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'tsplay-local-'));
@@ -144,5 +144,27 @@ test('file operations: stat, mkdir, chmod, symlink, readlink, rename, readdir, u
   assert.equal((await conn.stat(tmp))?.type, 'directory');
   await conn.close();
   assert.equal(await conn.stat(tmp), null);
+  await rm(dir, { recursive: true });
+});
+
+test('commands behave the same through the resident spawn helper', async (t) => {
+  if (!(await warmSpawnHelper())) {
+    if (process.env.CI === 'true') throw new Error('python3 spawn helper did not start');
+    t.skip('python3 not available for the spawn helper');
+    return;
+  }
+  const conn = new LocalConnection();
+  const dir = await scratch();
+  const res = await conn.exec('echo "$TSPLAY_X"; pwd; cat; echo err >&2; exit 3', { env: { TSPLAY_X: 'hello' }, cwd: dir, stdin: 'in\n' });
+  assert.deepEqual(res, { rc: 3, stdout: `hello\n${dir}\nin\n`, stderr: 'err\n' });
+  const binary = await conn.exec(['head', '-c', '4'], { stdin: Buffer.from([0xff, 0, 1, 0x80]) });
+  assert.equal(Buffer.from(binary.stdout, 'utf8').length > 0, true);
+  await assert.rejects(conn.exec(['/nonexistent/program-x']), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
+  await assert.rejects(conn.exec(['sleep', '5'], { timeoutMs: 200 }), ExecTimeoutError);
+  const killed = await conn.exec('kill -9 $$');
+  assert.equal(killed.rc, -9);
+  // concurrent commands each get their own answer
+  const many = await Promise.all(Array.from({ length: 20 }, (_, i) => conn.exec(['echo', String(i)])));
+  assert.deepEqual(many.map((r) => r.stdout), Array.from({ length: 20 }, (_, i) => `${i}\n`));
   await rm(dir, { recursive: true });
 });

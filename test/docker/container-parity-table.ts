@@ -111,6 +111,8 @@ export interface StepOutcome {
   output: string | null;
   running: boolean | null;
   exists: boolean | null;
+  /** --diff: what changed, as before/after */
+  diff: unknown;
 }
 
 export function outcomeOf(result: Record<string, unknown> | undefined): StepOutcome {
@@ -124,6 +126,7 @@ export function outcomeOf(result: Record<string, unknown> | undefined): StepOutc
     output: typeof container?.Output === 'string' ? container.Output : null,
     running: typeof state?.Running === 'boolean' ? state.Running : null,
     exists: typeof r.exists === 'boolean' ? r.exists : null,
+    diff: r.diff ?? null,
   };
 }
 
@@ -134,6 +137,7 @@ export function ansiblePlaybook(steps: ParityStep[], resultsPath: string): unkno
     [`community.docker.${s.module}`]: s.args,
     register: `r_${s.id}`,
     ignore_errors: true,
+    diff: true,
     ...(s.check ? { check_mode: true } : {}),
   }));
   const all = `{${steps.map((s) => `'${s.id}': r_${s.id}`).join(', ')}}`;

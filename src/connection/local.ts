@@ -238,7 +238,8 @@ class SpawnHelper {
       id,
       file: spec.file,
       args: spec.args,
-      cwd: spec.cwd,
+      // the helper's own cwd is where the engine was when it started; a command runs where the engine is now
+      cwd: spec.cwd ?? process.cwd(),
       env,
       stdin: spec.stdin === undefined ? undefined : spec.stdin.toString('base64'),
     };

@@ -5,7 +5,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import {
   TemplateError, Undefined, isDict, isTuple, tuple, truthy, pyEq, pyStr, pyRepr, prim, typeName, isNumber, isFloat, num, mkFloat, PyFloat,
-  isCallable, isUnsafe, pyRound,
+  isCallable, isUnsafe, pyRound, pyToFixed,
 } from './values.js';
 import { getAttr, getItem, pyIter, objDesc } from './access.js';
 import { pySplit, titleCase, dictSet, pyMethod as pyMethodOf } from './pymethods.js';
@@ -782,14 +782,14 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
   },
   min: (v: unknown, args: Args, kw: Kw, rt: Render) => {
     const items = list(v, rt);
-    if (!items.length) throw new TemplateError('min() arg is an empty sequence');
+    if (!items.length) return new Undefined('No aggregated item, sequence was empty.');
     const attr = kw.attribute;
     const key = attr === undefined ? (x: unknown) => x : attrGetter(attr, rt);
     return pyCompareSort(items, false, key)[0];
   },
   max: (v: unknown, args: Args, kw: Kw, rt: Render) => {
     const items = list(v, rt);
-    if (!items.length) throw new TemplateError('max() arg is an empty sequence');
+    if (!items.length) return new Undefined('No aggregated item, sequence was empty.');
     const attr = kw.attribute;
     const key = attr === undefined ? (x: unknown) => x : attrGetter(attr, rt);
     const sorted = pyCompareSort(items, false, key);
@@ -982,6 +982,29 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
     return strftime(str(v), d, utc);
   },
   to_datetime: (v: unknown) => str(v),
+  filesizeformat: (v: unknown, args: Args, kw: Kw) => {
+    const binary = truthy(arg(args, kw, 0, 'binary', false));
+    const bytes = num(toFloat(v));
+    const base = binary ? 1024 : 1000;
+    const prefixes = binary ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'] : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+    if (bytes === 1) return '1 Byte';
+    if (bytes < base) return `${Math.trunc(bytes)} Bytes`;
+    let unit = base;
+    let prefix = prefixes[0];
+    for (let i = 0; i < prefixes.length; i++) {
+      unit = base ** (i + 2);
+      prefix = prefixes[i];
+      if (bytes < unit) break;
+    }
+    return `${pyToFixed((base * bytes) / unit, 1)} ${prefix}`;
+  },
+  // Jinja's tojson: sorted keys, HTML-sensitive characters escaped
+  tojson: (v: unknown, args: Args, kw: Kw) =>
+    jsonDumps(v, { sortKeys: true, indent: (arg(args, kw, 0, 'indent', null) as number | null) ?? null })
+      .replace(/</g, '\\u003c')
+      .replace(/>/g, '\\u003e')
+      .replace(/&/g, '\\u0026')
+      .replace(/'/g, '\\u0027'),
   unsafe: (v: unknown) => v,
   pprint: (v: unknown) => pyRepr(v),
   vault: () => {

@@ -68,6 +68,9 @@ export const TESTS: Record<string, Test> = Object.assign(Object.create(null) as 
   callable: (v: unknown) => isCallable(v),
   sameas: (v: unknown, args: Args) => v === args[0] || (v === null && args[0] === null),
   escaped: () => false,
+  // Ansible resolves the name as a plugin, so an unknown name is an error rather than False
+  filter: (v: unknown, _a: Args, _k: Kw, rt: Render) => pluginExists(rt.host.filters, v),
+  test: (v: unknown, _a: Args, _k: Kw, rt: Render) => pluginExists(rt.host.tests, v),
   lower: (v: unknown) => str(v) === str(v).toLowerCase(),
   upper: (v: unknown) => str(v) === str(v).toUpperCase(),
   odd: (v: unknown) => num(v) % 2 !== 0,
@@ -199,6 +202,13 @@ export const TESTS: Record<string, Test> = Object.assign(Object.create(null) as 
   vault_encrypted: (v: unknown) => typeof prim(v) === 'string' && str(v).startsWith('$ANSIBLE_VAULT;'),
   vaulted_file: () => false,
 });
+
+function pluginExists(table: Record<string, unknown>, v: unknown): boolean {
+  if (typeof prim(v) !== 'string') return false;
+  const name = str(v).replace(/^ansible\.builtin\./, '');
+  if (!Object.prototype.hasOwnProperty.call(table, name)) throw new TemplateError(`Could not load "${name}": '${name}'`);
+  return true;
+}
 
 function statOk(p: string, pred: (s: fs.Stats) => boolean): boolean {
   try {

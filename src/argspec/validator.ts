@@ -47,12 +47,17 @@ export function compileArgSpec(spec: EntryPointSpec, mode: ValidationMode): ArgV
         validate.call(ctx, data);
       } catch (e) {
         if (!(e instanceof ValidationCrash)) throw e;
-        const text = `Unexpected failure during module execution: ${e.message}`;
+        // the action plugin reports Python's exception; a module process just dies
+        const text = mode === 'role' ? `Unexpected failure during module execution: ${e.message}` : 'MODULE FAILURE\nSee stdout/stderr for the exact error';
         return { errors: [], params: data, warnings: ctx.warnings, deprecations: ctx.deprecations, crash: text, message: text, noLogValues: [...(ctx.noLogValues ?? [])] };
       }
       const { lines: errors, endsWithUnsupported } = ansibleErrorLines(validate.errors);
       const outcome: ValidationOutcome = { errors, params: data, warnings: ctx.warnings, deprecations: ctx.deprecations, noLogValues: [...(ctx.noLogValues ?? [])] };
-      if (errors.length) outcome.message = failureMessage(mode, errors, endsWithUnsupported, options.moduleName);
+      if (errors.length) {
+        const message = failureMessage(mode, errors, endsWithUnsupported, options.moduleName);
+        // a module's fail_json masks no_log values; role validation (2.14) shows them as they are
+        outcome.message = mode === 'module' && ctx.noLogValues ? maskNoLog(message, ctx.noLogValues) : message;
+      }
       return outcome;
     },
   };
@@ -60,6 +65,16 @@ export function compileArgSpec(spec: EntryPointSpec, mode: ValidationMode): ArgV
   perMode[mode] = validator;
   validators.set(spec, perMode);
   return validator;
+}
+
+/** Ansible's remove_values() on a string: the whole value hidden, or each occurrence starred out */
+export function maskNoLog(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (out === secret) return 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER';
+    out = out.split(secret).join('********');
+  }
+  return out;
 }
 
 function failureMessage(mode: ValidationMode, errors: string[], endsWithUnsupported: boolean, moduleName: string | undefined): string {

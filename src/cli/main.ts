@@ -6,7 +6,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UserError, UserErrors } from '../util/errors.js';
 import { VERSION } from '../version.js';
-import { renderErrors } from './render-error.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const count = (_v: string, previous: number) => previous + 1;
@@ -174,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     if (err instanceof UserError || err instanceof UserErrors) {
+      const { renderErrors } = await import('./render-error.js');
       process.stderr.write(renderErrors(err) + '\n');
       return err instanceof UserError ? err.exitCode : EXIT.invalidInput;
     }

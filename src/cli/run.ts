@@ -13,7 +13,7 @@ import { ENGINE_ACTIONS } from '../execute/actions.js';
 import { RunState, type RunOptions } from '../execute/state.js';
 import { PlayRunner } from '../execute/play-runner.js';
 import { effectiveTags, shouldRunTags } from '../execute/keywords.js';
-import { Templar } from '../template/index.js';
+import { Templar, templar as sharedTemplar } from '../template/index.js';
 import { EXIT, UserError, UserErrors } from '../util/errors.js';
 import type { Reporter } from '../report/events.js';
 import { playRoleBlocks } from '../load/playbook.js';
@@ -44,7 +44,7 @@ export interface RunRequest {
 }
 
 export function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>): Playbook[] {
-  const templar = new Templar();
+  const templar: Templar = sharedTemplar;
   return req.playbooks.map((file) =>
     loadPlaybook(file, {
       resolveAction,

@@ -9,7 +9,7 @@ import { openConnection, LOCAL_NAMES } from '../connection/index.js';
 import type { PlayNode, RoleInstance, TaskNode } from '../load/model.js';
 import type { ModuleResult } from '../modules/types.js';
 import type { TaskInfo } from '../report/events.js';
-import { Templar, OMIT_TOKEN } from '../template/index.js';
+import { Templar, OMIT_TOKEN, templar as sharedTemplar } from '../template/index.js';
 import type { TemplateOptions } from '../template/api.js';
 import { loadVarsNamed } from '../inventory/inventory.js';
 import { layer, merged, roleChain, roleDefaults, roleParams, roleVars, ROOT, scopeChain, scopeVars, type Vars } from '../vars/layers.js';
@@ -18,7 +18,8 @@ import type { AsyncJob, HostState, RunState } from './state.js';
 import { VERSION } from '../version.js';
 
 export class PlayContext {
-  readonly templar = new Templar();
+  /** one templar for the run, so each distinct template compiles once */
+  readonly templar: Templar = sharedTemplar;
   /** per host: play vars + vars_files, loaded at play start */
   readonly playVars = new Map<string, Vars>();
   private readonly inventoryLayers = new Map<string, Vars>();
@@ -51,18 +52,30 @@ export class PlayContext {
     return cached;
   }
 
+  private playRoleDefaultsCache?: Vars;
+  private playRoleVarsCache?: Vars;
+  private readonly flatInventory = new Map<string, Vars>();
+  private groupsCache?: Record<string, string[]>;
+
   /** every variable visible to `task` on `host`, as a prototype chain (see src/vars/layers.ts) */
   varsFor(host: HostState, task?: TaskNode): Vars {
     const chain = scopeChain(task?.scope);
     const { role, parents } = roleChain(task?.scope);
     let v: Vars = ROOT;
-    v = layer(v, merged(...this.play.roles.map((r) => roleDefaults(r, []))));
+    this.playRoleDefaultsCache ??= merged(...this.play.roles.map((r) => roleDefaults(r, [])));
+    v = layer(v, this.playRoleDefaultsCache);
     if (role) v = layer(v, roleDefaults(role, parents));
-    // inventory layers are a chain of their own: link a copy of their keys
-    v = layerChain(v, this.inventoryVars(host.name));
+    // inventory layers are a chain of their own: link a copy of their keys (computed once per host)
+    let inv = this.flatInventory.get(host.name);
+    if (!inv) {
+      inv = flatten(this.inventoryVars(host.name));
+      this.flatInventory.set(host.name, inv);
+    }
+    v = layer(v, inv);
     v = layer(v, factVars(host.facts));
     v = layer(v, this.playVars.get(host.name));
-    v = layer(v, merged(...this.play.roles.map((r) => roleVars(r, []))));
+    this.playRoleVarsCache ??= merged(...this.play.roles.map((r) => roleVars(r, [])));
+    v = layer(v, this.playRoleVarsCache);
     if (role) v = layer(v, roleVars(role, parents));
     const { blockVars, includeParams } = scopeVars(chain);
     v = layer(v, blockVars);
@@ -85,7 +98,7 @@ export class PlayContext {
       inventory_hostname: host.name,
       inventory_hostname_short: host.name.split('.')[0],
       group_names: h ? [...h.groups].filter((g) => g !== 'all' && g !== 'ungrouped').sort() : [],
-      groups: inv.groupsVar(),
+      groups: (this.groupsCache ??= inv.groupsVar()),
       hostvars: this.hostvars(),
       playbook_dir: this.play.playbookDir,
       play_hosts: playHosts,
@@ -239,7 +252,3 @@ export function flatten(v: Vars): Vars {
   return out;
 }
 
-/** put another chain's keys on top of `base` as one layer (inventory layers are precomputed) */
-function layerChain(base: Vars, chain: Vars): Vars {
-  return layer(base, flatten(chain));
-}

@@ -6,7 +6,7 @@
 import type { Node, Playbook, PlayNode, TaskNode } from '../load/model.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { matchHosts } from '../inventory/patterns.js';
-import { Templar } from '../template/index.js';
+import { Templar, templar as sharedTemplar } from '../template/index.js';
 import { UserError, UserErrors } from '../util/errors.js';
 import type { RunOptions } from './state.js';
 
@@ -89,7 +89,7 @@ export function staticCheck(playbooks: Playbook[], inventory: Inventory, o: RunO
   if (o.limit && matchHosts(inventory, o.limit).length === 0) {
     errors.push(new UserError(`Specified inventory, host pattern and/or --limit leaves us with no hosts to target (--limit '${o.limit}' matches nothing).`));
   }
-  const templar = new Templar();
+  const templar: Templar = sharedTemplar;
   let startFound = !o.startAtTask;
   let anyDynamic = false;
   for (const pb of playbooks) {

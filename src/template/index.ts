@@ -25,6 +25,8 @@ import { LOOKUPS, LookupError, type LookupContext } from './lookups.js';
 
 export type { TemplarApi, TemplateOptions, TemplateVars } from './api.js';
 export { TemplateError, UndefinedError, markUnsafe, isUnsafe, stripUnsafe, wrapVar, Undefined, PyFloat };
+/** Plain JS data from a template result (unsafe strings and integral floats unwrapped), for module arguments. */
+export const toPlain = stripUnsafe;
 export { FILTERS, TESTS, LOOKUPS };
 
 /** The value Ansible's `omit` variable holds for this run; module args equal to it are dropped. */
@@ -176,14 +178,19 @@ function countTrailingNewlines(s: string): number {
 
 function toTemplateError(e: unknown, source: string): Error {
   if (e instanceof TemplateSyntaxError) {
-    return new TemplateError(`template error while templating string: ${e.message}. String: ${source}`);
+    return new TemplateError(`template error while templating string: ${e.message}. String: ${source}`, e.lineno + 1, e.colno + 1);
+  }
+  const pos = e as { lineno?: number; colno?: number; line?: number; column?: number };
+  if (e instanceof Error && !(e instanceof TemplateError) && typeof pos.lineno === 'number') {
+    // Nunjucks' parser reports 1-based positions
+    return new TemplateError(`template error while templating string: ${e.message}. String: ${source}`, pos.lineno, pos.colno);
   }
   if (e instanceof RangeError && /call stack/.test(e.message)) {
     return new TemplateError(`recursive loop detected in template string: ${source}`);
   }
   if (e instanceof TemplateError) return e;
   const msg = (e as Error)?.message ?? String(e);
-  return new TemplateError(`template error while templating string: ${msg}. String: ${source}`);
+  return new TemplateError(`template error while templating string: ${msg}. String: ${source}`, pos?.line, pos?.column);
 }
 
 export class Templar implements TemplarApi {

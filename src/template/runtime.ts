@@ -115,8 +115,24 @@ export function compileTemplate(root: Node): Compiled {
   };
 }
 
+/** Records where in the template an error happened (the innermost statement wins). */
+function located(node: Node, st: St): St {
+  return (f, out) => {
+    try {
+      st(f, out);
+    } catch (e) {
+      const err = e as { line?: number; column?: number };
+      if (e instanceof Error && err.line === undefined) {
+        err.line = node.lineno + 1;
+        err.column = node.colno + 1;
+      }
+      throw e;
+    }
+  };
+}
+
 function compileBody(nodes: Node[]): St {
-  const sts = nodes.map(compileStmt);
+  const sts = nodes.map((n) => (n.typename === 'Output' && (n.children as Node[]).every((c) => c.typename === 'TemplateData') ? compileStmt(n) : located(n, compileStmt(n))));
   if (sts.length === 1) return sts[0];
   return (f, out) => {
     for (let i = 0; i < sts.length; i++) sts[i](f, out);

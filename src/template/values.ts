@@ -7,9 +7,14 @@
  */
 
 export class TemplateError extends Error {
-  constructor(message: string) {
+  /** 1-based position inside the template text, when known (for file:line:column reports) */
+  line?: number;
+  column?: number;
+  constructor(message: string, line?: number, column?: number) {
     super(message);
     this.name = 'TemplateError';
+    this.line = line;
+    this.column = column;
   }
 }
 

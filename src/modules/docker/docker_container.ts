@@ -524,6 +524,15 @@ export async function runDockerContainer(args: Params, ctx: ModuleContext): Prom
   try {
     const params = applyDefaultBehavior(args);
     pullPolicy(params.pull);
+    if (typeof params.env_file === 'string' && params.env_file !== '') {
+      // read on the target, as the module would; the task's env wins over the file
+      const envFile = params.env_file;
+      const text = await ctx.conn.readFile(envFile, { become: ctx.become }).catch((err: unknown) => {
+        throw new ParamError(`Cannot read env_file ${envFile}: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      const fromFile = parseEnvFile(envFile, text.toString('utf8'));
+      params.env = { ...fromFile, ...((params.env as Record<string, unknown> | null) ?? {}) };
+    }
     const client = await clientForTask(args, ctx);
     run = new ContainerRun(client, params, ctx);
     return await run.run();
@@ -532,6 +541,20 @@ export async function runDockerContainer(args: Params, ctx: ModuleContext): Prom
     if (err instanceof ParamError) return { failed: true, msg: err.message };
     return dockerFailure(err, { changed: run?.results.changed ?? false });
   }
+}
+
+/** KEY=VALUE lines; `#` comments and blank lines skipped, as community.docker reads env files */
+export function parseEnvFile(path: string, text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    if (raw.startsWith('#')) continue;
+    const line = raw.trim();
+    if (!line) continue;
+    const eq = line.indexOf('=');
+    if (eq < 0) throw new ParamError(`Invalid line in environment file ${path}:\n${line}`);
+    env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
 }
 
 /** keep what already happened (changed, status) in a failed result, as fail_json does with fail_results */

@@ -32,6 +32,7 @@ export const dockerContainerSpec: ArgumentSpec = {
   command_handling: { type: 'str', default: 'correct', choices: ['compatibility', 'correct'] },
   entrypoint: { type: 'list', elements: 'str' },
   env: { type: 'dict' },
+  env_file: { type: 'path' },
   labels: { type: 'dict' },
   mounts: { type: 'list', elements: 'dict', options: mountSpec },
   volumes: { type: 'list', elements: 'str' },

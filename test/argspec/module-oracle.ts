@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pyJsonDumps } from '../../src/argspec/python.js';
 import { compileArgSpec, type EntryPointSpec } from '../../src/argspec/index.js';
 import { runAnsiblePlaybook } from '../support/services.js';
-import type { ParityCase } from './oracle.js';
+import { normalizeLine, type ParityCase } from './oracle.js';
 
 export const PROBE_MODULE = 'tsplay_argspec_probe';
 
@@ -97,7 +97,19 @@ function plain(v: unknown): unknown {
 }
 
 function normalizeMessage(msg: string): string {
-  return msg.replace(/Valid booleans include: (.*)$/u, (_m, list: string) => `Valid booleans include: {${list.split(', ').sort().join(', ')}}`);
+  return normalizeLine(msg);
+}
+
+/** JSON text with keys sorted at every level (the json callback sorts them) */
+function canonical(v: unknown): string {
+  const sortKeys = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(sortKeys);
+    if (x !== null && typeof x === 'object') {
+      return Object.fromEntries(Object.keys(x).sort().map((k) => [k, sortKeys((x as Record<string, unknown>)[k])]));
+    }
+    return x;
+  };
+  return JSON.stringify(sortKeys(plain(v)));
 }
 
 export function tsplayModuleVerdict(c: ParityCase): ModuleVerdict {
@@ -116,8 +128,8 @@ export function compareModuleVerdicts(c: ParityCase, ansible: ModuleVerdict, our
   }
   // no_log values come back masked from a module; those params are not compared
   if (!JSON.stringify(c.spec ?? {}).includes('no_log')) {
-    const a = JSON.stringify(plain(ansible.validated));
-    const t = JSON.stringify(plain(ours.validated));
+    const a = canonical(ansible.validated);
+    const t = canonical(ours.validated);
     if (a !== t) return `params:\n  ansible: ${a}\n  tsplay:  ${t}`;
   }
   const aw = [...ansible.warnings].sort();

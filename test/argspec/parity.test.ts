@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { ansibleAvailable, requireService, tempDir } from '../support/services.js';
 import { liveSample, parityCases } from './cases.js';
 import { ansibleVerdicts, buildCaseRoles, compareVerdicts, normalizeLine, tsplayVerdicts, type Verdict } from './oracle.js';
-import { parityReport, render } from './report.js';
+import { moduleParityReport, parityReport, render } from './report.js';
+import { ansibleModuleVerdicts, compareModuleVerdicts, moduleCases, tsplayModuleVerdict, type ModuleVerdict } from './module-oracle.js';
+import { moduleOnlyCases } from './cases.js';
 import { realworldCases, realworldSources, REALWORLD_MAGIC_VARS, REALWORLD_PLAY_VARS } from './realworld.js';
 import { readVerdictCache } from './verdicts-file.js';
 
@@ -70,4 +72,27 @@ test('live: real ansible-playbook still answers as the cache says (sample)', { t
   ].filter((d): d is { id: string; reason: string } => d.reason !== undefined);
   assert.deepEqual(disagreements, [], formatDisagreements(disagreements));
   assert.ok(table.length >= 25 && world.length >= 8);
+});
+
+test('module mode: tsplay gives AnsibleModule\'s message, params and warnings for every case', async () => {
+  const report = await moduleParityReport();
+  assert.ok(report.total >= 150, `only ${report.total} module cases`);
+  assert.deepEqual(report.disagreements, [], formatDisagreements(report.disagreements));
+});
+
+test('live: a real Ansible module still validates as the module cache says (sample)', { timeout: 180_000 }, async (t) => {
+  if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible')) return;
+  const all = [...moduleCases(parityCases), ...moduleOnlyCases];
+  const sample = all.filter((_, i) => i % Math.floor(all.length / 10) === 5).slice(0, 10);
+  const cache = await readVerdictCache<ModuleVerdict>('module-verdicts.json');
+  const dir = await tempDir('tsplay-argspec-live-module-', t);
+  const live = await ansibleModuleVerdicts(dir, sample);
+  const problems = sample
+    .map((c) => ({
+      id: c.id,
+      reason: compareModuleVerdicts(c, live[c.id], cache.verdicts[c.id]) ?? compareModuleVerdicts(c, live[c.id], tsplayModuleVerdict(c)),
+    }))
+    .filter((d): d is { id: string; reason: string } => d.reason !== undefined);
+  assert.deepEqual(problems, [], formatDisagreements(problems));
+  assert.equal(sample.length, 10);
 });

@@ -10,6 +10,27 @@ import { parityCases } from './cases.js';
 import { buildCaseRoles, compareVerdicts, tsplayVerdicts, type ParityCase, type PlayVars, type Render } from './oracle.js';
 import { realworldCases, REALWORLD_MAGIC_VARS, REALWORLD_PLAY_VARS } from './realworld.js';
 import { readVerdictCache } from './verdicts-file.js';
+import { moduleOnlyCases } from './cases.js';
+import { compareModuleVerdicts, moduleCases, tsplayModuleVerdict, type ModuleVerdict } from './module-oracle.js';
+
+/** module mode: each module case validated by tsplay against AnsibleModule's cached answer */
+export async function moduleParityReport(): Promise<ParityReport> {
+  const cache = await readVerdictCache<ModuleVerdict>('module-verdicts.json');
+  const cases = [...moduleCases(parityCases), ...moduleOnlyCases];
+  const disagreements: ParityReport['disagreements'] = [];
+  for (const c of cases) {
+    const expected = cache.verdicts[c.id];
+    const reason = expected ? compareModuleVerdicts(c, expected, tsplayModuleVerdict(c)) : 'no cached Ansible verdict (run regenerate.js module)';
+    if (reason) disagreements.push({ id: c.id, reason });
+  }
+  return {
+    total: cases.length,
+    agree: cases.length - disagreements.length,
+    failedInAnsible: cases.filter((c) => cache.verdicts[c.id]?.failed).length,
+    disagreements,
+    ansible: cache.ansible,
+  };
+}
 import { templar } from '../../src/template/index.js';
 
 /** the project's templar, as the engine renders role values and specs */
@@ -64,5 +85,9 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     console.log(`argspec ${what}: ${report.agree}/${report.total} cases agree with ${report.ansible} (${report.failedInAnsible} of them fail validation in Ansible)`);
     bad += report.disagreements.length;
   }
+  const modules = await moduleParityReport();
+  for (const d of modules.disagreements) console.log(`DIFF module ${d.id}: ${d.reason}`);
+  console.log(`argspec module mode: ${modules.agree}/${modules.total} cases agree with AnsibleModule in ${modules.ansible} (${modules.failedInAnsible} of them fail)`);
+  bad += modules.disagreements.length;
   process.exitCode = bad ? 1 : 0;
 }

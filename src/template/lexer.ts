@@ -235,7 +235,8 @@ function lexInto(tokens: Token[], src: string, opts: LexOptions): void {
       if (depth.length === 0) {
         let end = -1;
         let mod = '';
-        if ((ch === '-' || ch === '+') && src.startsWith(closer, pos + 1)) {
+        // `-}}`, `-%}` strip whitespace; `+%}` (blocks only) keeps the newline trim_blocks would eat
+        if ((ch === '-' || (ch === '+' && !inVariable)) && src.startsWith(closer, pos + 1)) {
           end = pos + 1 + closer.length;
           mod = ch;
         } else if (src.startsWith(closer, pos)) {

@@ -120,3 +120,22 @@ test('lookups search TemplateOptions.searchPath (files/ and templates/ subdirect
   assert.deepEqual(stripUnsafe(t.template("{{ query('first_found', ['nope', 'motd']) | map('basename') | list }}", v, opts)), ['motd']);
   assert.throws(() => t.template("{{ lookup('file', 'absent') }}", v, opts), /could not locate file in lookup: absent/);
 });
+
+test('template errors carry the 1-based line and column inside the template', () => {
+  const t = new Templar();
+  const v = layered({ a: 1 });
+  const position = (src: string) => {
+    try {
+      t.renderFile(src, v);
+    } catch (e) {
+      assert.ok(e instanceof TemplateError);
+      return [e.message, e.line, e.column];
+    }
+    assert.fail(`no error for ${JSON.stringify(src)}`);
+  };
+  assert.deepEqual(position('line1\n{{ a }}\n{{ nope }}\n'), ["'nope' is undefined", 3, 1]);
+  assert.deepEqual(position('x\n{% if a %}\n  {{ a.b }}\n{% endif %}'), ["'int object' has no attribute 'b'", 3, 3]);
+  const [msg, line] = position('a\n{{ a +}}') as [string, number];
+  assert.match(msg, /Expected an expression, got 'end of print statement'/);
+  assert.equal(line, 2);
+});

@@ -155,7 +155,7 @@ class SchemaBuilder {
     const subContext = [...context, name];
     const subSpec = opt.options as ArgumentSpec;
     this.defs[id] = {
-      if: { type: 'object' },
+      if: { 'x-ansible-is-dict': true },
       then: this.level(subSpec, subContext, opt),
       else: {
         'x-ansible-not-dict': {

@@ -1,8 +1,9 @@
 /**
  * A plain JSON Schema (draft 2020-12) of a role's parameters, for editors (VS Code YAML) to
  * complete and check `roles:` entries and include_role vars. It describes what Ansible accepts,
- * coercions included (an int option also takes "5", a list also takes "a,b"), so it never
- * flags a value Ansible would take; the validator stays the authority.
+ * coercions included (an int option also takes "5", a list also takes "a,b"). It is stricter in
+ * one place on purpose: a list or dict given to a str option (Ansible would stringify it, which is
+ * almost always a mistake). The validator stays the authority.
  */
 import { entryPointSpec, roleEntryPoint } from './role.js';
 import { isPyDict, pyJsonDumps } from './python.js';

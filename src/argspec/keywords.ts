@@ -453,6 +453,9 @@ const notDict = stage((schema: { message: string; probes: boolean }): Check => {
   };
 });
 
+/** true for a Python dict only: boxed strings and PyFloat are objects to JSON Schema's `type` */
+const isDict = stage((_schema: true): Check => (data) => (isPyDict(data) ? undefined : [err('not a dict')]));
+
 function def(keyword: string, compile: CompileKeywordFunc, modifying: boolean, type?: 'object'): FuncKeywordDefinition {
   return { keyword, compile, modifying, errors: true, ...(type ? { type } : {}) };
 }
@@ -472,6 +475,7 @@ export function addAnsibleKeywords(ajv: Ajv2020): void {
   ajv.addKeyword(def('x-ansible-fill-none', fillNone, true, 'object'));
   ajv.addKeyword(def('x-ansible-fail', fixedError, false));
   ajv.addKeyword(def('x-ansible-not-dict', notDict, false));
+  ajv.addKeyword(def('x-ansible-is-dict', isDict, false));
   // annotation only: names the option path of a `required` list for the post stage
   ajv.addKeyword({ keyword: 'x-ansible-context', schemaType: 'array' });
 }

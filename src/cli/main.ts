@@ -78,7 +78,7 @@ async function runCommand(playbooks: string[], flags: RunFlags): Promise<number>
     listHosts: flags.listHosts ?? false,
     syntaxCheck: flags.syntaxCheck ?? false,
     out,
-    reporter: () => makeReporter({ verbosity: flags.verbose, check: options.check, json: flags.json ?? process.env.TSPLAY_JSON, live: flags.live }),
+    reporter: () => makeReporter({ verbosity: flags.verbose, check: options.check, diff: options.diff, json: flags.json ?? process.env.TSPLAY_JSON, live: flags.live }),
   });
 }
 

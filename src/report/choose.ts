@@ -7,6 +7,7 @@ import { LiveReporter } from './live.js';
 export interface ReporterChoice {
   verbosity: number;
   check: boolean;
+  diff?: boolean;
   json?: string;
   live?: boolean;
 }
@@ -14,7 +15,7 @@ export interface ReporterChoice {
 export function makeReporter(choice: ReporterChoice): Reporter {
   const useLive = choice.live ?? (process.stdout.isTTY === true && !process.env.CI && process.env.TSPLAY_PLAIN === undefined);
   const main: Reporter = useLive
-    ? new LiveReporter(choice.verbosity, choice.check)
-    : new PlainReporter((l) => process.stdout.write(l + '\n'), (l) => process.stderr.write(l + '\n'), choice.verbosity, choice.check);
+    ? new LiveReporter(choice.verbosity, choice.check, choice.diff ?? false)
+    : new PlainReporter((l) => process.stdout.write(l + '\n'), (l) => process.stderr.write(l + '\n'), choice.verbosity, choice.check, choice.diff ?? false);
   return choice.json ? new FanOut([main, new JsonRecorder(choice.json)]) : main;
 }

@@ -22,8 +22,8 @@ export class LiveReporter implements Reporter {
   private tasksDone = 0;
   private readonly plain: PlainReporter;
 
-  constructor(verbosity: number, check: boolean) {
-    this.plain = new PlainReporter((l) => this.deferred.push(l), (l) => this.deferred.push(l), verbosity, check);
+  constructor(verbosity: number, check: boolean, diff: boolean) {
+    this.plain = new PlainReporter((l) => this.deferred.push(l), (l) => this.deferred.push(l), verbosity, check, diff);
   }
 
   playbookStart(): void {}

@@ -4,6 +4,7 @@
  */
 import type { HostResultEvent, HostStats, Reporter, TaskInfo } from './events.js';
 import type { ModuleResult } from '../modules/types.js';
+import { formatDiff } from './diff.js';
 
 const COLUMNS = 79;
 
@@ -62,6 +63,7 @@ export class PlainReporter implements Reporter {
     private readonly err: (line: string) => void,
     private readonly verbosity: number,
     private readonly check: boolean,
+    private readonly showDiff = false,
   ) {}
 
   playbookStart(file: string): void {
@@ -69,7 +71,7 @@ export class PlainReporter implements Reporter {
   }
 
   playStart(name: string): void {
-    this.out(banner(`PLAY [${name}]${this.check ? ' [CHECK MODE]' : ''}`));
+    this.out(banner(`PLAY [${name}]`));
   }
 
   taskStart(task: TaskInfo): void {
@@ -84,7 +86,7 @@ export class PlainReporter implements Reporter {
     if (this.bannerShown || !this.lastTask) return;
     this.bannerShown = true;
     const kind = this.lastTask.handler ? 'RUNNING HANDLER' : 'TASK';
-    this.out(banner(`${kind} [${this.lastTask.title}]${this.check ? ' [CHECK MODE]' : ''}`));
+    this.out(banner(`${kind} [${this.lastTask.title}]`));
   }
 
   hostResult(ev: HostResultEvent): void {
@@ -116,6 +118,10 @@ export class PlainReporter implements Reporter {
       return;
     }
     this.showBanner();
+    if (this.showDiff && ev.result.diff && !ev.noLog && (ev.status === 'changed' || ev.status === 'ok')) {
+      const text = formatDiff(ev.result.diff);
+      if (text) this.out(text);
+    }
     const verboseAlways = action === 'ansible.builtin.debug' || this.verbosity > 0;
     const shown = ev.noLog ? { censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" } : cleanResult(ev.result, action, this.verbosity);
     switch (ev.status) {

@@ -18,7 +18,7 @@ export interface ParityEnv {
   image: string;
   /** a second tag of the same image (same Id) */
   imageAlias: string;
-  /** host directory holding hello.txt ("from-host\n") */
+  /** host directory holding hello.txt ("from-host\n") and vars.env (A=from-file, B=from-file) */
   hostDir: string;
 }
 
@@ -82,6 +82,7 @@ export function parityTable(env: ParityEnv): ParityStep[] {
     { title: 'named volume: read back', args: once({ command: ['cat', '/v/f'], mounts: [{ type: 'volume', source: vol, target: '/v' }] }) },
     { title: 'entrypoint plus command', args: once({ entrypoint: ['/bin/echo'], command: ['hello', 'world'] }) },
     { title: 'env reaches the process (string command)', args: once({ env: { GREETING: 'hi' }, command: "sh -c 'echo $GREETING'" }) },
+    { title: 'env_file, overridden by env', args: once({ env_file: `${env.hostDir}/vars.env`, env: { B: 'from-task' }, command: ['sh', '-c', 'echo "$A $B"'] }) },
     { title: 'user and working_dir', args: once({ user: '65534', working_dir: '/tmp', command: ['sh', '-c', 'pwd; id -u'] }) },
     { title: 'auto_remove: output cannot be read', args: once({ cleanup: false, auto_remove: true, command: ['sh', '-c', 'sleep 1; echo gone'] }) },
     { title: 'check mode: create would happen', args: { name: chk, image: env.image, command: 'sleep 600', network_mode: 'none' }, check: true },

@@ -45,6 +45,7 @@ test('docker_container parity with community.docker under ansible-playbook', { t
   const hostDir = join(work, 'host');
   await runCommand('mkdir', ['-p', hostDir]);
   await writeFile(join(hostDir, 'hello.txt'), 'from-host\n');
+  await writeFile(join(hostDir, 'vars.env'), '# comment\nA=from-file\n\nB=from-file\n');
   const ansiblePrefix = `tspa-${suffix}`;
   const tsplayPrefix = `tspt-${suffix}`;
   t.after(async () => {

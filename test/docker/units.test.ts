@@ -12,7 +12,7 @@ import { tarOneFile, untar } from '../../src/docker/tar.js';
 import { compareGeneric } from '../../src/modules/docker/container/compare.js';
 import { ParamError, humanToBytes, prepareEnv, prepareMountsVolumes, preparePublishedPorts } from '../../src/modules/docker/container/options.js';
 import { shlexSplit } from '../../src/modules/docker/container/shlex.js';
-import { pullPolicy } from '../../src/modules/docker/docker_container.js';
+import { parseEnvFile, pullPolicy } from '../../src/modules/docker/docker_container.js';
 import { runCommand, tempDir } from '../support/services.js';
 
 test('shlexSplit agrees with Python shlex.split', async () => {
@@ -137,4 +137,9 @@ test('option preparation: sizes, env, mounts, volumes, ports, pull', () => {
   assert.equal(pullPolicy('never'), 'never');
   assert.equal(pullPolicy('missing'), 'missing');
   assert.throws(() => pullPolicy('sometimes'), /pull must be a boolean or one of missing, always, never/);
+});
+
+test('env files: KEY=VALUE lines, comments and blanks skipped, a bad line named', () => {
+  assert.deepEqual(parseEnvFile('/e', '# c\nA=1\n\n  B = x=y \nC=\n'), { A: '1', 'B ': ' x=y', C: '' });
+  assert.throws(() => parseEnvFile('/etc/app.env', 'A=1\nnot a pair\n'), /Invalid line in environment file \/etc\/app\.env:\nnot a pair/);
 });

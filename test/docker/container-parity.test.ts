@@ -62,12 +62,16 @@ test('docker_container parity with community.docker under ansible-playbook', { t
   const resultsPath = join(work, 'ansible-results.json');
   const playbook = join(work, 'play.yml');
   await writeFile(playbook, JSON.stringify(ansiblePlaybook(ansibleSteps, resultsPath), null, 1));
+  const ansibleStarted = Date.now();
   const ran = await runAnsiblePlaybook(['-i', 'localhost,', '-c', 'local', playbook], { cwd: work, timeoutMs: 12 * 60_000 });
   assert.equal(ran.code, 0, `ansible-playbook failed:\n${ran.stdout.slice(-3000)}\n${ran.stderr.slice(-2000)}`);
   const ansible = JSON.parse(await readFile(resultsPath, 'utf8')) as Record<string, Record<string, unknown>>;
 
   const tsplaySteps = parityTable({ prefix: tsplayPrefix, image, imageAlias, hostDir });
+  const ansibleMs = Date.now() - ansibleStarted;
+  const tsplayStarted = Date.now();
   const tsplay = await runTsplaySide(tsplaySteps);
+  const tsplayMs = Date.now() - tsplayStarted;
 
   const mismatches: string[] = [];
   const rows: string[] = [];
@@ -89,6 +93,8 @@ test('docker_container parity with community.docker under ansible-playbook', { t
   for (const row of rows) t.diagnostic(row);
   const agree = ansibleSteps.length - new Set(mismatches.map((m) => m.slice(0, 3))).size;
   t.diagnostic(`docker_container parity: ${agree}/${ansibleSteps.length} steps agree`);
+  // wall time includes the containers' own run time (stops, sleeps), the same for both tools
+  t.diagnostic(`time: ansible-playbook ${(ansibleMs / 1000).toFixed(1)} s (whole run), tsplay modules ${(tsplayMs / 1000).toFixed(1)} s`);
   assert.ok(ansibleSteps.length >= 25, 'the table has at least 25 tasks');
   assert.deepEqual(mismatches, [], mismatches.join('\n'));
 });

@@ -5,7 +5,7 @@
  * one place on purpose: a list or dict given to a str option (Ansible would stringify it, which is
  * almost always a mistake). The validator stays the authority.
  */
-import { entryPointSpec, roleEntryPoint } from './role.js';
+import { entryPointSpec } from './role.js';
 import { isPyDict, pyJsonDumps } from './python.js';
 import type { RoleArgSpecs } from './load.js';
 import type { ArgumentSpec, OptionSpec } from './types.js';
@@ -84,7 +84,7 @@ function objectSchema(spec: ArgumentSpec, topLevel: boolean): Schema {
 
 /** The JSON Schema of a role entry point's parameters (for `tsplay schema ROLE`). */
 export function roleArgumentsJsonSchema(specs: RoleArgSpecs, entryPoint?: string | null): Record<string, unknown> {
-  const name = roleEntryPoint(entryPoint);
+  const name = entryPoint || 'main';
   if (specs.error) throw new Error(specs.error.toString());
   const spec = entryPointSpec(specs, name);
   if (!spec) {

@@ -14,16 +14,26 @@ import { isPyDict, pyClass } from './python.js';
 import type { RoleArgSpecs } from './load.js';
 import type { ArgumentSpec, EntryPointSpec, ValidationOutcome } from './types.js';
 
-/** the entry point Ansible 2.14 uses for a role call: basename of tasks_from, else main */
-export function roleEntryPoint(tasksFrom?: string | null): string {
+/**
+ * The entry point Ansible 2.14 validates for a role call: `main` without tasks_from; for
+ * include_role the tasks_from value as written ("sub/alt" stays "sub/alt"); for import_role its
+ * basename ("sub/alt" → "alt"), because only dynamic includes re-read the raw value.
+ */
+export function roleEntryPoint(tasksFrom?: string | null, call: 'include_role' | 'import_role' = 'include_role'): string {
   if (tasksFrom === undefined || tasksFrom === null || tasksFrom === '') return 'main';
-  return posix.basename(tasksFrom);
+  return call === 'import_role' ? posix.basename(tasksFrom) : tasksFrom;
+}
+
+/** an entry point name as given, `main` when none */
+function entryName(entryPoint: string | null | undefined): string {
+  return entryPoint === undefined || entryPoint === null || entryPoint === '' ? 'main' : entryPoint;
 }
 
 /** the entry point's spec when Ansible would insert a validation task for it */
 export function entryPointSpec(specs: RoleArgSpecs | undefined, entryPoint?: string | null): EntryPointSpec | undefined {
   if (!specs || specs.error) return undefined;
-  const spec: unknown = specs.entryPoints[roleEntryPoint(entryPoint)];
+  const name = entryName(entryPoint);
+  const spec: unknown = Object.hasOwn(specs.entryPoints, name) ? specs.entryPoints[name] : undefined;
   return pyTruthy(spec) ? (spec as EntryPointSpec) : undefined;
 }
 
@@ -159,7 +169,7 @@ export function formatRoleValidationFailure(outcome: ValidationOutcome, call: Ro
 
 /** the name Ansible gives the validation task: TASK [role : <this>] */
 export function validationTaskName(specs: RoleArgSpecs, entryPoint?: string | null): string {
-  const name = roleEntryPoint(entryPoint);
+  const name = entryName(entryPoint);
   const spec = entryPointSpec(specs, name);
   const base = `Validating arguments against arg spec '${name}'`;
   return spec && typeof spec.short_description === 'string' ? `${base} - ${spec.short_description}` : base;

@@ -126,7 +126,8 @@ test('validate_argument_spec module returns what Ansible\'s action returns', { t
 
 test('role helpers: entry point names, provided values, messages', async (t) => {
   assert.equal(roleEntryPoint(undefined), 'main');
-  assert.equal(roleEntryPoint('tasks/setup.yml'), 'setup.yml');
+  assert.equal(roleEntryPoint('sub/setup', 'include_role'), 'sub/setup');
+  assert.equal(roleEntryPoint('sub/setup.yml', 'import_role'), 'setup.yml');
   const dir = await tempDir('tsplay-argspec-helpers-', t);
   const roleDir = await writeRole(dir, 'web', {
     'meta/argument_specs.yml':
@@ -186,4 +187,55 @@ test('the editor schema of a role accepts what Ansible accepts and flags unknown
   assert.equal(check({ target: '/srv', mode: 'medium' }), false, 'a value outside choices');
   assert.equal(check({ target: '/srv', platforms: [{ name: 'x' }] }), false, 'a nested required option');
   assert.throws(() => roleArgumentsJsonSchema(specs, 'nope'), /no argument spec for entry point 'nope'/u);
+});
+
+test('entry points follow tasks_from as Ansible 2.14 does (include verbatim, import basename)', { timeout: 120_000 }, async (t) => {
+  if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible')) return;
+  const dir = await tempDir('tsplay-argspec-entry-', t);
+  const spec = [
+    'argument_specs:',
+    '  main: {options: {m: {required: true}}}',
+    '  alt: {options: {a: {required: true}}}',
+    '  alt.yml: {options: {ay: {required: true}}}',
+    '  sub/alt: {options: {s: {required: true}}}',
+    '',
+  ].join('\n');
+  const roleDir = await writeRole(dir, 'ep', {
+    'meta/argument_specs.yml': spec,
+    'tasks/main.yml': '- debug: {msg: main}\n',
+    'tasks/alt.yml': '- debug: {msg: alt}\n',
+    'tasks/sub/alt.yml': '- debug: {msg: sub}\n',
+  });
+  const calls: Array<[string | undefined, 'include_role' | 'import_role']> = [
+    [undefined, 'include_role'], ['alt', 'include_role'], ['alt.yml', 'include_role'], ['sub/alt', 'include_role'], ['sub/alt.yml', 'include_role'],
+    ['sub/alt', 'import_role'], ['sub/alt.yml', 'import_role'],
+  ];
+  const tasks = calls.map(([from, how], i) => {
+    const args = `{name: ep${from ? `, tasks_from: "${from}"` : ''}${how === 'include_role' ? ', apply: {ignore_errors: true}' : ''}}`;
+    // a marker task before each call separates the calls in the output (import_role leaves no task of its own)
+    return `    - {name: call${i}, debug: {msg: call${i}}}\n    - {${how}: ${args}, ignore_errors: true}`;
+  });
+  await writeFile(join(dir, 'site.yml'), `- hosts: localhost\n  gather_facts: false\n  tasks:\n${tasks.join('\n')}\n`);
+  const run = await runAnsiblePlaybook(['-i', 'localhost,', '-c', 'local', 'site.yml'], { cwd: dir, env: { ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.json' } });
+  const out = JSON.parse(run.stdout) as { plays: Array<{ tasks: Array<{ task: { name: string }; hosts: { localhost: { argument_errors?: string[] } } }> }> };
+  // in task order: each include is followed by its validation task (if any) and its debug task
+  const ansible: string[] = [];
+  let current: string | undefined;
+  for (const task of out.plays[0].tasks) {
+    if (/^call\d$/u.test(task.task.name)) {
+      if (current !== undefined) ansible.push(current);
+      current = 'not validated';
+    } else if (task.task.name.includes('Validating arguments')) {
+      current = (task.hosts.localhost.argument_errors ?? []).join('; ');
+    }
+  }
+  if (current !== undefined) ansible.push(current);
+  const specs = await loadRoleArgumentSpecs(roleDir);
+  assert.ok(specs && !specs.error);
+  const ours = calls.map(([from, how]) => {
+    const entry = roleEntryPoint(from, how);
+    return hasEntryPoint(specs, entry) ? validateRoleArguments(specs, entry, {}).errors.join('; ') : 'not validated';
+  });
+  assert.deepEqual(ours, ansible);
+  assert.equal(new Set(ansible).size, 5, `the calls must reach different entry points: ${JSON.stringify(ansible)}`);
 });

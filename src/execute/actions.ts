@@ -331,7 +331,7 @@ function includeVars(task: TaskNode, ctx: ActionContext): ActionOutcome {
 async function gatherFacts(conn: import('../connection/types.js').Connection): Promise<Record<string, unknown>> {
   const { gatherFacts: probe } = await import('../modules/packaging/facts.js');
   const facts = await probe(conn);
-  for (const [k, v] of Object.entries(facts)) if (typeof v === 'string') facts[k] = markUnsafe(v);
+  for (const [k, v] of Object.entries(facts)) facts[k] = markUnsafe(v);
   return facts;
 }
 

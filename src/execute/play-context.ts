@@ -97,7 +97,7 @@ export class PlayContext {
     const m: Vars = {
       inventory_hostname: host.name,
       inventory_hostname_short: host.name.split('.')[0],
-      group_names: h ? [...h.groups].filter((g) => g !== 'all' && g !== 'ungrouped').sort() : [],
+      group_names: h ? [...h.groups].filter((g) => g !== 'all').sort() : [],
       groups: (this.groupsCache ??= inv.groupsVar()),
       hostvars: this.hostvars(),
       playbook_dir: this.play.playbookDir,

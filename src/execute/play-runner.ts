@@ -21,6 +21,7 @@ import type { IncludeRequest } from './actions.js';
 import type { HostState, RunState } from './state.js';
 import type { HostStatus } from '../report/events.js';
 import { roleSpecs, roleWillRun, validateRoleCall } from './role-validation.js';
+import { markUnsafe } from '../template/index.js';
 import type { RoleInstance } from '../load/model.js';
 
 interface Frame {
@@ -251,7 +252,7 @@ export class PlayRunner {
       if (outcome.includes) includes.push(...outcome.includes);
     });
     if (runOnce && task.register) {
-      for (const h of hosts.slice(1)) h.nonPersistent[task.register] = outcomes[0].result;
+      for (const h of hosts.slice(1)) h.nonPersistent[task.register] = markUnsafe(stripInternal(outcomes[0].result));
     }
     if (runOnce && outcomes[0].result.ansible_facts && ['ansible.builtin.set_fact'].includes(task.resolved)) {
       for (const h of hosts.slice(1)) Object.assign(h.nonPersistent, outcomes[0].result.ansible_facts as Record<string, unknown>);
@@ -326,7 +327,8 @@ export class PlayRunner {
     } else if (outcome.items) {
       reporter.hostResult({ host: host.name, task: info, status, result, ignored, noLog: outcome.noLog, hasItem: false });
     }
-    if (task.register && !outcome.unreachable) host.nonPersistent[task.register] = stripInternal(result);
+    // a registered result is data from the host: never templated again, however it is reached
+    if (task.register && !outcome.unreachable) host.nonPersistent[task.register] = markUnsafe(stripInternal(result));
     const { role } = roleOf(task.scope);
     if (role && status !== 'skipped' && status !== 'unreachable') role.hadTaskRun.add(host.name);
     if (result.changed && !result.failed && task.notify) this.notify(task, host);

@@ -221,7 +221,8 @@ function loadIniInventory(inv: Inventory, text: string, path: string): void {
     if (kind === 'vars') {
       const eq = line.indexOf('=');
       if (eq < 0) throw new UserError(`Expected key=value, got: ${line}`, { file: path, line: index + 1, col: 1 });
-      inv.group(section).vars[line.slice(0, eq).trim()] = stripQuotes(line.slice(eq + 1).trim());
+      // ansible-core 2.14 reads :vars values as Python literals too (port=80 is an int)
+      inv.group(section).vars[line.slice(0, eq).trim()] = iniLiteral(line.slice(eq + 1).trim());
       return;
     }
     if (kind === 'children') {

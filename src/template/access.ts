@@ -4,7 +4,7 @@
  * Python methods; constructor/__proto__/prototype and friends are never returned, so templates
  * cannot climb to Function or mutate prototypes.
  */
-import { Undefined, isDict, isTuple, tuple, prim, typeName, TemplateError, num, isNumber, isFloat, isUnsafe, pyRepr } from './values.js';
+import { Undefined, isDict, isTuple, tuple, typeName, TemplateError, num, isNumber, isFloat, isUnsafe, pyRepr } from './values.js';
 import { pyMethod, CALLABLE_ATTRS } from './pymethods.js';
 
 export const FORBIDDEN_NAMES = new Set([

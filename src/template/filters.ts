@@ -4,15 +4,15 @@ import path from 'node:path';
 import os from 'node:os';
 import fs from 'node:fs';
 import {
-  TemplateError, Undefined, isDict, isTuple, tuple, truthy, pyEq, pyStr, pyRepr, prim, typeName, isNumber, isFloat, num, mkFloat, PyFloat,
-  isCallable, isUnsafe, pyRound, pyToFixed,
+  TemplateError, Undefined, isDict, tuple, truthy, pyEq, pyStr, pyRepr, prim, typeName, isNumber, isFloat, num, mkFloat, PyFloat,
+  pyRound, pyToFixed,
 } from './values.js';
-import { getAttr, getItem, pyIter, objDesc } from './access.js';
+import { getItem, pyIter, objDesc } from './access.js';
 import { pySplit, titleCase, dictSet, pyMethod as pyMethodOf } from './pymethods.js';
 import { percentFormat } from './format.js';
 import { jsonDumps, jsonLoads } from './json.js';
 import { pyCompareSort } from './sorting.js';
-import { pyRegex, pySub, regexSearch, regexFindall, regexEscape } from './regex.js';
+import { pySub, regexSearch, regexFindall, regexEscape } from './regex.js';
 import { yamlDump, yamlLoad, yamlLoadAll } from './yaml.js';
 import { sha512Crypt, md5Crypt, sha256Crypt } from './crypt.js';
 import { pyAdd } from './ops.js';
@@ -1016,7 +1016,3 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
 });
 
 FILTERS.d = FILTERS.default;
-
-export function isKnownCallable(v: unknown): boolean {
-  return isCallable(v) || isUnsafe(v);
-}

@@ -16,7 +16,7 @@ test('INI inventory: groups, children, inline Python-literal vars, :vars as stri
   assert.deepEqual(inv.groupHosts('prod'), ['web01', 'web02', 'web03', 'db1']);
   assert.deepEqual(inv.hosts.get('web02')?.vars, { port: 8080, flag: true });
   assert.equal(inv.hosts.get('db1')?.vars.name, 'a b');
-  assert.equal(inv.groups.get('prod')?.vars.level, '3');
+  assert.equal(inv.groups.get('prod')?.vars.level, 3);
   assert.ok(inv.hosts.get('ungrouped1')?.groups.has('ungrouped'));
   assert.ok(inv.hosts.get('web01')?.groups.has('prod'));
   assert.deepEqual(matchHosts(inv, 'prod:!db'), ['web01', 'web02', 'web03']);

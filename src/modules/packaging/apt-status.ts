@@ -30,6 +30,8 @@ export interface TargetAptState {
   packages: Map<string, PackageRecord>;
   /** the target has /usr/bin/python3 but not python-apt for it (Ansible then installs python3-apt) */
   lacksPythonApt: boolean;
+  /** the probed names that APT marks as automatically installed */
+  autoInstalled: Set<string>;
 }
 
 const PROBE = `
@@ -52,6 +54,9 @@ for p in "$@"; do
   if [ -n "$REL" ]; then apt-cache -o "APT::Default-Release=$REL" policy -- "$p" 2>/dev/null
   else apt-cache policy -- "$p" 2>/dev/null; fi
 done
+printf '%s auto\\n' "$M"
+[ $# -gt 0 ] && apt-mark showauto -- "$@" 2>/dev/null
+true
 `;
 
 function parsePolicy(name: string, text: string): Pick<PackageRecord, 'candidate' | 'versions' | 'known'> {
@@ -72,10 +77,12 @@ function parsePolicy(name: string, text: string): Pick<PackageRecord, 'candidate
 export async function probeAptState(ctx: ModuleContext, names: string[], defaultRelease?: string): Promise<TargetAptState> {
   const mark = marker();
   const result = await run(ctx, ['sh', '-c', PROBE, 'sh', mark, defaultRelease ?? '', ...names], APT_ENV);
-  const state: TargetAptState = { aptGet: undefined, cacheMtime: 0, now: Math.floor(Date.now() / 1000), packages: new Map(), lacksPythonApt: false };
+  const state: TargetAptState = { aptGet: undefined, cacheMtime: 0, now: Math.floor(Date.now() / 1000), packages: new Map(), lacksPythonApt: false, autoInstalled: new Set() };
   let python3 = false;
   let pythonApt = '';
-  const sections = result.stdout.split(`${mark} pkg `);
+  const [body, autoPart = ''] = result.stdout.split(`${mark} auto\n`);
+  for (const name of autoPart.split('\n')) if (name.trim()) state.autoInstalled.add(name.trim());
+  const sections = body.split(`${mark} pkg `);
   for (const line of sections[0].split('\n')) {
     const [key, ...rest] = line.split('=');
     const value = rest.join('=');

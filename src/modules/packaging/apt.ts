@@ -121,6 +121,7 @@ class AptRun {
     private readonly ctx: ModuleContext,
     private readonly opts: AptOptions,
     private readonly aptGet: string,
+    private readonly autoInstalled: Set<string> = new Set(),
   ) {}
 
   /** runs an Ansible-style command line without a shell; waits out a held dpkg lock */
@@ -203,7 +204,10 @@ class AptRun {
     } else {
       result = { changed: false };
     }
-    if (!how.buildDep && !this.ctx.check && names.length > 0) {
+    // Ansible marks every requested package manual; that only changes something for a package
+    // apt-get did not just install on request and that APT holds as automatically installed
+    const needsMark = pkgList.length > 0 || names.some((name) => this.autoInstalled.has(name));
+    if (!how.buildDep && !this.ctx.check && names.length > 0 && needsMark) {
       const markCmd = `apt-mark manual ${names.join(' ')}`;
       const marked = await run(this.ctx, ['apt-mark', 'manual', ...names], APT_ENV);
       if (marked.rc !== 0) {
@@ -345,7 +349,7 @@ export async function runApt(args: AptArgs, ctx: ModuleContext): Promise<ModuleR
     if (!installed.ok) return withLines(installed.result);
     state = await probeAptState(ctx, names, o.defaultRelease);
   }
-  const apt = new AptRun(ctx, o, aptGet);
+  let apt = new AptRun(ctx, o, aptGet, state.autoInstalled);
 
   if (o.clean) {
     const cleaned = await run(ctx, ['apt-get', 'clean'], APT_ENV);
@@ -389,6 +393,7 @@ export async function runApt(args: AptArgs, ctx: ModuleContext): Promise<ModuleR
     state = await probeAptState(ctx, expanded.map((spec) => splitPackageSpec(spec).name), o.defaultRelease);
   }
 
+  apt = new AptRun(ctx, o, aptGet, state.autoInstalled);
   if (o.state === 'absent') {
     const statuses = await statusesFor(ctx, state, expanded, false, o.defaultRelease);
     if (!(statuses instanceof Map)) return statuses;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { stat, readFile, writeFile, mkdir, readdir, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyModule } from '../../src/modules/builtin/copy.js';
+import { fileModule } from '../../src/modules/builtin/file.js';
 import { makeCtx, scratch, cleanup, withDefaults, requireAnsible, runAnsible, runTsplay, replaceIn, without, type Case } from './helpers.js';
 
 const run = (args: Record<string, unknown>, opts: Parameters<typeof makeCtx>[0] = {}) =>
@@ -115,9 +116,18 @@ test('copy: results match real Ansible', async (t) => {
     { name: 'k24', module: 'copy', args: { src: `${D}/srcfile`, dest: `${D}/newdir2/` } },
     { name: 'k25', module: 'copy', args: { src: `${D}/srcfile`, dest: `${D}/pres`, mode: 'preserve' } },
     { name: 'k26', module: 'copy', args: { content: 'sym\n', dest: `${D}/sym`, mode: 'u=rw,g=,o=' } },
+    { name: 'k27', module: 'file', args: { path: `${D}/lnk`, src: `${D}/srcfile`, state: 'link' } },
+    { name: 'k28', module: 'copy', args: { content: 'hello\n', dest: `${D}/lnk`, follow: true } },
+    { name: 'k29', module: 'copy', args: { content: 'other\n', dest: `${D}/lnk`, follow: true } },
+    { name: 'k30', module: 'copy', args: { content: 'replaced\n', dest: `${D}/lnk` } },
+    { name: 'k31', module: 'copy', args: { content: 'bk1\n', dest: `${D}/bk` } },
+    { name: 'k32', module: 'copy', args: { content: 'bk2\n', dest: `${D}/bk`, backup: true } },
+    { name: 'k33', module: 'copy', args: { src: `${D}/srcdir/`, dest: `${D}/tree3`, directory_mode: '0700', mode: '0600' } },
+    { name: 'k34', module: 'copy', args: { content: '', dest: `${D}/empty` } },
+    { name: 'k35', module: 'copy', args: { content: 'x', dest: `${D}/empty`, force: false }, check: true },
   ];
   const ansible = await runAnsible(replaceIn(cases, D, a), a);
-  const ours = await runTsplay(replaceIn(cases, D, b), { copy: copyModule });
+  const ours = await runTsplay(replaceIn(cases, D, b), { copy: copyModule, file: fileModule });
   // src and after_header name per-run temp files for content; backup names carry a pid
   const volatile = ['atime', 'mtime', 'exception'];
   for (const c of cases) {
@@ -127,6 +137,8 @@ test('copy: results match real Ansible', async (t) => {
       if (!c.args.remote_src && typeof r.src === 'string' && r.src.endsWith('/source')) r.src = '<tmp>/source';
       // a skipped content copy names the controller's temp file of the content
       if (c.args.content !== undefined && typeof r.src === 'string') r.src = '<tmp>';
+      // backup names carry a pid and a clock
+      if (typeof r.backup_file === 'string') r.backup_file = r.backup_file.replace(/\.\d+\.[^/]*~$/, '.<pid>.<time>~');
       for (const d of Array.isArray(r.diff) ? (r.diff as Array<Record<string, unknown>>) : []) {
         if (c.args.content !== undefined && 'after_header' in d) d.after_header = '<tmp>';
       }
@@ -139,7 +151,8 @@ test('copy: results match real Ansible', async (t) => {
       for (const name of (await readdir(p)).sort()) {
         const st = await lstat(join(p, name));
         const body = st.isFile() ? await readFile(join(p, name), 'utf8') : '';
-        out.push(`${join(p, name).slice(root.length)} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${JSON.stringify(body)}`);
+        const shown = join(p, name).slice(root.length).replace(/\.\d+\.\d{4}-\d\d-\d\d@[\d:]+~$/, '.<backup>~');
+        out.push(`${shown} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${JSON.stringify(body)}`);
         if (st.isDirectory()) await walk(join(p, name));
       }
     };

@@ -156,6 +156,20 @@ test('file: results match real Ansible', async (t) => {
     { name: 'mt2', module: 'file', args: { path: `${D}/f`, state: 'file', modification_time: '202001020304.05' } },
     { name: 'tt', module: 'file', args: { path: `${D}/tt`, state: 'touch', modification_time: 'preserve', access_time: 'preserve' } },
     { name: 'tt2', module: 'file', args: { path: `${D}/tt`, state: 'touch', modification_time: 'preserve', access_time: 'preserve' } },
+    { name: 'fl1', module: 'file', args: { path: `${D}/tgt`, state: 'touch', mode: '0600' } },
+    { name: 'fl2', module: 'file', args: { path: `${D}/rel`, src: 'tgt', state: 'link' } },
+    { name: 'fl3', module: 'file', args: { path: `${D}/rel`, mode: '0640' } },
+    { name: 'fl4', module: 'file', args: { path: `${D}/rel`, mode: '0644', follow: false } },
+    { name: 'fl5', module: 'file', args: { path: `${D}/rel`, state: 'link' } },
+    { name: 'fl6', module: 'file', args: { path: `${D}/rel`, src: 'f', state: 'link' }, check: true },
+    { name: 'fl7', module: 'file', args: { path: `${D}/tt`, src: `${D}/tgt`, state: 'hard' } },
+    { name: 'fl8', module: 'file', args: { path: `${D}/tt`, src: `${D}/tgt`, state: 'hard', force: true } },
+    { name: 'fl9', module: 'file', args: { path: `${D}/emptyd`, state: 'directory' } },
+    { name: 'fl10', module: 'file', args: { path: `${D}/emptyd`, src: `${D}/tgt`, state: 'link', force: true } },
+    { name: 'fl11', module: 'file', args: { path: `${D}/r`, src: `${D}/tgt`, state: 'link', force: true } },
+    { name: 'fl12', module: 'file', args: { path: `${D}/ld`, state: 'directory', mode: '0700' } },
+    { name: 'fl13', module: 'file', args: { path: `${D}/newf`, state: 'touch', owner: 'nobody', group: 'nogroup' } },
+    { name: 'fl14', module: 'file', args: { path: `${D}/newf`, state: 'file', owner: '0', group: '0' } },
   ];
   const ansible = await runAnsible(replaceIn(cases, D, a), a);
   const ours = await runTsplay(replaceIn(cases, D, b), { file: fileModule });

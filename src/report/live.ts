@@ -9,7 +9,9 @@ import { PlainReporter } from './plain.js';
 interface PlayView {
   name: string;
   done: () => void;
-  update: (title: string, output: string) => void;
+  /** what the view should show now; the listr2 task copies it on every tick */
+  title: string;
+  output: string;
   finished: Promise<void>;
   failed: boolean;
 }
@@ -33,20 +35,22 @@ export class LiveReporter implements Reporter {
     this.hostLines.clear();
     this.tasksDone = 0;
     let done!: () => void;
-    let update: PlayView['update'] = () => undefined;
     const gate = new Promise<void>((r) => (done = r));
-    const view: PlayView = { name, done: () => done(), update: (t, o) => update(t, o), finished: Promise.resolve(), failed: false };
+    const view: PlayView = { name, done: () => done(), title: `PLAY [${name}] (${hosts.length} host${hosts.length === 1 ? '' : 's'})`, output: '', finished: Promise.resolve(), failed: false };
     view.finished = import('listr2').then(async ({ Listr }) => {
       const list = new Listr(
         [
           {
             title: `PLAY [${name}] (${hosts.length} host${hosts.length === 1 ? '' : 's'})`,
             task: async (_ctx, task) => {
-              update = (title, output) => {
-                task.title = title;
-                task.output = output;
+              const sync = () => {
+                if (task.title !== view.title) task.title = view.title;
+                if (view.output && task.output !== view.output) task.output = view.output;
               };
+              sync();
+              const timer = setInterval(sync, 80);
               await gate;
+              clearInterval(timer);
               task.title = `PLAY [${name}]: ${this.tasksDone} tasks${view.failed ? ', with failures' : ''}`;
             },
           },
@@ -78,7 +82,8 @@ export class LiveReporter implements Reporter {
   private refresh(): void {
     if (!this.play || !this.current) return;
     const kind = this.current.handler ? 'RUNNING HANDLER' : 'TASK';
-    this.play.update(`PLAY [${this.play.name}] ${kind} [${this.current.title}]`, [...this.hostLines.values()].join('\n'));
+    this.play.title = `PLAY [${this.play.name}] ${kind} [${this.current.title}]`;
+    this.play.output = [...this.hostLines.values()].join('\n');
   }
 
   private async endPlay(): Promise<void> {

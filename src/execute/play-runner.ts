@@ -13,7 +13,7 @@ import { RoleLoader } from '../roles/loader.js';
 import { isMapping, loadYamlFile } from '../load/yaml.js';
 import { matchHosts } from '../inventory/patterns.js';
 import { playRoleBlocks } from '../load/playbook.js';
-import { layer, merged, ROOT, type Vars } from '../vars/layers.js';
+import { layer, merged, roleChain, ROOT, type Vars } from '../vars/layers.js';
 import { effectiveTags, inherited, shouldRunTags } from './keywords.js';
 import { PlayContext, flatten } from './play-context.js';
 import { TaskRunner, toBool, type TaskOutcome } from './task.js';
@@ -341,8 +341,14 @@ export class PlayRunner {
   private notify(task: TaskNode, host: HostState): void {
     for (const raw of task.notify ?? []) {
       const name = String(this.templateKeyword(task, raw, host));
-      // a name notifies the first handler with that name; `listen` topics notify every listener
-      const byName = this.play.handlers.find((h) => handlerNamed(h, name, this));
+      // a name notifies one handler: the notifying task's role's (or its parents') first, else
+      // the first in the play; `listen` topics notify every listener
+      const named = this.play.handlers.filter((h) => handlerNamed(h, name, this));
+      const { role: own, parents } = roleChain(task.scope);
+      const byName =
+        named.find((h) => own !== undefined && roleOf(h.scope).role === own) ??
+        named.find((h) => parents.includes(roleOf(h.scope).role as RoleInstance)) ??
+        named[0];
       const matches = [...(byName ? [byName] : []), ...this.play.handlers.filter((h) => (h.listen ?? []).includes(name) && h !== byName)];
       if (matches.length === 0) {
         throw new UserError(`The requested handler '${name}' was not found in either the main handlers list nor in the listening handlers list`, task.pos);

@@ -229,9 +229,14 @@ export class Templar implements TemplarApi {
     }
   }
 
-  renderFile(source: string, vars: TemplateVars, opts: TemplateOptions & { path?: string } = {}): string {
+  /**
+   * The template module's rendering. Beyond the contract, `trimBlocks`/`lstripBlocks` carry the
+   * module's trim_blocks (default true) and lstrip_blocks (default false) options.
+   */
+  renderFile(source: string, vars: TemplateVars, opts: TemplateOptions & { path?: string; trimBlocks?: boolean; lstripBlocks?: boolean } = {}): string {
     const scope = new Scope(this, vars, opts);
-    const r = this.renderString(source, scope, { playbook: false, trimBlocks: true, lstripBlocks: false }, false);
+    const mode = { playbook: false, trimBlocks: opts.trimBlocks ?? true, lstripBlocks: opts.lstripBlocks ?? false };
+    const r = this.renderString(source, scope, mode, false);
     return typeof r === 'string' ? r : String(prim(r));
   }
 

@@ -149,6 +149,8 @@ function lexInto(tokens: Token[], src: string, opts: LexOptions): void {
     if (stripNext === 'all') text = text.replace(/^\s+/, '');
     else if (stripNext === 'newline') text = text.replace(/^\r?\n/, '');
     stripNext = 'none';
+    // Jinja writes every newline in template data as its newline_sequence ("\n")
+    if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
     if (text) tokens.push({ type: T.DATA, value: text, lineno: startLine, colno: startCol });
   };
 
@@ -213,7 +215,7 @@ function lexInto(tokens: Token[], src: string, opts: LexOptions): void {
         if (rawOpen[1] === '-') body = body.replace(/^\s+/, '');
         if (close![1] === '-') body = body.replace(/\s+$/, '');
         advanceTo(bodyStart);
-        if (body) tokens.push({ type: T.DATA, value: body, lineno: line, colno: col(pos) });
+        if (body) tokens.push({ type: T.DATA, value: body.replace(/\r\n?/g, '\n'), lineno: line, colno: col(pos) });
         advanceTo(close!.index + close![0].length);
         stripNext = close![2] === '-' ? 'all' : opts.trimBlocks && close![2] !== '+' ? 'newline' : 'none';
         continue;

@@ -8,6 +8,7 @@
 import { entryPointSpec } from './role.js';
 import { isPyDict, pyJsonDumps } from './python.js';
 import type { RoleArgSpecs } from './load.js';
+import { UserError } from '../util/errors.js';
 import type { ArgumentSpec, OptionSpec } from './types.js';
 
 type Schema = Record<string, unknown>;
@@ -82,14 +83,14 @@ function objectSchema(spec: ArgumentSpec, topLevel: boolean): Schema {
   return out;
 }
 
-/** The JSON Schema of a role entry point's parameters (for `tsplay schema ROLE`). */
+/** The JSON Schema of a role entry point's parameters (for `tsplay schema ROLE`); UserError when there is none. */
 export function roleArgumentsJsonSchema(specs: RoleArgSpecs, entryPoint?: string | null): Record<string, unknown> {
   const name = entryPoint || 'main';
-  if (specs.error) throw new Error(specs.error.toString());
+  if (specs.error) throw specs.error.asUserError();
   const spec = entryPointSpec(specs, name);
   if (!spec) {
     const known = Object.keys(specs.entryPoints).join(', ') || 'none';
-    throw new Error(`${specs.file}: no argument spec for entry point '${name}' (entry points: ${known})`);
+    throw new UserError(`${specs.file}: no argument spec for entry point '${name}' (entry points: ${known})`);
   }
   const body = objectSchema(spec.options ?? {}, true);
   const description = spec.short_description ?? (Array.isArray(spec.description) ? spec.description.join('\n') : spec.description);

@@ -15,6 +15,7 @@ import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { PyFloat } from '../template/values.js';
 import type { EntryPointSpec } from './types.js';
+import { UserError } from '../util/errors.js';
 
 export interface RoleArgSpecs {
   /** the file the specs came from */
@@ -40,6 +41,10 @@ export class ArgSpecFileError {
   ) {}
   toString(): string {
     return `${this.file}:${this.line}:${this.col}: ${this.message}`;
+  }
+  /** the project's user-facing error, with the position for the source excerpt */
+  asUserError(): UserError {
+    return new UserError(`invalid argument spec: ${this.message}`, { file: this.file, line: this.line, col: this.col });
   }
 }
 

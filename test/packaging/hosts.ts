@@ -15,7 +15,7 @@ import {
 import type { TestContext } from 'node:test';
 import type { Connection } from '../../src/connection/types.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
-import { DockerExecConnection } from './docker-exec-connection.js';
+import { DockerApiConnection } from '../../src/connection/docker.js';
 
 function commandWorks(cmd: string, args: string[]): boolean {
   const result = spawnSync(cmd, args, { stdio: 'ignore', timeout: 20_000 });
@@ -57,23 +57,9 @@ export async function startHost(prefix: string): Promise<ContainerHost> {
   };
 }
 
-/**
- * The Docker API connection when it exists (src/connection/docker.ts), else the docker-exec
- * one of this directory. Both run the real commands inside the container.
- */
+/** tsplay's own Docker API connection into the container (what `-c community.docker.docker_api` uses). */
 async function connectionTo(container: string): Promise<Connection> {
-  try {
-    const mod = (await import('../../src/connection/docker.js' as string)) as Record<string, unknown>;
-    const Ctor = mod.DockerApiConnection as (new (opts: { host: string; container?: string }) => Connection) | undefined;
-    if (Ctor) {
-      const conn = new Ctor({ host: container, container });
-      await conn.connect();
-      return conn;
-    }
-  } catch {
-    // not written yet: fall back below
-  }
-  const conn = new DockerExecConnection(container);
+  const conn = new DockerApiConnection({ host: container, container });
   await conn.connect();
   return conn;
 }

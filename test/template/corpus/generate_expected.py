@@ -97,6 +97,29 @@ def main():
                    'fixtures': 'fixtures', 'context': ctx_enc, 'cases': out_cases}, f, indent=1, ensure_ascii=False)
         f.write('\n')
     print('%d cases written' % len(out_cases))
+    write_collection_templates()
+
+
+def write_collection_templates():
+    """Whether Jinja (as Ansible configures it) parses each .j2 template shipped with
+    ansible-core and its collections: real-world syntax tsplay must accept too."""
+    import glob
+    templar = Templar(loader=DataLoader())
+    roots = ['/usr/lib/python3/dist-packages/ansible', '/usr/lib/python3/dist-packages/ansible_collections']
+    result = {}
+    for root in roots:
+        for path in sorted(glob.glob(os.path.join(root, '**', '*.j2'), recursive=True)):
+            with open(path, encoding='utf-8', errors='replace') as f:
+                src = f.read()
+            try:
+                templar.environment.parse(src)
+                result[path] = 'ok'
+            except Exception as e:
+                result[path] = 'error: ' + str(e).split('\n')[0]
+    with open(os.path.join(HERE, 'collection-templates.json'), 'w') as f:
+        json.dump(result, f, indent=1)
+        f.write('\n')
+    print('%d collection templates checked' % len(result))
 
 
 if __name__ == '__main__':

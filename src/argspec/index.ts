@@ -19,5 +19,5 @@ export {
   type RoleValidateOptions,
 } from './role.js';
 export { roleArgumentsJsonSchema } from './json-schema.js';
-export { runValidateArgumentSpec } from './validate-module.js';
+export { runValidateArgumentSpec } from './action.js';
 export { benchmarkRoleValidation } from './bench.js';

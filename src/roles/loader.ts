@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError, type SourcePos } from '../util/errors.js';
+import { ansibleConfig } from '../config/ansible-cfg.js';
 import { isMapping, loadYamlFile, posOf, posOfItem, posOfKey } from '../load/yaml.js';
 import { readKeywords, TaskLoader, typeOfPy } from '../load/tasks.js';
 import type { Keywords, PlayNode, RoleInstance, Scope, TaskNode } from '../load/model.js';
@@ -48,16 +49,12 @@ export function parseRoleCall(entry: unknown, pos: SourcePos): RoleCall {
   return { name, params, keywords, callVars, pos: posOf(entry) ?? pos };
 }
 
+/** roles/ beside the playbook, then ANSIBLE_ROLES_PATH, else ansible.cfg's roles_path, else Ansible's defaults, then the playbook dir */
 export function roleSearchPath(playbookDir: string): string[] {
   const fromEnv = (process.env.ANSIBLE_ROLES_PATH ?? '').split(':').filter((p) => p !== '');
-  return [
-    join(playbookDir, 'roles'),
-    ...fromEnv,
-    join(homedir(), '.ansible', 'roles'),
-    '/usr/share/ansible/roles',
-    '/etc/ansible/roles',
-    playbookDir,
-  ];
+  const configured = fromEnv.length ? fromEnv : ansibleConfig().rolesPath;
+  const rolesPath = configured ?? [join(homedir(), '.ansible', 'roles'), '/usr/share/ansible/roles', '/etc/ansible/roles'];
+  return [join(playbookDir, 'roles'), ...rolesPath, playbookDir];
 }
 
 export function findRolePath(name: string, playbookDir: string, extra: string[] = []): { path?: string; searched: string[] } {

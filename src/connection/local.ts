@@ -108,11 +108,17 @@ interface Running {
 }
 
 function launchDirect(spec: LaunchSpec): Running {
-  const child = spawn(spec.file, spec.args, {
-    cwd: spec.cwd,
-    env: spec.env,
-    stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(spec.file, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+  } catch (err) {
+    // e.g. a NUL byte in an argument: a failed call, not a crash of the engine
+    return { done: Promise.reject(err as Error), kill: () => undefined };
+  }
   const done = new Promise<Exit>((resolve, reject) => {
     const out: Buffer[] = [];
     const errOut: Buffer[] = [];
@@ -156,13 +162,19 @@ def run(req):
                              stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as e:
-        reply({"id": rid, "errno": e.errno, "error": e.strerror or str(e)})
+        reply({"id": rid, "errno": e.errno or 0, "error": e.strerror or str(e)})
+        return
+    except Exception as e:
+        reply({"id": rid, "errno": 0, "error": str(e)})
         return
     procs[rid] = p
     if rid in killed:
         p.kill()
     try:
         out, err = p.communicate(base64.b64decode(stdin) if stdin is not None else None)
+    except Exception as e:
+        reply({"id": rid, "errno": 0, "error": str(e)})
+        return
     finally:
         procs.pop(rid, None)
     reply({"id": rid, "rc": p.returncode, "stdout": base64.b64encode(out).decode(), "stderr": base64.b64encode(err).decode()})
@@ -273,7 +285,9 @@ class SpawnHelper {
       const waiter = msg.id === undefined ? undefined : this.pending.get(msg.id);
       if (!waiter) continue;
       this.pending.delete(msg.id!);
-      if (msg.errno !== undefined) {
+      if (msg.errno === 0) {
+        waiter.reject(new Error(`cannot run ${waiter.file}: ${msg.error ?? 'unknown error'}`));
+      } else if (msg.errno !== undefined) {
         const code = ERRNO_CODES[msg.errno] ?? 'EUNKNOWN';
         const err = new Error(`spawn ${waiter.file} ${code}`) as NodeJS.ErrnoException;
         err.code = code;

@@ -38,6 +38,11 @@ test('exec of a missing program rejects with ENOENT', async () => {
   await assert.rejects(conn.exec(['/nonexistent/program-x']), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
 });
 
+test('exec with a NUL byte in an argument rejects instead of throwing', async () => {
+  const conn = new LocalConnection();
+  await assert.rejects(conn.exec(['echo', 'a\0b']));
+});
+
 test('exec timeout kills the child', async () => {
   const conn = new LocalConnection();
   const t0 = Date.now();
@@ -161,6 +166,7 @@ test('commands behave the same through the resident spawn helper', async (t) => 
   assert.equal(Buffer.from(binary.stdout, 'utf8').length > 0, true);
   await assert.rejects(conn.exec(['/nonexistent/program-x']), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
   await assert.rejects(conn.exec(['sleep', '5'], { timeoutMs: 200 }), ExecTimeoutError);
+  await assert.rejects(conn.exec(['echo', 'nul\0byte']));
   const killed = await conn.exec('kill -9 $$');
   assert.equal(killed.rc, -9);
   // concurrent commands each get their own answer

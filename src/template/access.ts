@@ -4,8 +4,9 @@
  * Python methods; constructor/__proto__/prototype and friends are never returned, so templates
  * cannot climb to Function or mutate prototypes.
  */
-import { Undefined, isDict, isTuple, tuple, typeName, TemplateError, num, isNumber, isFloat, isUnsafe, pyRepr } from './values.js';
+import { Undefined, isDict, isTuple, tuple, typeName, TemplateError, num, isNumber, isFloat, isUnsafe, pyRepr, pyFunction, mkFloat } from './values.js';
 import { pyMethod, CALLABLE_ATTRS } from './pymethods.js';
+import { PyDatetime, PyTimedelta } from './datetime.js';
 
 export const FORBIDDEN_NAMES = new Set([
   'constructor', '__proto__', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
@@ -42,6 +43,14 @@ export function getAttr(obj: unknown, name: string, taint: Taint): unknown {
   if (obj instanceof Undefined) return obj;
   obj = read(obj, taint);
   if (FORBIDDEN_NAMES.has(name)) return noAttr(obj, name);
+  if (obj instanceof PyDatetime || obj instanceof PyTimedelta) {
+    if (obj instanceof PyTimedelta && name === 'total_seconds') {
+      const td = obj;
+      return pyFunction('total_seconds', () => mkFloat(td.totalSeconds()));
+    }
+    const v = obj.attr(name);
+    return v === undefined ? noAttr(obj, name) : v;
+  }
   if (typeof obj === 'function') {
     const attrs = CALLABLE_ATTRS.get(obj);
     return attrs && hasOwn(attrs, name) ? attrs[name] : noAttr(obj, name);

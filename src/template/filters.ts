@@ -18,6 +18,7 @@ import { sha512Crypt, md5Crypt, sha256Crypt } from './crypt.js';
 import { pyAdd } from './ops.js';
 import type { Filter, Render } from './runtime.js';
 import { pyRandom } from './random.js';
+import { strptime } from './datetime.js';
 
 type Args = unknown[];
 type Kw = Record<string, unknown>;
@@ -981,7 +982,7 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
     const d = second === null ? new Date() : new Date(num(toFloat(second)) * 1000);
     return strftime(str(v), d, utc);
   },
-  to_datetime: (v: unknown) => str(v),
+  to_datetime: (v: unknown, args: Args, kw: Kw) => strptime(str(v), str(arg(args, kw, 0, 'format', '%Y-%m-%d %H:%M:%S'))),
   filesizeformat: (v: unknown, args: Args, kw: Kw) => {
     const binary = truthy(arg(args, kw, 0, 'binary', false));
     const bytes = num(toFloat(v));

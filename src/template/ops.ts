@@ -1,6 +1,7 @@
 /** Python's arithmetic and string operators over the value model in values.ts. */
 import { TemplateError, Undefined, PyFloat, isNumber, isFloat, num, mkFloat, isTuple, tuple, typeName, isDict, pyStr, pyRepr, prim } from './values.js';
 import { percentFormat } from './format.js';
+import { PyDatetime, PyTimedelta } from './datetime.js';
 
 function opError(op: string, a: unknown, b: unknown): never {
   throw new TemplateError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
@@ -19,6 +20,8 @@ function numResult(a: unknown, b: unknown, r: number): number | PyFloat {
 
 export function pyAdd(a: unknown, b: unknown): unknown {
   check(a, b);
+  if (a instanceof PyDatetime && b instanceof PyTimedelta) return new PyDatetime(a.epochMicros + b.micros);
+  if (a instanceof PyTimedelta && b instanceof PyTimedelta) return new PyTimedelta(a.micros + b.micros);
   a = prim(a);
   b = prim(b);
   if (isNumeric(a) && isNumeric(b)) return numResult(a, b, num(a) + num(b));
@@ -35,6 +38,8 @@ export function pyAdd(a: unknown, b: unknown): unknown {
 
 export function pySub(a: unknown, b: unknown): unknown {
   check(a, b);
+  if (a instanceof PyDatetime && b instanceof PyDatetime) return new PyTimedelta(a.epochMicros - b.epochMicros);
+  if (a instanceof PyTimedelta && b instanceof PyTimedelta) return new PyTimedelta(a.micros - b.micros);
   if (isNumeric(a) && isNumeric(b)) return numResult(a, b, num(a) - num(b));
   return opError('-', a, b);
 }

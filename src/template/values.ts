@@ -6,6 +6,8 @@
  * tuple = Array registered in TUPLES, dict = plain object (own keys only).
  */
 
+import { PyDatetime, PyTimedelta } from './datetime.js';
+
 export class TemplateError extends Error {
   /** 1-based position inside the template text, when known (for file:line:column reports) */
   line?: number;
@@ -176,6 +178,8 @@ export function typeName(v: unknown): string {
   if (v instanceof Undefined) return 'AnsibleUndefined';
   if (isCallable(v)) return 'function';
   if (isDict(v)) return 'dict';
+  if (v instanceof PyDatetime) return 'datetime';
+  if (v instanceof PyTimedelta) return 'timedelta';
   return 'object';
 }
 
@@ -214,6 +218,8 @@ export function pyEq(a: unknown, b: unknown): boolean {
     for (let i = 0; i < a.length; i++) if (!pyEq(a[i], b[i])) return false;
     return true;
   }
+  if (a instanceof PyDatetime && b instanceof PyDatetime) return a.epochMicros === b.epochMicros;
+  if (a instanceof PyTimedelta && b instanceof PyTimedelta) return a.micros === b.micros;
   if (isDict(a) && isDict(b)) {
     const ka = Object.keys(a);
     if (ka.length !== Object.keys(b).length) return false;
@@ -233,6 +239,8 @@ export function pyCompare(a: unknown, b: unknown, op: string): number {
   const bn = isNumber(b) || typeof b === 'boolean';
   if (an && bn) return num(a) - num(b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (a instanceof PyDatetime && b instanceof PyDatetime) return a.epochMicros < b.epochMicros ? -1 : a.epochMicros > b.epochMicros ? 1 : 0;
+  if (a instanceof PyTimedelta && b instanceof PyTimedelta) return a.micros < b.micros ? -1 : a.micros > b.micros ? 1 : 0;
   if (Array.isArray(a) && Array.isArray(b) && isTuple(a) === isTuple(b)) {
     for (let i = 0; i < Math.min(a.length, b.length); i++) {
       if (!pyEq(a[i], b[i])) return pyCompare(a[i], b[i], op);
@@ -316,6 +324,8 @@ export function pyStr(v: unknown, nested = false): string {
     return '{' + Object.keys(v).map((k) => `${pyReprStr(k)}: ${pyRepr(v[k])}`).join(', ') + '}';
   }
   if (isCallable(v)) return `<function ${v.pyName ?? 'f'}>`;
+  if (nested && v instanceof PyDatetime) return `datetime.datetime(${datetimeReprArgs(v)})`;
+  if (nested && v instanceof PyTimedelta) return `datetime.timedelta(${timedeltaReprArgs(v)})`;
   return String(v);
 }
 
@@ -362,6 +372,21 @@ export function pyRound(x: number, ndigits: number): number {
   if (ndigits >= 0) return parseFloat(pyToFixed(x, ndigits));
   const f = 10 ** -ndigits;
   return parseFloat(pyToFixed(x / f, 0)) * f;
+}
+
+function datetimeReprArgs(d: PyDatetime): string {
+  const parts = ['year', 'month', 'day', 'hour', 'minute', 'second'].map((k) => d.attr(k) as number);
+  while (parts.length > 3 && parts[parts.length - 1] === 0 && d.micro === 0) parts.pop();
+  if (d.micro) parts.push(d.micro);
+  return parts.join(', ');
+}
+
+function timedeltaReprArgs(t: PyTimedelta): string {
+  const out: string[] = [];
+  if (t.days) out.push(`days=${t.days}`);
+  if (t.seconds) out.push(`seconds=${t.seconds}`);
+  if (t.microseconds) out.push(`microseconds=${t.microseconds}`);
+  return out.join(', ');
 }
 
 /** Normalises a value read from variables: unsafe String objects become primitives. */

@@ -23,6 +23,9 @@ export { DockerError, explainDockerError } from './errors.js';
  * delivered through the createConnection callback, and docker-modem passes `agent` straight to
  * http.request, so every API call (including hijacked attach/exec streams) rides the opener's
  * Duplex. No keep-alive: one stream per request, closed with it, as a unix socket would be.
+ * The stream must allow half-close and treat an empty write as a no-op (ssh2 channels do): Node's
+ * http client ends every request with a zero-length write, which may come after the daemon has
+ * answered and closed its side.
  */
 export class StreamAgent extends http.Agent {
   constructor(private readonly open: () => Promise<Duplex>) {

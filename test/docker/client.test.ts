@@ -46,7 +46,37 @@ test('DOCKER_TLS_VERIFY and DOCKER_CERT_PATH give a verified TLS transport with 
   );
 });
 
-/** A socket to the local daemon handed over as a plain Duplex (not a net.Socket), counting opens. */
+/**
+ * A stand-in for an SSH channel forwarded to the daemon's socket: a Duplex of its own (not a
+ * net.Socket) with an ssh2 Channel's manners — half-open allowed, and an empty write is a no-op
+ * (Node's http client ends each request with one, possibly after the daemon closed its side).
+ */
+class ChannelLike extends Duplex {
+  constructor(private readonly sock: net.Socket) {
+    super({ allowHalfOpen: true });
+    sock.on('data', (d: Buffer) => {
+      if (!this.push(d)) sock.pause();
+    });
+    sock.on('end', () => this.push(null));
+    sock.on('error', (e) => this.destroy(e));
+  }
+  override _read(): void {
+    this.sock.resume();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (chunk.length === 0) return cb();
+    this.sock.write(chunk, cb);
+  }
+  override _final(cb: (err?: Error | null) => void): void {
+    this.sock.end(cb);
+  }
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.sock.destroy();
+    cb(err);
+  }
+}
+
+/** Channels to the local daemon, counting how many were opened. */
 function countingOpener(): { open: () => Promise<Duplex>; opened: () => number } {
   let count = 0;
   return {
@@ -56,7 +86,7 @@ function countingOpener(): { open: () => Promise<Duplex>; opened: () => number }
         const sock = net.connect(DOCKER_SOCKET);
         sock.once('connect', () => {
           count++;
-          resolve(Duplex.from({ readable: sock, writable: sock }));
+          resolve(new ChannelLike(sock));
         });
         sock.once('error', reject);
       }),

@@ -1,5 +1,12 @@
 /** SHA-crypt ($5$/$6$, Ulrich Drepper's specification) and MD5-crypt ($1$), for password_hash. */
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
+
+type OneShotHash = (algorithm: string, data: Buffer, outputEncoding: 'buffer') => Buffer;
+const cryptoHash = (crypto as unknown as { hash?: OneShotHash }).hash;
+/** crypto.hash (Node >= 20.12) is much cheaper than createHash for many tiny inputs */
+function oneShot(algo: string, data: Buffer): Buffer {
+  return cryptoHash ? cryptoHash(algo, data, 'buffer') : createHash(algo).update(data).digest();
+}
 
 const B64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -34,14 +41,17 @@ function shaCrypt(algo: 'sha256' | 'sha512', password: string, saltIn: string, r
   const DS = ds.digest();
   const Sseq = Buffer.alloc(S.length);
   for (let i = 0; i < S.length; i++) Sseq[i] = DS[i % size];
-  let C = A;
+  // the rounds dominate (hundreds of thousands by default): assemble each round's input in one
+  // preallocated buffer and hash it in a single call
+  let C: Buffer = A;
+  const buf = Buffer.alloc(size * 2 + Sseq.length + Pseq.length * 2);
   for (let r = 0; r < rounds; r++) {
-    const c = h();
-    c.update(r & 1 ? Pseq : C);
-    if (r % 3) c.update(Sseq);
-    if (r % 7) c.update(Pseq);
-    c.update(r & 1 ? C : Pseq);
-    C = c.digest();
+    let len = 0;
+    len += (r & 1 ? Pseq : C).copy(buf, len);
+    if (r % 3) len += Sseq.copy(buf, len);
+    if (r % 7) len += Pseq.copy(buf, len);
+    len += (r & 1 ? C : Pseq).copy(buf, len);
+    C = oneShot(algo, buf.subarray(0, len));
   }
   let out = '';
   if (algo === 'sha512') {

@@ -57,7 +57,7 @@ export function runValidateArgumentSpec(args: Record<string, unknown>, visibleVa
   }
   const fromVars: Record<string, unknown> = {};
   for (const name of Object.keys(argumentSpec)) {
-    if (Object.hasOwn(visibleVars, name) && visibleVars[name] !== undefined) fromVars[name] = visibleVars[name];
+    if (name in visibleVars && visibleVars[name] !== undefined) fromVars[name] = visibleVars[name];
   }
   const merged = { ...(render(fromVars) as Record<string, unknown>), ...provided };
   const outcome = compileArgSpec(cachedSpec(argumentSpec as ArgumentSpec), 'role').validate(merged);

@@ -65,7 +65,7 @@ export function providedArguments(
   const options = spec && isPyDict(spec.options) ? spec.options : {};
   const fromVars: Record<string, unknown> = {};
   for (const name of Object.keys(options)) {
-    if (Object.hasOwn(visibleVars, name) && visibleVars[name] !== undefined) fromVars[name] = visibleVars[name];
+    if (name in visibleVars && visibleVars[name] !== undefined) fromVars[name] = visibleVars[name];
   }
   const provided = template(fromVars) as Record<string, unknown>;
   const params = roleParams && Object.keys(roleParams).length ? (template(roleParams) as Record<string, unknown>) : {};

@@ -20,7 +20,7 @@ import { TaskRunner, toBool, type TaskOutcome } from './task.js';
 import type { IncludeRequest } from './actions.js';
 import type { HostState, RunState } from './state.js';
 import type { HostStatus } from '../report/events.js';
-import { roleSpecs, roleWillRun, validateRoleCall } from './role-validation.js';
+import { roleEntrySpec, roleTaskScope, roleWillRun, validateRoleCall } from './role-validation.js';
 import { markUnsafe } from '../template/index.js';
 import type { RoleInstance } from '../load/model.js';
 
@@ -201,19 +201,18 @@ export class PlayRunner {
    * the values that could only be known now. Roles that --tags skips get no such task.
    */
   private async runRoleValidation(role: RoleInstance, hosts: HostState[], frames: Frame[]): Promise<void> {
-    const specs = await roleSpecs(role);
-    const spec = specs?.entryPoints[role.tasksFrom];
-    if (!spec || !roleWillRun(role, this.run.options)) return;
-    const first = role.tasks.find((n): n is TaskNode => n.kind === 'task');
-    const scope: Scope = first?.scope ?? { kind: 'role', parent: role.callScope, keywords: {}, role };
+    const found = await roleEntrySpec(role);
+    if (!found || !roleWillRun(role, this.run.options)) return;
+    const { spec, entry } = found;
+    const scope = roleTaskScope(role);
     const description = spec.short_description ? ` - ${spec.short_description}` : '';
     const task: TaskNode = {
-      kind: 'task', pos: role.callPos, file: role.callPos.file, name: `Validating arguments against arg spec '${role.tasksFrom}'${description}`,
+      kind: 'task', pos: role.callPos, file: role.callPos.file, name: `Validating arguments against arg spec '${entry}'${description}`,
       action: 'ansible.builtin.validate_argument_spec', resolved: 'ansible.builtin.validate_argument_spec',
       args: {
         argument_spec: spec.options ?? {},
         provided_arguments: role.params,
-        validate_args_context: { type: 'role', name: role.name, argument_spec_name: role.tasksFrom, path: role.path },
+        validate_args_context: { type: 'role', name: role.name, argument_spec_name: entry, path: role.path },
       },
       keywords: { tags: ['always'] }, scope, id: -role.uid,
     };
@@ -390,7 +389,7 @@ export class PlayRunner {
       playbookDir: this.play.playbookDir,
       resolveAction: this.loaders.resolveAction,
       importRole: (spec, scope, pos) =>
-        this.roles().load({ name: spec.name, params: spec.params, keywords: {}, callVars: {}, pos, tasksFrom: spec.tasksFrom, handlersFrom: spec.handlersFrom, fromInclude: true, allowDuplicates: spec.allowDuplicates }, scope),
+        this.roles().load({ name: spec.name, params: spec.params, keywords: {}, callVars: {}, pos, tasksFrom: spec.tasksFrom, handlersFrom: spec.handlersFrom, fromInclude: true, allowDuplicates: spec.allowDuplicates, callKind: 'import_role' }, scope),
       renderStatic: (value) => String(this.ctx.templar.template(value, merged(this.play.keywords.vars, this.run.options.extraVars), {})),
       nextId: () => ++includeIds,
       importStack: [],
@@ -427,7 +426,7 @@ export class PlayRunner {
           nodes = this.tasks().loadList(loadYamlFile(req.target), req.target, scope, false, 'included tasks');
         } else {
           const role = this.roles().load(
-            { name: req.target, params: {}, keywords: {}, callVars: {}, pos: task.pos, tasksFrom: req.tasksFrom, handlersFrom: req.handlersFrom, varsFrom: req.varsFrom, defaultsFrom: req.defaultsFrom, fromInclude: true, rolespecValidate: req.rolespecValidate, allowDuplicates: req.allowDuplicates },
+            { name: req.target, params: {}, keywords: {}, callVars: {}, pos: task.pos, tasksFrom: req.tasksFrom, handlersFrom: req.handlersFrom, varsFrom: req.varsFrom, defaultsFrom: req.defaultsFrom, fromInclude: true, rolespecValidate: req.rolespecValidate, allowDuplicates: req.allowDuplicates, callKind: 'include_role' },
             scope,
           );
           for (const hd of role.handlers) if (!this.play.handlers.includes(hd)) this.play.handlers.push(hd);

@@ -6,14 +6,13 @@
  * the check wait for the role's start, as in Ansible.
  */
 import * as argspec from '../argspec/index.js';
-import type { RoleInstance, Scope, TaskNode } from '../load/model.js';
+import type { EntryPointSpec } from '../argspec/types.js';
+import type { Node, RoleInstance, Scope, TaskNode } from '../load/model.js';
 import { UserError, formatPos } from '../util/errors.js';
 import { TemplateError } from '../template/index.js';
 import type { PlayContext } from './play-context.js';
 import type { HostState, RunOptions } from './state.js';
 import { effectiveTags, shouldRunTags } from './keywords.js';
-import type { Node } from '../load/model.js';
-import type { EntryPointSpec } from '../argspec/types.js';
 
 type RoleSpecs = argspec.RoleArgSpecs;
 const specCache = new Map<string, Promise<RoleSpecs | undefined>>();
@@ -22,25 +21,28 @@ const specCache = new Map<string, Promise<RoleSpecs | undefined>>();
 export function roleSpecs(role: RoleInstance): Promise<RoleSpecs | undefined> {
   let p = specCache.get(role.path);
   if (!p) {
-    p = argspec.loadRoleArgumentSpecs(role.path).then((r) => {
-      if (r instanceof argspec.ArgSpecFileError) throw new UserError(r.message, { file: r.file, line: r.line, col: r.col });
-      return r;
+    p = argspec.loadRoleArgumentSpecs(role.path).then((specs) => {
+      if (specs?.error) throw specs.error.asUserError();
+      return specs;
     });
     specCache.set(role.path, p);
   }
   return p;
 }
 
-/** what Ansible checks for a role: visible vars named like an option, overridden by the role's params */
-export function providedArguments(spec: EntryPointSpec, params: Record<string, unknown>, vars: Record<string, unknown>, render: (v: unknown) => unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const name of Object.keys(spec.options ?? {})) if (name in vars) out[name] = render(vars[name]);
-  for (const [k, v] of Object.entries(params)) out[k] = render(v);
-  return out;
+/** the entry point Ansible validates: main for roles:, tasks_from as written for include_role, its basename for import_role */
+export function entryPoint(role: RoleInstance): string {
+  if (role.callKind === 'roles') return 'main';
+  return argspec.roleEntryPoint(role.tasksFrom === 'main' ? null : role.tasksFrom, role.callKind);
 }
 
-export function validationMessage(errors: string[]): string {
-  return `Validation of arguments failed:\n${errors.join('\n')}`;
+/** the spec of the role's entry point, when it has one */
+export async function roleEntrySpec(role: RoleInstance): Promise<{ specs: RoleSpecs; entry: string; spec: EntryPointSpec } | undefined> {
+  const specs = await roleSpecs(role);
+  if (!specs) return undefined;
+  const entry = entryPoint(role);
+  const spec = argspec.entryPointSpec(specs, entry);
+  return spec ? { specs, entry, spec } : undefined;
 }
 
 /** does any task of the role (or its dependencies) pass the tag filter? */
@@ -50,35 +52,36 @@ export function roleWillRun(role: RoleInstance, o: RunOptions): boolean {
   return any(role.tasks) || role.deps.some((d) => roleWillRun(d, o));
 }
 
-/** a task placed in the role's own scope, to compute the variables its first task would see */
+/** the scope the role's first task sees, to compute its variables */
+export function roleTaskScope(role: RoleInstance): Scope {
+  const first = role.tasks.find((n): n is TaskNode => n.kind === 'task');
+  return first?.scope ?? { kind: 'role', parent: role.callScope, keywords: {}, role };
+}
+
 function probeTask(role: RoleInstance): TaskNode {
-  const scope: Scope = role.tasks[0]?.kind === 'task' ? role.tasks[0].scope : { kind: 'role', parent: role.callScope, keywords: {}, role };
-  return { kind: 'task', pos: role.callPos, file: role.callPos.file, action: 'validate_argument_spec', resolved: 'ansible.builtin.validate_argument_spec', args: {}, keywords: {}, scope, id: -1 };
+  return { kind: 'task', pos: role.callPos, file: role.callPos.file, action: 'validate_argument_spec', resolved: 'ansible.builtin.validate_argument_spec', args: {}, keywords: {}, scope: roleTaskScope(role), id: -1 };
 }
 
 export async function validateRoleCall(role: RoleInstance, ctx: PlayContext, hosts: HostState[], o: RunOptions): Promise<UserError[] | undefined> {
-  const specs = await roleSpecs(role);
-  if (!specs) return undefined;
-  if (!roleWillRun(role, o)) return undefined;
-  const entry = role.tasksFrom;
-  const spec = specs.entryPoints[entry];
-  if (!spec) return undefined;
+  const found = await roleEntrySpec(role);
+  if (!found || !roleWillRun(role, o)) return undefined;
+  const { specs, entry } = found;
   const errors: UserError[] = [];
   const seen = new Set<string>();
   for (const host of hosts) {
     const probe = probeTask(role);
     const vars = ctx.varsFor(host, probe);
-    let provided: Record<string, unknown>;
+    const render = (v: unknown) => ctx.templar.template(v, vars, ctx.templateOptions(probe));
+    let outcome;
     try {
-      provided = providedArguments(spec, role.params, vars, (v) => ctx.templar.template(v, vars, ctx.templateOptions(probe)));
+      const provided = argspec.providedArguments(specs, entry, role.params, vars, render);
+      outcome = argspec.validateRoleArguments(specs, entry, provided, { template: render });
     } catch (err) {
       if (err instanceof TemplateError) continue; // needs run-time values: checked when the role starts
       throw err;
     }
-    const outcome = argspec.compileArgSpec(spec, 'role').validate(provided);
-    if (outcome.errors.length === 0) continue;
-    const message = validationMessage(outcome.errors);
-    if (seen.has(message)) continue;
+    const message = outcome.crash ?? outcome.message;
+    if (!message || seen.has(message)) continue;
     seen.add(message);
     errors.push(
       new UserError(

@@ -253,7 +253,7 @@ export class TaskRunner {
     }
     const validated = compileArgSpec(mod.spec, 'module').validate(args, { moduleName: task.action.split('.').pop() });
     if (validated.errors.length) {
-      return { result: { failed: true, msg: moduleArgsMessage(task.action.split('.').pop() ?? mod.name, validated.errors) } };
+      return { result: { failed: true, msg: validated.crash ?? validated.message ?? moduleArgsMessage(task.action.split('.').pop() ?? mod.name, validated.errors) } };
     }
     const delegateTo = inherited(task, 'delegate_to');
     const delegated = delegateTo === undefined || delegateTo === null ? undefined : String(t.template(delegateTo, taskVars, opts));

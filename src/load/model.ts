@@ -123,6 +123,8 @@ export interface RoleInstance {
   validate: boolean;
   /** the role is from include_role/import_role (for the dedup key) */
   fromInclude: boolean;
+  /** how it was called: its argument spec entry point derives from tasks_from accordingly */
+  callKind: 'roles' | 'import_role' | 'include_role';
   /** public: expose role vars/defaults to the play after this role (include_role public) */
   isPublic?: boolean;
 }

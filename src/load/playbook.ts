@@ -96,7 +96,7 @@ function loadPlay(data: Record<string, unknown>, file: string, playbookDir: stri
     playbookDir,
     resolveAction: opts.resolveAction,
     importRole: (spec, importScope, ipos) =>
-      roles.load({ name: spec.name, params: spec.params, keywords: {}, callVars: {}, pos: ipos, tasksFrom: spec.tasksFrom, handlersFrom: spec.handlersFrom, fromInclude: true, allowDuplicates: spec.allowDuplicates }, importScope),
+      roles.load({ name: spec.name, params: spec.params, keywords: {}, callVars: {}, pos: ipos, tasksFrom: spec.tasksFrom, handlersFrom: spec.handlersFrom, fromInclude: true, allowDuplicates: spec.allowDuplicates, callKind: 'import_role' }, importScope),
     renderStatic: (value, spos) => opts.renderStatic(value, staticVars, spos),
     nextId: () => ++taskIds,
     importStack: [file],

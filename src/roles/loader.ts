@@ -33,6 +33,7 @@ export interface RoleCall {
   rolespecValidate?: boolean;
   /** include_role/import_role's allow_duplicates option (default yes), which overrides meta/main's */
   allowDuplicates?: boolean;
+  callKind?: RoleInstance['callKind'];
 }
 
 /** a `roles:` entry or a dependency: a name, or a mapping with role/name, keywords and params */
@@ -163,6 +164,7 @@ export class RoleLoader {
         uid: nextUid++,
         validate: call.rolespecValidate ?? true,
         fromInclude: call.fromInclude ?? false,
+        callKind: call.callKind ?? 'roles',
       };
       // register before loading deps so a diamond shares the instance
       const list = this.play.roleCache.get(call.name) ?? [];

@@ -286,8 +286,11 @@ interface BaseImageRecipe {
   packages: string[];
 }
 
-/** python3-apt lets Ansible's apt module run without installing it first; lists are kept too. */
-const IMAGE_PACKAGES = ['python3-pip', 'python3-wheel', 'python3-setuptools', 'python3-venv', 'python3-apt', 'openssh-server', 'sudo'];
+/**
+ * Like a fresh Debian host: no python3-apt and no apt lists (Ansible's apt module installs
+ * python3-apt after an update itself; packaging tests rely on that being a fresh host).
+ */
+const IMAGE_PACKAGES = ['python3-pip', 'python3-wheel', 'python3-setuptools', 'python3-venv', 'openssh-server', 'sudo'];
 
 /**
  * 'bookworm' is the machines' own release (Python 3.11, pip 23.0). 'second' is Debian 13 trixie
@@ -296,11 +299,11 @@ const IMAGE_PACKAGES = ['python3-pip', 'python3-wheel', 'python3-setuptools', 'p
  * but is past its regular support).
  */
 export const BASE_IMAGE_RECIPES: Record<BaseImageName, BaseImageRecipe> = {
-  bookworm: { release: 'bookworm', version: 2, packages: IMAGE_PACKAGES },
-  second: { release: 'trixie', version: 2, packages: IMAGE_PACKAGES },
+  bookworm: { release: 'bookworm', version: 1, packages: IMAGE_PACKAGES },
+  second: { release: 'trixie', version: 1, packages: IMAGE_PACKAGES },
 };
 
-/** The tag a base image gets: tsplay-test/bookworm:2, tsplay-test/trixie:2. */
+/** The tag a base image gets: tsplay-test/bookworm:1, tsplay-test/trixie:1. */
 export function baseImageTag(name: BaseImageName): string {
   const recipe = BASE_IMAGE_RECIPES[name];
   return `tsplay-test/${name === 'second' ? recipe.release : name}:${recipe.version}`;
@@ -366,13 +369,13 @@ async function buildRootfsTarball(recipe: BaseImageRecipe, stem: string): Promis
     `debootstrap ${recipe.release} (log: ${rootfs}/debootstrap/debootstrap.log)`,
     { env: { DEBIAN_FRONTEND: 'noninteractive' }, timeoutMs: 30 * 60_000 },
   );
-  // Drop the downloaded .debs (apt's lists stay, so apt works without an update first); sshd needs
-  // its privilege-separation dir; docker provides resolv.conf at run time.
+  // Drop the downloaded .debs and package lists (a fresh host runs apt-get update first); sshd
+  // needs its privilege-separation dir; docker provides resolv.conf at run time.
   await must(
     'sh',
     [
       '-c',
-      'rm -rf "$1"/var/cache/apt/archives/*.deb && mkdir -p "$1"/run/sshd && : > "$1"/etc/resolv.conf',
+      'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*_Packages && mkdir -p "$1"/run/sshd && : > "$1"/etc/resolv.conf',
       'sh',
       rootfs,
     ],

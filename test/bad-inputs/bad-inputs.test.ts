@@ -12,6 +12,7 @@
  * against the real ansible-playbook (when installed) so they stay true.
  *
  *   BAD_INPUT_CASE=<substring>   run only the matching cases
+ *   TSPLAY_CLI=<path>            the CLI to test (default dist/src/cli/main.js)
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,8 +20,8 @@ import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ansibleAvailable, repoRoot, requireService, tsplayCli } from '../support/services.js';
-import { runProcess, toolEnv } from '../parity/harness.js';
+import { ansibleAvailable, repoRoot, requireService } from '../support/services.js';
+import { runProcess, toolEnv, tsplayMain } from '../parity/harness.js';
 
 interface Expectation {
   name: string;
@@ -103,7 +104,7 @@ describe('bad inputs: tsplay explains them without a stack trace', { concurrency
 
   for (const exp of expectations) {
     it(exp.name, async () => {
-      const { code, output } = await runIn(exp, (args) => [process.execPath, tsplayCli(), 'run', ...args]);
+      const { code, output } = await runIn(exp, (args) => [process.execPath, tsplayMain(), 'run', ...args]);
       const problems: string[] = [];
       if (code !== exp.exit) problems.push(`exit code ${code}, expected ${exp.exit}`);
       const positioned = normalisePositions(output);

@@ -19,7 +19,12 @@ import { parse as parseYaml } from 'yaml';
 import { repoRoot, tsplayCli } from '../support/services.js';
 
 export { repoRoot };
-export const tsplayMain = tsplayCli;
+/**
+ * The CLI under test. TSPLAY_CLI points elsewhere, e.g. at a private build
+ * (`npx tsc -p tsconfig.json --outDir test/parity/.dist`) that other people's concurrent
+ * compiles of dist/ cannot change half-way through a run.
+ */
+export const tsplayMain = (): string => process.env.TSPLAY_CLI ?? tsplayCli();
 
 export interface CaseSpec {
   name: string;
@@ -254,7 +259,8 @@ export function compareTrees(ansible: Map<string, Entry>, tsplay: Map<string, En
       const jt = tryJson(t.content);
       let detail = '';
       if (ja.ok && jt.ok) {
-        const lines = jsonDiff(ja.value, jt.value);
+        const all = jsonDiff(ja.value, jt.value);
+        const lines = all.length > 20 ? [...all.slice(0, 20), `… ${all.length - 20} more`] : all;
         detail = lines.length ? `values differ:\n${indent(lines.join('\n'))}` : 'same values, different JSON text';
       } else detail = 'content differs';
       diffs.push(

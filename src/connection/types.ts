@@ -23,6 +23,8 @@ export interface ExecOptions {
   become?: BecomeOptions;
   /** kill the command after this many milliseconds */
   timeoutMs?: number;
+  /** kill the command when aborted */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -44,6 +46,11 @@ export interface FileInfo {
   atimeMs: number;
   /** set when type === 'link' (lstat) */
   linkTarget?: string;
+  /** where the transport knows them (hard links make the file module report state 'hard') */
+  nlink?: number;
+  ino?: number;
+  dev?: number;
+  ctimeMs?: number;
 }
 
 export interface WriteOptions {

@@ -324,7 +324,7 @@ async function runModule(
   ctx: ModuleContext,
   timeoutSeconds: number,
 ): Promise<ModuleResult> {
-  const work = run(args, ctx).then((r) => markHostData({ ...r }));
+  const work = run(args, ctx).then((r) => markHostData(withLines({ ...r })));
   if (!timeoutSeconds) return work;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<ModuleResult>((resolve) => {
@@ -335,6 +335,13 @@ async function runModule(
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+/** Ansible's executor adds stdout_lines/stderr_lines to every result that has stdout/stderr */
+function withLines(result: ModuleResult): ModuleResult {
+  if (typeof result.stdout === 'string' && result.stdout_lines === undefined) result.stdout_lines = result.stdout.split(/\r?\n/).filter((l, i, a) => !(l === '' && i === a.length - 1));
+  if (typeof result.stderr === 'string' && result.stderr_lines === undefined) result.stderr_lines = result.stderr.split(/\r?\n/).filter((l, i, a) => !(l === '' && i === a.length - 1));
+  return result;
 }
 
 /** strings a module read from a host are data: they must never be templated again */

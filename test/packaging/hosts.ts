@@ -42,11 +42,17 @@ export interface ContainerHost {
   remove(): Promise<void>;
 }
 
-/** A running container (host network, `sleep infinity`) from the base image; remove() deletes it. */
+/**
+ * A running container (host network, `sleep infinity`) from the base image, made to look like a
+ * freshly installed Debian host whatever the image holds: no python3-apt, no package lists.
+ * remove() deletes it.
+ */
 export async function startHost(prefix: string): Promise<ContainerHost> {
   const image = await baseImage('bookworm');
   const container = await startContainerHost(image, undefined, { namePrefix: prefix });
   const conn = await connectionTo(container.name);
+  const reset = await conn.exec('dpkg --purge python3-apt >/dev/null 2>&1; rm -rf /var/lib/apt/lists/* && mkdir -p /var/lib/apt/lists/partial');
+  if (reset.rc !== 0) throw new Error(`resetting ${container.name} to a fresh host failed: ${reset.stderr}`);
   return {
     name: container.name,
     conn,

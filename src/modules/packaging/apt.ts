@@ -343,8 +343,11 @@ export async function runApt(args: AptArgs, ctx: ModuleContext): Promise<ModuleR
     if (ctx.check) {
       return fail('python3-apt must be installed to use check mode. If run normally this module can auto-install it.');
     }
-    if (o.updateCache === false) ctx.warn('Auto-installing missing dependency without updating cache: python3-apt');
-    else ctx.warn('Updating cache and auto-installing missing dependency: python3-apt');
+    // Ansible's module warns here, but the warning is lost when it re-executes itself under the
+    // interpreter that now has python3-apt, so a user never sees it: keep it to verbose output
+    ctx.log(3, o.updateCache === false
+      ? 'Auto-installing missing dependency without updating cache: python3-apt'
+      : 'Updating cache and auto-installing missing dependency: python3-apt');
     const installed = await installPythonApt(ctx, { update: o.updateCache !== false, noRecommends: true });
     if (!installed.ok) return withLines(installed.result);
     state = await probeAptState(ctx, names, o.defaultRelease);

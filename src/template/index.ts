@@ -43,6 +43,9 @@ export function isTemplate(s: string): boolean {
 }
 
 // Python's `$` also matches before a final newline
+/** views (scopeAsDict) that template their own values: never scanned or templated from outside */
+const SELF_TEMPLATING = new WeakSet<object>();
+
 const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}\n?$/;
 const JINJA2_OVERRIDE = '#jinja2:';
 const PLAYBOOK_MODE: CompileMode = { playbook: true, trimBlocks: true, lstripBlocks: false };
@@ -272,6 +275,7 @@ export class Templar implements TemplarApi {
 
   /** True when a container holds (at any depth) a string with template markers. */
   containsTemplate(v: object): boolean {
+    if (SELF_TEMPLATING.has(v)) return false;
     const memo = this.templateMemo.get(v);
     if (memo !== undefined) return memo;
     let found = false;
@@ -460,6 +464,34 @@ export class Templar implements TemplarApi {
     });
     return g;
   }
+}
+
+/**
+ * A read-only dict view of a variable chain (a null-prototype object whose prototype chain holds
+ * the precedence layers), for values such as `hostvars[host]`: templates see every variable of
+ * every layer as an own key, the highest layer winning. Values are templated with the chain's own
+ * variables (as Ansible's hostvars[host] does), never with the caller's. Nothing is copied;
+ * create the view once per chain and reuse it.
+ */
+export function scopeAsDict(chain: TemplateVars, using: Templar = templar, opts: TemplateOptions = {}): Record<string, unknown> {
+  const target = Object.create(null) as Record<string, unknown>;
+  const visible = (k: string | symbol): k is string => typeof k === 'string' && k in chain && !FORBIDDEN_NAMES.has(k);
+  const value = (k: string) => using.template(chain[k], chain, opts);
+  const view = new Proxy(target, {
+    get: (_t, k) => (visible(k) ? value(k) : undefined),
+    has: (_t, k) => visible(k),
+    getOwnPropertyDescriptor: (_t, k) => (visible(k) ? { value: value(k), enumerable: true, configurable: true, writable: false } : undefined),
+    ownKeys: () => {
+      const keys: string[] = [];
+      for (const k in chain) if (!FORBIDDEN_NAMES.has(k)) keys.push(k);
+      return keys;
+    },
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
+  SELF_TEMPLATING.add(view);
+  return view;
 }
 
 /** A shared instance for callers that do not need their own cache. */

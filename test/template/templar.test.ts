@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Templar, TemplateError, isTemplate, markUnsafe, isUnsafe, stripUnsafe, OMIT_TOKEN, PyFloat } from '../../src/template/index.js';
+import { Templar, TemplateError, isTemplate, markUnsafe, isUnsafe, stripUnsafe, OMIT_TOKEN, PyFloat, scopeAsDict } from '../../src/template/index.js';
 
 /** variables as the engine passes them: a null-prototype chain of precedence layers */
 function layered(...layers: Record<string, unknown>[]): Record<string, unknown> {
@@ -138,4 +138,17 @@ test('template errors carry the 1-based line and column inside the template', ()
   const [msg, line] = position('a\n{{ a +}}') as [string, number];
   assert.match(msg, /Expected an expression, got 'end of print statement'/);
   assert.equal(line, 2);
+});
+
+test('scopeAsDict exposes a variable chain (e.g. hostvars[host]) as a dict, highest layer first', () => {
+  const t = new Templar();
+  const web1 = layered({ ansible_host: '10.0.0.1', role_default: 'd' }, { ansible_host: '192.0.2.1', nickname: '{{ inventory_hostname }}-x', inventory_hostname: 'web1' });
+  const v = layered({ hostvars: { web1: scopeAsDict(web1) }, names: ['web1'] });
+  assert.equal(t.template("{{ hostvars['web1'].ansible_host }}", v), '192.0.2.1');
+  assert.equal(t.template('{{ hostvars.web1.role_default }}', v), 'd');
+  assert.equal(t.template("{{ names | map('extract', hostvars, 'ansible_host') | list }}", v)?.toString(), '192.0.2.1');
+  assert.equal(t.template('{{ hostvars.web1.nickname }}', v), 'web1-x');
+  assert.equal(t.template('{{ hostvars.web1.missing is defined }}', v), false);
+  assert.equal(t.template("{{ 'ansible_host' in hostvars.web1 }}", v), true);
+  assert.equal(t.template('{{ hostvars.web1.constructor is defined }}', v), false);
 });

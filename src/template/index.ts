@@ -248,6 +248,7 @@ export class Templar implements TemplarApi {
   /** Ansible's Templar.template over any value. */
   templateWith(value: unknown, scope: Scope, nested: boolean): unknown {
     if (isUnsafe(value)) return value;
+    if (value !== null && typeof value === 'object' && SELF_TEMPLATING.has(value)) return value;
     if (typeof value === 'string') {
       if (!isTemplate(value)) return value;
       let prepared: Prepared;

@@ -9,7 +9,7 @@ import { openConnection, LOCAL_NAMES } from '../connection/index.js';
 import type { PlayNode, RoleInstance, TaskNode } from '../load/model.js';
 import type { ModuleResult } from '../modules/types.js';
 import type { TaskInfo } from '../report/events.js';
-import { Templar, OMIT_TOKEN, templar as sharedTemplar } from '../template/index.js';
+import { Templar, OMIT_TOKEN, scopeAsDict, templar as sharedTemplar } from '../template/index.js';
 import type { TemplateOptions } from '../template/api.js';
 import { loadVarsNamed } from '../inventory/inventory.js';
 import { layer, merged, roleChain, roleDefaults, roleParams, roleVars, ROOT, scopeChain, scopeVars, type Vars } from '../vars/layers.js';
@@ -131,18 +131,43 @@ export class PlayContext {
     return m;
   }
 
+  /** what hostvars[h] holds in Ansible: inventory, facts, include_vars, set_fact and extra vars, not play vars */
+  hostOnlyVars(host: HostState): Vars {
+    let v: Vars = ROOT;
+    let inv = this.flatInventory.get(host.name);
+    if (!inv) {
+      inv = flatten(this.inventoryVars(host.name));
+      this.flatInventory.set(host.name, inv);
+    }
+    v = layer(v, inv);
+    v = layer(v, factVars(host.facts));
+    v = layer(v, host.includeVars);
+    v = layer(v, host.nonPersistent);
+    v = layer(v, this.run.options.extraVars);
+    const h = this.run.inventory.hosts.get(host.name);
+    return layer(v, {
+      inventory_hostname: host.name,
+      inventory_hostname_short: host.name.split('.')[0],
+      group_names: h ? [...h.groups].filter((g) => g !== 'all').sort() : [],
+      playbook_dir: this.play.playbookDir,
+      omit: OMIT_TOKEN,
+    });
+  }
+
   private hostvarsProxy?: Vars;
   /** hostvars[h]: all of a host's variables, computed on access */
   hostvars(): Vars {
     if (this.hostvarsProxy) return this.hostvarsProxy;
     const names = () => [...this.run.inventory.hosts.keys()];
     const target = Object.create(null) as Vars;
+    // each host's values are templated in that host's own scope, as Ansible's HostVars does
+    const hostView = (name: string) => scopeAsDict(this.hostOnlyVars(this.run.host(name)), this.templar);
     this.hostvarsProxy = new Proxy(target, {
       has: (_t, key) => typeof key === 'string' && names().includes(key),
-      get: (_t, key) => (typeof key === 'string' && names().includes(key) ? flatten(this.varsFor(this.run.host(key))) : undefined),
+      get: (_t, key) => (typeof key === 'string' && names().includes(key) ? hostView(key) : undefined),
       ownKeys: () => names(),
       getOwnPropertyDescriptor: (_t, key) =>
-        typeof key === 'string' && names().includes(key) ? { enumerable: true, configurable: true, value: flatten(this.varsFor(this.run.host(key))) } : undefined,
+        typeof key === 'string' && names().includes(key) ? { enumerable: true, configurable: true, value: hostView(key) } : undefined,
     });
     return this.hostvarsProxy;
   }

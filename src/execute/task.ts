@@ -170,11 +170,8 @@ export class TaskRunner {
         const lists = (Array.isArray(value) ? value : [value]) as unknown[][];
         return lists.reduce<unknown[][]>((acc, l) => acc.flatMap((a) => (Array.isArray(l) ? l : [l]).map((x) => [...a, x])), [[]]);
       }
-      default: {
-        const result = this.play.templar.template(`{{ query(${JSON.stringify(loop.lookup)}, *__tsplay_terms) }}`, layer(vars, { __tsplay_terms: Array.isArray(value) ? value : [value] }), opts);
-        if (!Array.isArray(result)) throw new UserError(`with_${loop.lookup} did not return a list`, task.pos);
-        return result;
-      }
+      default:
+        return this.play.templar.runLookup(loop.lookup, Array.isArray(value) ? value : [value], vars, opts);
     }
   }
 

@@ -50,7 +50,7 @@ export function cleanResult(result: ModuleResult, action: string, verbosity: num
 }
 
 export function itemLabel(item: unknown): string {
-  if (typeof item === 'string') return item;
+  if (typeof item === 'string' || item instanceof String) return String(item);
   return pyJson(item).replace(/"/g, "'").replace(/: true/g, ': True').replace(/: false/g, ': False').replace(/: null/g, ': None');
 }
 

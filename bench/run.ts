@@ -76,11 +76,8 @@ function main(): void {
   console.log(row('start-up: empty play', emptyT.seconds, emptyA?.seconds));
   rmSync(dir, { recursive: true, force: true });
 
-  for (const extra of ['template', 'argspec', 'mirror']) {
-    const p = join(repo, 'dist', 'bench', `${extra}.js`);
-    const r = spawnSync(process.execPath, [p], { encoding: 'utf8' });
-    if (r.status === 0) console.log(r.stdout.trim());
-  }
+  const parts = spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'parts.js')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  console.log('\n' + parts.stdout.trim());
 }
 
 main();

@@ -42,10 +42,9 @@ export function cleanResult(result: ModuleResult, action: string, verbosity: num
     if (!keepItem && HIDDEN_KEYS.has(k) && k !== 'invocation') continue;
     out[k] = v;
   }
-  if (action === 'ansible.builtin.debug') {
-    delete out.changed;
-    delete out.failed;
-  }
+  if (action === 'ansible.builtin.debug') delete out.changed;
+  // the verdict is in the line itself (fatal:/ok:); Ansible's results on screen do not carry it
+  delete out.failed;
   return out;
 }
 

@@ -152,7 +152,11 @@ function buildProgram(setExit: (code: number) => void): Command {
       const { serveMirror } = await import('../mirror/serve.js');
       const server = await serveMirror(dir, { host: flags.host, port: Number(flags.port) });
       process.stdout.write(`serving ${dir} at ${server.url} (Ctrl-C to stop)\n`);
-      await new Promise<void>((resolve) => process.once('SIGINT', () => void server.close().then(resolve)));
+      await new Promise<void>((resolve) => {
+        const stop = () => void server.close().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
       setExit(EXIT.ok);
     });
 

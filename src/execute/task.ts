@@ -72,11 +72,14 @@ export class TaskRunner {
           itemVars.ansible_index_var = indexVar;
         }
         if (lc.extended) {
-          itemVars.ansible_loop = {
+          const loopInfo: Record<string, unknown> = {
             allitems: items, index: i + 1, index0: i, revindex: items.length - i, revindex0: items.length - i - 1,
             first: i === 0, last: i === items.length - 1, length: items.length,
-            previtem: i > 0 ? items[i - 1] : undefined, nextitem: i < items.length - 1 ? items[i + 1] : undefined,
           };
+          // at the edges Ansible leaves previtem/nextitem out, so they are undefined, not None
+          if (i > 0) loopInfo.previtem = items[i - 1];
+          if (i < items.length - 1) loopInfo.nextitem = items[i + 1];
+          itemVars.ansible_loop = loopInfo;
         }
         const vars = layer(loopVars, itemVars);
         const label = hasLabel ? t.template(task.loopControl?.label, vars, opts) : item;
@@ -105,14 +108,12 @@ export class TaskRunner {
       const results = outcomes.map((o) => o.result);
       const allSkipped = results.length === 0 || results.every((r) => r.skipped);
       const anyFailed = results.some((r) => r.failed && !r._ansible_ignored);
-      const aggregate: ModuleResult = {
-        changed: results.some((r) => r.changed === true),
-        msg: anyFailed ? 'One or more items failed' : 'All items completed',
-        results,
-        skipped: allSkipped,
-      };
+      // key order matters: to_json shows it
+      const aggregate: ModuleResult =
+        results.length === 0
+          ? { changed: false, skipped: true, skipped_reason: 'No items in the list', results }
+          : { changed: results.some((r) => r.changed === true), msg: anyFailed ? 'One or more items failed' : 'All items completed', results, skipped: allSkipped };
       if (anyFailed) aggregate.failed = true;
-      if (results.length === 0) aggregate.skipped_reason = 'No items in the list';
       return { result: aggregate, items: outcomes, includes, unreachable: anyUnreachable, noLog };
     } catch (err) {
       if (err instanceof UnreachableError) return { result: { unreachable: true, msg: err.message, changed: false }, unreachable: true };

@@ -57,6 +57,16 @@ export class PlayContext {
   private readonly flatInventory = new Map<string, Vars>();
   private groupsCache?: Record<string, string[]>;
 
+  /** the inventory layers as one flat layer (they are a chain of their own), computed once per host */
+  private flatInventoryVars(host: string): Vars {
+    let inv = this.flatInventory.get(host);
+    if (!inv) {
+      inv = flatten(this.inventoryVars(host));
+      this.flatInventory.set(host, inv);
+    }
+    return inv;
+  }
+
   /** every variable visible to `task` on `host`, as a prototype chain (see src/vars/layers.ts) */
   varsFor(host: HostState, task?: TaskNode): Vars {
     const chain = scopeChain(task?.scope);
@@ -65,13 +75,7 @@ export class PlayContext {
     this.playRoleDefaultsCache ??= merged(...this.play.roles.map((r) => roleDefaults(r, [])));
     v = layer(v, this.playRoleDefaultsCache);
     if (role) v = layer(v, roleDefaults(role, parents));
-    // inventory layers are a chain of their own: link a copy of their keys (computed once per host)
-    let inv = this.flatInventory.get(host.name);
-    if (!inv) {
-      inv = flatten(this.inventoryVars(host.name));
-      this.flatInventory.set(host.name, inv);
-    }
-    v = layer(v, inv);
+    v = layer(v, this.flatInventoryVars(host.name));
     v = layer(v, factVars(host.facts));
     v = layer(v, this.playVars.get(host.name));
     this.playRoleVarsCache ??= merged(...this.play.roles.map((r) => roleVars(r, [])));
@@ -134,12 +138,7 @@ export class PlayContext {
   /** what hostvars[h] holds in Ansible: inventory, facts, include_vars, set_fact and extra vars, not play vars */
   hostOnlyVars(host: HostState): Vars {
     let v: Vars = ROOT;
-    let inv = this.flatInventory.get(host.name);
-    if (!inv) {
-      inv = flatten(this.inventoryVars(host.name));
-      this.flatInventory.set(host.name, inv);
-    }
-    v = layer(v, inv);
+    v = layer(v, this.flatInventoryVars(host.name));
     v = layer(v, factVars(host.facts));
     v = layer(v, host.includeVars);
     v = layer(v, host.nonPersistent);

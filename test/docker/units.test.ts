@@ -11,7 +11,7 @@ import { demuxFrames, parseRepositoryTag } from '../../src/docker/api.js';
 import { tarOneFile, untar } from '../../src/docker/tar.js';
 import { compareGeneric } from '../../src/modules/docker/container/compare.js';
 import { ParamError, humanToBytes, prepareEnv, prepareMountsVolumes, preparePublishedPorts } from '../../src/modules/docker/container/options.js';
-import { shlexSplit } from '../../src/modules/docker/container/shlex.js';
+import { shlexSplit } from '../../src/util/shlex.js';
 import { parseEnvFile, pullPolicy } from '../../src/modules/docker/docker_container.js';
 import { runCommand, tempDir } from '../support/services.js';
 

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { compareDebianVersions } from '../../src/modules/packaging/debversion.js';
-import { shlexSplit } from '../../src/modules/packaging/shlex.js';
+import { shlexSplit } from '../../src/util/shlex.js';
 import { expandSourcesPath, normaliseRepo, suggestFilename } from '../../src/modules/packaging/sources-list.js';
 import { parseAptDiff } from '../../src/modules/packaging/apt.js';
 import { fnmatch, splitPackageSpec } from '../../src/modules/packaging/apt-status.js';

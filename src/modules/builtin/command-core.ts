@@ -6,7 +6,7 @@ import type { ModuleContext, ModuleResult } from '../types.js';
 import type { EntryPointSpec } from '../../argspec/types.js';
 import type { ExecOptions } from '../../connection/types.js';
 import { glob } from './support/glob.js';
-import { shlexQuote, shlexSplit, ShlexError } from './support/shlex.js';
+import { shlexQuote, shlexSplit, ShlexError } from '../../util/shlex.js';
 import { preciseNow, pyDatetime, pyTimedelta } from './support/pytime.js';
 import { errnoNumber } from './support/failure.js';
 import { Accounts } from './support/users.js';

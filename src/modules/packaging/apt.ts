@@ -11,7 +11,7 @@ import type { ArgumentSpec } from '../../argspec/types.js';
 import { APT_ENV, installPythonApt, updateAptCache } from './apt-cache.js';
 import { asBool, asInt, asList, asOptionalBool, fail, run, sleep, withLines } from './common.js';
 import { type PackageStatus, type TargetAptState, fnmatch, probeAptState, providersOf, splitPackageSpec, statusOf } from './apt-status.js';
-import { shlexSplit } from './shlex.js';
+import { shlexSplit } from '../../util/shlex.js';
 
 const DPKG_OPTIONS = 'force-confdef,force-confold';
 const APT_GET_ZERO = '\n0 upgraded, 0 newly installed';

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { Json } from '../../../docker/api.js';
 import type { CompareType, Comparison } from './compare.js';
-import { shlexSplit } from './shlex.js';
+import { shlexSplit } from '../../../util/shlex.js';
 
 export type Params = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-/** Python's shlex.split (POSIX mode, no comments) and shlex.quote, which the command module uses. */
+/** Python's shlex.split (POSIX mode, no comments) and shlex.quote: how Ansible turns a command string into argv (command, apt, docker_container). */
 
 export class ShlexError extends Error {}
 

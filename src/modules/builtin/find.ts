@@ -7,7 +7,7 @@ import * as posix from 'node:path/posix';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from './support/define.js';
 import { withStatCache } from './support/statcache.js';
-import type { FileInfoDetail } from './support/fileinfo.js';
+import { permissionFlags, rawMode, statCore, S_IFMT, TYPE_BITS as T, type FileInfoDetail } from './support/fileinfo.js';
 import { fnmatchToRegExp } from './support/glob.js';
 import { pyRegex, PyRegexError } from './support/pyregex.js';
 import { Accounts } from './support/users.js';
@@ -31,14 +31,6 @@ export interface FindArgs {
   depth?: number | null;
 }
 
-const S_IFMT = 0o170000;
-const T = { dir: 0o040000, chr: 0o020000, blk: 0o060000, reg: 0o100000, fifo: 0o010000, lnk: 0o120000, sock: 0o140000 };
-
-function rawMode(info: FileInfoDetail): number {
-  if (info.rawMode !== undefined) return info.rawMode;
-  const type = info.type === 'directory' ? T.dir : info.type === 'link' ? T.lnk : info.type === 'file' ? T.reg : 0;
-  return type | info.mode;
-}
 
 /** re.match: anchored at the start only */
 function startMatcher(pattern: string): (s: string) => boolean {
@@ -60,38 +52,11 @@ function nameFilter(patterns: string[], excludes: string[] | null | undefined, u
 
 function statInfo(info: FileInfoDetail, accounts: Accounts): Record<string, unknown> {
   const mode = rawMode(info);
-  const fmt = mode & S_IFMT;
   const out: Record<string, unknown> = {
-    mode: (mode & 0o7777).toString(8).padStart(4, '0'),
-    isdir: fmt === T.dir,
-    ischr: fmt === T.chr,
-    isblk: fmt === T.blk,
-    isreg: fmt === T.reg,
-    isfifo: fmt === T.fifo,
-    islnk: fmt === T.lnk,
-    issock: fmt === T.sock,
-    uid: info.uid,
-    gid: info.gid,
-    size: info.size,
-    inode: info.ino,
-    dev: info.dev,
-    nlink: info.nlink,
-    atime: info.atimeMs / 1000,
-    mtime: info.mtimeMs / 1000,
-    ctime: info.ctimeMs !== undefined ? info.ctimeMs / 1000 : undefined,
+    ...statCore(info),
     gr_name: accounts.groupName(info.gid) ?? '',
     pw_name: accounts.userName(info.uid) ?? '',
-    wusr: !!(mode & 0o200),
-    rusr: !!(mode & 0o400),
-    xusr: !!(mode & 0o100),
-    wgrp: !!(mode & 0o020),
-    rgrp: !!(mode & 0o040),
-    xgrp: !!(mode & 0o010),
-    woth: !!(mode & 0o002),
-    roth: !!(mode & 0o004),
-    xoth: !!(mode & 0o001),
-    isuid: !!(mode & 0o4000),
-    isgid: !!(mode & 0o2000),
+    ...permissionFlags(mode),
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out;

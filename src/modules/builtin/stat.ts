@@ -6,7 +6,7 @@
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from './support/define.js';
 import { withStatCache } from './support/statcache.js';
-import type { FileInfoDetail } from './support/fileinfo.js';
+import { permissionFlags, rawMode, statCore, type FileInfoDetail } from './support/fileinfo.js';
 import { Accounts } from './support/users.js';
 import { digest } from './support/hash.js';
 import { resolveLinks } from './support/paths.js';
@@ -28,14 +28,6 @@ const ATTRIBUTE_NAMES: Record<string, string> = {
   S: 'synchronous', t: 'notail', T: 'blockroot', u: 'undelete', X: 'compressedraw', Z: 'compresseddirty',
 };
 
-const S_IFMT = 0o170000;
-const TYPE_BITS = { dir: 0o040000, chr: 0o020000, blk: 0o060000, reg: 0o100000, fifo: 0o010000, lnk: 0o120000, sock: 0o140000 };
-
-function rawModeOf(info: FileInfoDetail): number {
-  if (info.rawMode !== undefined) return info.rawMode;
-  const type = info.type === 'directory' ? TYPE_BITS.dir : info.type === 'link' ? TYPE_BITS.lnk : info.type === 'file' ? TYPE_BITS.reg : 0;
-  return type | info.mode;
-}
 
 /** the uid the module would run as on the target */
 async function effectiveUid(ctx: ModuleContext): Promise<number> {
@@ -103,39 +95,12 @@ export async function runStat(args: StatArgs, ctx: ModuleContext): Promise<Modul
     return { changed: false, failed: true, msg: errnoText(err).replace(/^\[Errno \d+\] /, '').replace(/: '.*'$/, '') };
   }
   if (!info) return { changed: false, stat: { exists: false } };
-  const mode = rawModeOf(info);
-  const fmt = mode & S_IFMT;
+  const mode = rawMode(info);
   const st: Record<string, unknown> = {
     exists: true,
     path,
-    mode: (mode & 0o7777).toString(8).padStart(4, '0'),
-    isdir: fmt === TYPE_BITS.dir,
-    ischr: fmt === TYPE_BITS.chr,
-    isblk: fmt === TYPE_BITS.blk,
-    isreg: fmt === TYPE_BITS.reg,
-    isfifo: fmt === TYPE_BITS.fifo,
-    islnk: fmt === TYPE_BITS.lnk,
-    issock: fmt === TYPE_BITS.sock,
-    uid: info.uid,
-    gid: info.gid,
-    size: info.size,
-    inode: info.ino,
-    dev: info.dev,
-    nlink: info.nlink,
-    atime: info.atimeMs / 1000,
-    mtime: info.mtimeMs / 1000,
-    ctime: info.ctimeMs !== undefined ? info.ctimeMs / 1000 : undefined,
-    wusr: !!(mode & 0o200),
-    rusr: !!(mode & 0o400),
-    xusr: !!(mode & 0o100),
-    wgrp: !!(mode & 0o020),
-    rgrp: !!(mode & 0o040),
-    xgrp: !!(mode & 0o010),
-    woth: !!(mode & 0o002),
-    roth: !!(mode & 0o004),
-    xoth: !!(mode & 0o001),
-    isuid: !!(mode & 0o4000),
-    isgid: !!(mode & 0o2000),
+    ...statCore(info),
+    ...permissionFlags(mode),
   };
   if (info.blocks !== undefined) st.blocks = info.blocks;
   if (info.blksize !== undefined) st.block_size = info.blksize;

@@ -6,6 +6,7 @@
  * an unsafe string (AnsibleUnsafeText), Array = list, plain object = dict.
  */
 import { PyFloat } from '../template/values.js';
+import { encodeStr } from '../template/json.js';
 
 /** How plain strings are spelled by `type()`: modules get `str`, YAML-born role values `AnsibleUnicode`. */
 export type StringClass = 'str' | 'AnsibleUnicode';
@@ -191,22 +192,9 @@ function jsonFloat(n: number): string {
   return pyFloatRepr(n);
 }
 
+/** argument spec messages quote values as Python's json.dumps does, with ensure_ascii */
 function jsonString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
-    const code = s.charCodeAt(i);
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (code < 0x20 || code > 0x7e) out += `\\u${code.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return out + '"';
+  return encodeStr(s, true);
 }
 
 /** Python's str.strip() whitespace set (ASCII plus the common Unicode spaces) */

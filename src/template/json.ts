@@ -9,7 +9,8 @@ export interface JsonOptions {
   ensureAscii?: boolean;
 }
 
-function encodeStr(s: string, ascii: boolean): string {
+/** a JSON string literal as Python's json.dumps writes it (ensure_ascii escapes everything past 0x7e) */
+export function encodeStr(s: string, ascii: boolean): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];

@@ -28,21 +28,8 @@ export class ExecTimeoutError extends Error {
   }
 }
 
-/**
- * What node:fs knows beyond the Connection contract; modules use these fields when present
- * (hard-link detection, the stat module's inode/dev/ctime) and fall back when they are not.
- */
-export interface LocalFileInfo extends FileInfo {
-  ctimeMs?: number;
-  nlink?: number;
-  ino?: number;
-  dev?: number;
-  rdev?: number;
-  blocks?: number;
-  blksize?: number;
-  /** st_mode with the file-type bits */
-  rawMode?: number;
-}
+/** node:fs fills every optional field of the contract's FileInfo */
+export type LocalFileInfo = FileInfo;
 
 let currentUserName: string | undefined;
 function currentUser(): string {

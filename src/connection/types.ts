@@ -46,11 +46,16 @@ export interface FileInfo {
   atimeMs: number;
   /** set when type === 'link' (lstat) */
   linkTarget?: string;
-  /** where the transport knows them (hard links make the file module report state 'hard') */
+  /** where the transport knows them (hard links make the file module report state 'hard'; stat reports the rest) */
   nlink?: number;
   ino?: number;
   dev?: number;
   ctimeMs?: number;
+  rdev?: number;
+  blocks?: number;
+  blksize?: number;
+  /** st_mode with the file-type bits */
+  rawMode?: number;
 }
 
 export interface WriteOptions {

@@ -1,19 +1,10 @@
 /**
- * The fields some connections (LocalConnection) add beyond the Connection contract's FileInfo.
- * Optional, so every module still works on a connection that only fills the contract.
+ * File information as modules use it: the contract's FileInfo, whose detail fields (nlink, inode,
+ * raw mode…) are optional, so every module still works on a connection that fills only the basics.
  */
 import type { FileInfo } from '../../../connection/types.js';
 
-export interface FileInfoDetail extends FileInfo {
-  ctimeMs?: number;
-  nlink?: number;
-  ino?: number;
-  dev?: number;
-  rdev?: number;
-  blocks?: number;
-  blksize?: number;
-  rawMode?: number;
-}
+export type FileInfoDetail = FileInfo;
 
 /** Ansible's file "state" of a path: absent, link, directory, hard (nlink > 1) or file */
 export type PathState = 'absent' | 'link' | 'directory' | 'hard' | 'file';

@@ -7,6 +7,7 @@
  * differs; a checksum that does not match after download removes the file and fails.
  */
 import { createHash } from 'node:crypto';
+import { fileCommonOptions } from '../builtin/support/specs.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -276,15 +277,8 @@ export const getUrl: ModuleDefinition<GetUrlArgs> = {
       client_cert: { type: 'path' },
       client_key: { type: 'path' },
       use_gssapi: { type: 'bool', default: false },
-      mode: { type: 'raw' },
-      owner: { type: 'str' },
-      group: { type: 'str' },
-      seuser: { type: 'str' },
-      serole: { type: 'str' },
-      selevel: { type: 'str' },
-      setype: { type: 'str' },
-      unsafe_writes: { type: 'bool', default: false },
-      attributes: { type: 'str', aliases: ['attr'] },
+      // Ansible's add_file_common_args, as the file-like builtin modules declare them
+      ...fileCommonOptions,
     },
   },
   run: runGetUrl,

@@ -7,12 +7,19 @@ import type { Connection, FileInfo } from '../../../connection/types.js';
 import type { ModuleContext } from '../../types.js';
 
 const READ_ONLY = new Set(['stat', 'readFile', 'readlink', 'readdir', 'tempDir', 'transport', 'host']);
+const UNDERLYING = Symbol('connection under a stat-cached view');
+
+/** the connection itself behind any per-run view, for caches that must outlive one module run */
+export function underlyingConnection(conn: Connection): Connection {
+  return (conn as Connection & { [UNDERLYING]?: Connection })[UNDERLYING] ?? conn;
+}
 
 export function withStatCache(ctx: ModuleContext): ModuleContext {
   const inner = ctx.conn;
   const memo = new Map<string, Promise<FileInfo | null>>();
   const conn = new Proxy(inner, {
     get(target, prop, receiver) {
+      if (prop === UNDERLYING) return underlyingConnection(target);
       if (prop === 'stat') {
         return (path: string, opts: { follow?: boolean; become?: unknown } = {}) => {
           const key = `${opts.follow ? 'F' : 'L'}\0${path}`;

@@ -4,6 +4,7 @@
  * a user created earlier in the run is found.
  */
 import type { Connection } from '../../../connection/types.js';
+import { underlyingConnection } from './statcache.js';
 
 interface AccountDb {
   stamp: string;
@@ -28,13 +29,15 @@ async function readOrEmpty(conn: Connection, path: string): Promise<string> {
 }
 
 async function load(conn: Connection, recheck = false): Promise<AccountDb> {
-  const known = cache.get(conn);
-  if (known && !recheck && Date.now() - (loadedAt.get(conn) ?? 0) < TRUST_MS) return known;
+  // each module run sees the connection through its own view; the accounts belong to the target
+  const target = underlyingConnection(conn);
+  const known = cache.get(target);
+  if (known && !recheck && Date.now() - (loadedAt.get(target) ?? 0) < TRUST_MS) return known;
   const [pw, gr] = await Promise.all([conn.stat('/etc/passwd', { follow: true }), conn.stat('/etc/group', { follow: true })]);
   const stamp = `${pw?.mtimeMs}:${pw?.size}:${gr?.mtimeMs}:${gr?.size}`;
-  const cached = cache.get(conn);
+  const cached = cache.get(target);
   if (cached && cached.stamp === stamp) {
-    loadedAt.set(conn, Date.now());
+    loadedAt.set(target, Date.now());
     return cached;
   }
   const [passwd, group] = await Promise.all([readOrEmpty(conn, '/etc/passwd'), readOrEmpty(conn, '/etc/group')]);
@@ -61,8 +64,8 @@ async function load(conn: Connection, recheck = false): Promise<AccountDb> {
     if (!db.groupByName.has(f[0])) db.groupByName.set(f[0], id);
     if (!db.groupById.has(id)) db.groupById.set(id, f[0]);
   }
-  cache.set(conn, db);
-  loadedAt.set(conn, Date.now());
+  cache.set(target, db);
+  loadedAt.set(target, Date.now());
   return db;
 }
 

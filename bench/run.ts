@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = join(repo, 'dist', 'src', 'cli', 'main.js');
+const cli = join(repo, 'dist', 'src', 'cli', 'tsplay.cjs');
 const skipAnsible = process.env.BENCH_SKIP_ANSIBLE === '1' || spawnSync('ansible-playbook', ['--version']).status !== 0;
 
 function generatePlaybook(dir: string, perKind: number): string {

@@ -47,10 +47,11 @@ bash scripts/env/dockerd.sh start
 
 step "2/6 tsplay itself"
 if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
-if [ ! -f dist/src/cli/main.js ] || [ ! -f dist/src/mirror/fixture-main.js ] || [ ! -f dist/test/support/services.js ]; then
+if [ ! -f dist/bundle/tsplay.cjs ] || [ ! -f dist/src/mirror/fixture-main.js ] || [ ! -f dist/test/support/services.js ]; then
   npx tsc -p tsconfig.json || true   # emits JS even when another part has type errors
+  node scripts/bundle.mjs
 fi
-node dist/src/cli/main.js --version
+node dist/src/cli/tsplay.cjs --version
 
 step "3/6 Base images (debootstrap once, then cached in ${TSPLAY_TEST_CACHE:-/var/cache/tsplay-test})"
 images=$(node --input-type=module -e "
@@ -75,7 +76,7 @@ step "5/6 tsplay run playbooks/site.yaml --tags pip"
 platforms=$(printf '[{"image":"%s","name":"debian-12","pre-command":"export SOURCE_DATE_EPOCH=1700000000"},{"image":"%s","name":"debian-13","pre-command":"export SOURCE_DATE_EPOCH=1700000000"}]' "$IMAGE_1" "$IMAGE_2")
 # The shipped roles live in roles/ at the top of the repository.
 ANSIBLE_ROLES_PATH="$REPO/roles${ANSIBLE_ROLES_PATH:+:$ANSIBLE_ROLES_PATH}" \
-node dist/src/cli/main.js run playbooks/site.yaml --tags pip \
+node dist/src/cli/tsplay.cjs run playbooks/site.yaml --tags pip \
   -e @playbooks/demo/vars.yaml \
   -e "mirror_base_path=$MIRROR_BASE" \
   -e "upstream_index_url=$UPSTREAM" \
@@ -83,7 +84,7 @@ node dist/src/cli/main.js run playbooks/site.yaml --tags pip \
 
 step "6/6 Serve the mirror, then install from it with the network off"
 kill "${PIDS[0]}" 2>/dev/null || true   # the upstream is no longer needed
-node dist/src/cli/main.js serve-mirror "$MIRROR_BASE/pip" --port 0 >"$DEMO_DIR/serve.log" 2>&1 &
+node dist/src/cli/tsplay.cjs serve-mirror "$MIRROR_BASE/pip" --port 0 >"$DEMO_DIR/serve.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 100); do grep -q 'http://' "$DEMO_DIR/serve.log" 2>/dev/null && break; sleep 0.2; done
 MIRROR_URL=$(grep -o 'http://[^ ]*' "$DEMO_DIR/serve.log" | head -n 1)
@@ -108,7 +109,7 @@ Done in $(elapsed).
   The mirror:        $MIRROR_BASE/pip/<platform>/  (wheels, <wheel>.metadata, simple/ -> the live index)
   Platforms:         debian-12 ($IMAGE_1), debian-13 ($IMAGE_2)
   Index for pip:     file://$MIRROR_BASE/pip/debian-12/simple/  (or debian-13)
-  Serve it again:    node dist/src/cli/main.js serve-mirror $MIRROR_BASE/pip --port 8080
+  Serve it again:    node dist/src/cli/tsplay.cjs serve-mirror $MIRROR_BASE/pip --port 8080
                      then pip install --index-url http://127.0.0.1:8080/debian-12/simple/ Hello_World
   Point a host's pip at it: the pip-client role (roles/pip-client/README.md).
   Run it again: a second run finds nothing to change in the index (prune keeps the previous run's files).

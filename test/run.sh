@@ -102,6 +102,8 @@ if [ "$build_rc" -ne 0 ]; then
   sed 's/^/    /' /tmp/tsplay-tsc.$$.log | head -40
 fi
 rm -f /tmp/tsplay-tsc.$$.log
+step "bundling (scripts/bundle.mjs: dist/bundle/tsplay.cjs and its code cache)"
+node scripts/bundle.mjs || build_rc=1
 if [ ! -f dist/test/support/prepare.js ]; then
   note "dist/test/support/prepare.js was not produced; cannot go on"
   exit 1

@@ -191,7 +191,7 @@ function metaSchemaValidator(): ValidateFunction {
 }
 
 export function loadMetaSchema(): Record<string, unknown> {
-  // dist/src/argspec → repository root, or src/argspec when run from sources
+  // dist/src/argspec or dist/bundle → repository root, or src/argspec when run from sources
   const here = dirname(fileURLToPath(import.meta.url));
   for (const up of ['../../..', '../..']) {
     try {

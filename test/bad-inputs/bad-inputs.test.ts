@@ -12,7 +12,7 @@
  * against the real ansible-playbook (when installed) so they stay true.
  *
  *   BAD_INPUT_CASE=<substring>   run only the matching cases
- *   TSPLAY_CLI=<path>            the CLI to test (default dist/src/cli/main.js)
+ *   TSPLAY_CLI=<path>            the CLI to test (default dist/src/cli/tsplay.cjs)
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -6,7 +6,7 @@
  *   PARITY_CASE=<substring>   run only the matching cases
  *   PARITY_ORACLE_ONLY=1      run only Ansible and check each case's declared rc (validates cases)
  *   PARITY_KEEP=1             keep the temp copies and print their paths
- *   TSPLAY_CLI=<path>         the CLI to test (default dist/src/cli/main.js)
+ *   TSPLAY_CLI=<path>         the CLI to test (default dist/src/cli/tsplay.cjs)
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';

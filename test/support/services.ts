@@ -95,9 +95,9 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** Absolute path of the compiled CLI entry point (dist/src/cli/main.js). */
+/** Absolute path of the `tsplay` executable as installed (dist/src/cli/tsplay.cjs, which runs the bundle). */
 export function tsplayCli(): string {
-  return join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+  return join(repoRoot(), 'dist', 'src', 'cli', 'tsplay.cjs');
 }
 
 /** Where slow-to-make test artefacts are cached; outside the repository. */

@@ -4,7 +4,9 @@
  * Positions live in WeakMaps beside the data, so the model stays plain JSON-like values.
  */
 import { readFileSync } from 'node:fs';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, parseAllDocuments, type Node, type Document } from 'yaml';
+import { Document as YamlDocument, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, parseAllDocuments, type Node, type Document } from 'yaml';
+import type { DocumentOptions, ParseOptions, SchemaOptions } from 'yaml';
+import { FALLBACK, readQuickly, type PositionSink } from './yaml-fast.js';
 import { UserError, type SourcePos } from '../util/errors.js';
 import { markUnsafe, PyFloat } from '../template/index.js';
 
@@ -77,15 +79,57 @@ function pyyamlTags(tags: Tags): Tags {
     });
 }
 
+const READ_OPTIONS: DocumentOptions & SchemaOptions & ParseOptions = {
+  version: '1.1',
+  uniqueKeys: false,
+  prettyErrors: false,
+  customTags: (tags) => pyyamlTags(tags as unknown as Tags) as unknown as typeof tags,
+};
+
+interface ScalarTag {
+  default?: boolean | 'key';
+  test?: RegExp;
+  resolve: (text: string, onError: (message: string) => void, options: unknown) => unknown;
+}
+let plainTags: { tags: ScalarTag[]; options: unknown } | undefined;
+
+/** a plain scalar resolved exactly as the `yaml` reader resolves it (same tags, same order) */
+function resolvePlain(text: string, atKey: boolean): unknown {
+  if (!plainTags) {
+    const doc = new YamlDocument(null, READ_OPTIONS);
+    plainTags = { tags: (doc.schema.tags as unknown as ScalarTag[]).filter((t) => !('collection' in t && t.collection)), options: doc.options };
+  }
+  const tag = plainTags.tags.find((t) => (t.default === true || (atKey && t.default === 'key')) && t.test?.test(text));
+  if (!tag) return text;
+  let failed = false;
+  const value = tag.resolve(text, () => (failed = true), plainTags.options);
+  if (failed) return FALLBACK;
+  return isScalar(value) ? value.value : value;
+}
+
+const positionSink: PositionSink = {
+  node: (value, pos) => nodePos.set(value, pos),
+  keys: (map, keys) => keyPos.set(map, keys),
+  items: (seq, items) => itemPos.set(seq, items),
+};
+
 export function parseYaml(text: string, file: string): unknown {
+  const quick = parseYamlQuickly(text, file);
+  if (quick !== FALLBACK) return quick;
+  return parseYamlThoroughly(text, file);
+}
+
+/** js-yaml's quick reading (yaml-fast.ts), or FALLBACK where only the `yaml` package's will do */
+export function parseYamlQuickly(text: string, file: string): unknown {
+  return readQuickly(text, file, resolvePlain, markUnsafe, positionSink);
+}
+
+export { FALLBACK };
+
+/** the `yaml` package's reading: everything YAML allows, and the errors users see */
+export function parseYamlThoroughly(text: string, file: string): unknown {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    version: '1.1',
-    lineCounter,
-    uniqueKeys: false,
-    prettyErrors: false,
-    customTags: (tags) => pyyamlTags(tags as unknown as Tags) as unknown as typeof tags,
-  });
+  const docs = parseAllDocuments(text, { ...READ_OPTIONS, lineCounter });
   const list: Document[] = Array.isArray(docs) ? docs : [docs as unknown as Document];
   if (list.length === 0) return null;
   const doc = list[0]!;

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { promises as fsp, constants as fsConstants } from 'node:fs';
+import { existsSync, promises as fsp, constants as fsConstants } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -145,7 +145,7 @@ def run(req):
     rid = req["id"]
     stdin = req.get("stdin")
     try:
-        p = subprocess.Popen([req["file"]] + req["args"], cwd=req.get("cwd"), env=req["env"],
+        p = subprocess.Popen([req["file"]] + req["args"], cwd=req.get("cwd"), env=req.get("env"),
                              stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as e:
@@ -212,7 +212,9 @@ class SpawnHelper {
     this.state = 'starting';
     let child: ChildProcess;
     try {
-      child = spawn('python3', ['-I', '-S', '-c', HELPER_SOURCE], { stdio: ['pipe', 'pipe', 'ignore'] });
+      // the system's Python when there is one: a shim on PATH (pyenv) starts slower than the commands it would speed up
+      const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+      child = spawn(python, ['-I', '-S', '-c', HELPER_SOURCE], { stdio: ['pipe', 'pipe', 'ignore'] });
     } catch {
       this.state = 'failed';
       return;
@@ -231,8 +233,12 @@ class SpawnHelper {
     const done = new Promise<Exit>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, file: spec.file });
     });
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(spec.env)) if (v !== undefined) env[k] = v;
+    // the helper started with the engine's environment: only a different one is sent
+    let env: Record<string, string> | undefined;
+    if (spec.env !== process.env) {
+      env = {};
+      for (const [k, v] of Object.entries(spec.env)) if (v !== undefined) env[k] = v;
+    }
     const request = {
       id,
       file: spec.file,
@@ -377,7 +383,7 @@ export class LocalConnection implements Connection {
       file = '/bin/sh';
       args = ['-c', cmd];
     }
-    const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+    const env = opts.env && Object.keys(opts.env).length > 0 ? { ...process.env, ...opts.env } : process.env;
     const shown = Array.isArray(cmd) ? cmd.join(' ') : cmd;
     const launch: LaunchSpec = { file, args, cwd: opts.cwd, env, stdin: stdin === undefined ? undefined : Buffer.from(stdin) };
     const running = spawnHelper.ready() ? spawnHelper.launch(launch) : launchDirect(launch);

@@ -151,14 +151,22 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
     return finish(r);
   }
 
-  const env = commandEnv(ctx);
   let toRun: string | string[];
   if (useShell) {
     const script = Array.isArray(command) ? command.map(shlexQuote).join(' ') : command;
     toRun = executable ? [executable, '-c', script] : script;
   } else {
     const words: string[] = [];
-    for (const word of command as string[]) words.push(await expandUser(expandVars(word, env), ctx, env));
+    // copying the environment costs more than most commands take to run: only when a word needs it
+    let env: Record<string, string | undefined> | undefined;
+    for (const word of command as string[]) {
+      if (word.includes('$') || word.startsWith('~')) {
+        env ??= commandEnv(ctx);
+        words.push(await expandUser(expandVars(word, env), ctx, env));
+      } else {
+        words.push(word);
+      }
+    }
     toRun = words;
   }
   let stdin: string | undefined;

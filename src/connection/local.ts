@@ -6,7 +6,24 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { existsSync, promises as fsp, constants as fsConstants } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+  promises as fsp,
+  constants as fsConstants,
+} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -441,13 +458,17 @@ export class LocalConnection implements Connection {
 
   async stat(p: string, opts: { follow?: boolean; become?: BecomeOptions } = {}): Promise<LocalFileInfo | null> {
     if (escalationTarget(opts.become) !== undefined) return this.statAsUser(p, opts);
-    let st: import('node:fs').Stats;
+    // Synchronous on purpose, as is all this class's file system work on this machine but a
+    // recursive removal: a call takes microseconds, while each trip through libuv's thread pool
+    // costs ~0.1 ms, and a file task makes several.
+    let st: import('node:fs').Stats | undefined;
     try {
-      st = opts.follow ? await fsp.stat(p) : await fsp.lstat(p);
+      st = opts.follow ? statSync(p, { throwIfNoEntry: false }) : lstatSync(p, { throwIfNoEntry: false });
     } catch (err) {
       if (isMissing(err)) return null;
       throw err;
     }
+    if (!st) return null;
     const info: LocalFileInfo = {
       type: fileTypeOf(st),
       mode: st.mode & 0o7777,
@@ -465,7 +486,7 @@ export class LocalConnection implements Connection {
       blksize: st.blksize,
       rawMode: st.mode,
     };
-    if (info.type === 'link') info.linkTarget = await fsp.readlink(p);
+    if (info.type === 'link') info.linkTarget = readlinkSync(p);
     return info;
   }
 
@@ -508,7 +529,8 @@ export class LocalConnection implements Connection {
       const res = await this.execRaw(`cat -- ${shellQuote(p)}`, opts.become);
       return res;
     }
-    return fsp.readFile(p);
+    // one synchronous read instead of four pool trips (open, fstat, read, close); see stat()
+    return readFileSync(p);
   }
 
   /** exec that keeps stdout as bytes (for binary file reads through sudo). */
@@ -547,27 +569,27 @@ export class LocalConnection implements Connection {
       return;
     }
     try {
-      await fsp.writeFile(tmp, data, { mode: 0o600, flag: 'wx' });
+      writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' });
       if (opts.mode !== undefined) {
-        await fsp.chmod(tmp, opts.mode);
+        chmodSync(tmp, opts.mode);
       } else {
         // a replaced file keeps its mode and owner; a new one gets the umask default
         let existing: import('node:fs').Stats | undefined;
         try {
-          existing = await fsp.stat(p);
+          existing = statSync(p);
         } catch (err) {
           if (!isMissing(err)) throw err;
         }
         if (existing) {
-          await fsp.chmod(tmp, existing.mode & 0o7777);
+          chmodSync(tmp, existing.mode & 0o7777);
           if (process.getuid?.() === 0 && (existing.uid !== 0 || existing.gid !== 0)) {
-            await fsp.chown(tmp, existing.uid, existing.gid);
+            chownSync(tmp, existing.uid, existing.gid);
           }
         } else {
-          await fsp.chmod(tmp, 0o666 & ~currentUmask());
+          chmodSync(tmp, 0o666 & ~currentUmask());
         }
       }
-      await fsp.rename(tmp, p);
+      renameSync(tmp, p);
     } catch (err) {
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
       throw err;
@@ -580,9 +602,9 @@ export class LocalConnection implements Connection {
       await this.asUser(opts.become, `mkdir ${opts.parents ? '-p ' : ''}-- ${shellQuote(p)}${modeFlag}`);
       return;
     }
-    await fsp.mkdir(p, { recursive: opts.parents ?? false });
+    mkdirSync(p, { recursive: opts.parents ?? false });
     // mkdir's mode is filtered by the umask; an explicit mode must land exactly
-    if (opts.mode !== undefined) await fsp.chmod(p, opts.mode);
+    if (opts.mode !== undefined) chmodSync(p, opts.mode);
   }
 
   async chmod(p: string, mode: number, opts: { become?: BecomeOptions } = {}): Promise<void> {
@@ -590,7 +612,7 @@ export class LocalConnection implements Connection {
       await this.asUser(opts.become, `chmod ${mode.toString(8)} -- ${shellQuote(p)}`);
       return;
     }
-    await fsp.chmod(p, mode);
+    chmodSync(p, mode);
   }
 
   async chown(p: string, uid: number, gid: number, opts: { follow?: boolean; become?: BecomeOptions } = {}): Promise<void> {
@@ -599,8 +621,8 @@ export class LocalConnection implements Connection {
       await this.asUser(opts.become, `chown ${opts.follow === false ? '-h ' : ''}${owner} -- ${shellQuote(p)}`);
       return;
     }
-    if (opts.follow === false) await fsp.lchown(p, uid, gid);
-    else await fsp.chown(p, uid, gid);
+    if (opts.follow === false) lchownSync(p, uid, gid);
+    else chownSync(p, uid, gid);
   }
 
   async symlink(target: string, p: string, opts: { become?: BecomeOptions } = {}): Promise<void> {
@@ -608,14 +630,14 @@ export class LocalConnection implements Connection {
       await this.asUser(opts.become, `ln -s -- ${shellQuote(target)} ${shellQuote(p)}`);
       return;
     }
-    await fsp.symlink(target, p);
+    symlinkSync(target, p);
   }
 
   async readlink(p: string, opts: { become?: BecomeOptions } = {}): Promise<string> {
     if (escalationTarget(opts.become) !== undefined) {
       return (await this.asUser(opts.become, `readlink -- ${shellQuote(p)}`)).replace(/\n$/, '');
     }
-    return fsp.readlink(p);
+    return readlinkSync(p);
   }
 
   async remove(p: string, opts: { become?: BecomeOptions } = {}): Promise<void> {
@@ -631,7 +653,7 @@ export class LocalConnection implements Connection {
       await this.asUser(opts.become, `mv -f -- ${shellQuote(from)} ${shellQuote(to)}`);
       return;
     }
-    await fsp.rename(from, to);
+    renameSync(from, to);
   }
 
   async readdir(p: string, opts: { become?: BecomeOptions } = {}): Promise<string[]> {
@@ -640,7 +662,7 @@ export class LocalConnection implements Connection {
       const out = await this.asUser(opts.become, `cd -- ${shellQuote(p)} && find . -mindepth 1 -maxdepth 1 -printf '%f\\0'`);
       return out.split('\0').filter((n) => n !== '');
     }
-    return fsp.readdir(p);
+    return readdirSync(p);
   }
 
   async utimes(p: string, atimeMs: number, mtimeMs: number, opts: { become?: BecomeOptions } = {}): Promise<void> {
@@ -652,7 +674,7 @@ export class LocalConnection implements Connection {
       );
       return;
     }
-    await fsp.utimes(p, atimeMs / 1000, mtimeMs / 1000);
+    utimesSync(p, atimeMs / 1000, mtimeMs / 1000);
   }
 
   async tempDir(): Promise<string> {

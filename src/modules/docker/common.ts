@@ -5,7 +5,6 @@
 import type { ArgumentSpec } from '../../argspec/types.js';
 import type { ModuleContext, ModuleResult } from '../types.js';
 import type { DockerClient } from '../../docker/client.js';
-import { dockerClientFor } from '../../docker/client.js';
 import { DockerError } from '../../docker/errors.js';
 import { DockerHostError } from '../../docker/transport.js';
 
@@ -27,6 +26,8 @@ export const dockerConnectionOptions: ArgumentSpec = {
 
 export async function clientForTask(args: Record<string, unknown>, ctx: ModuleContext): Promise<DockerClient> {
   const str = (k: string): string | undefined => (typeof args[k] === 'string' && args[k] !== '' ? (args[k] as string) : undefined);
+  // the client (node:http, https) loads with the first Docker task, not at every start-up
+  const { dockerClientFor } = await import('../../docker/client.js');
   // tls / validate_certs default to false in the spec; only an explicit true overrides DOCKER_TLS*
   return dockerClientFor(ctx.conn, {
     dockerHost: str('docker_host'),

@@ -14,7 +14,7 @@ import { join, posix } from 'node:path';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { asBool, asInt, run, shellQuote } from './common.js';
 import { applyAttributes, pathFacts, statOnTarget } from './file-attrs.js';
-import { fetchUrl, type FetchInfo, type FetchOptions } from './http-fetch.js';
+import type { FetchInfo, FetchOptions } from './http-fetch.js';
 
 type GetUrlArgs = Record<string, unknown>;
 
@@ -72,6 +72,8 @@ async function fetchOn(ctx: ModuleContext, url: string, opts: FetchOptions): Pro
       return { status: -1, msg: `Request failed: <urlopen error ${err instanceof Error ? err.message : String(err)}>`, url, headers: {}, body: Buffer.alloc(0) };
     }
   }
+  // node:http, https and zlib load on the first download, not at every start-up
+  const { fetchUrl } = await import('./http-fetch.js');
   return fetchUrl(url, opts);
 }
 

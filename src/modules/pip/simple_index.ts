@@ -6,7 +6,6 @@
  */
 import type { ModuleDefinition, ModuleContext, ModuleResult } from '../types.js';
 import { connectionFs, localFs, type MirrorFs } from '../../mirror/fs.js';
-import { commit, stage, PublishError } from '../../mirror/publish.js';
 
 export interface SimpleIndexArgs {
   path: string;
@@ -43,6 +42,8 @@ export const simpleIndexModule: ModuleDefinition<SimpleIndexArgs> = {
     },
   },
   async run(args, ctx): Promise<ModuleResult> {
+    // the publisher (node:zlib, the zip reader) loads with the first index task, not at every start-up
+    const { commit, stage, PublishError } = await import('../../mirror/publish.js');
     const fs = mirrorFsFor(ctx);
     const root = args.path.replace(/\/+$/, '') || '/';
     try {

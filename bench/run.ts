@@ -4,6 +4,8 @@
  *   idempotent second run;
  * - start-up: `--version` and an empty play.
  * Prints times and ratios. A benchmark, not a test: nothing here fails on a slow machine.
+ * tsplay's times are medians of BENCH_REPEAT (default 5) runs, each pair in a fresh directory:
+ * its runs are short enough for the machine's noise to matter. ansible-playbook runs once.
  * Set BENCH_SKIP_ANSIBLE=1 to time tsplay alone.
  */
 import { spawnSync } from 'node:child_process';
@@ -37,6 +39,12 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): { secon
   return { seconds, ok: r.status === 0, tail };
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 function row(label: string, tsplay: number, ansible?: number): string {
   const ratio = ansible ? `${(ansible / tsplay).toFixed(1)}x faster` : '';
   return `${label.padEnd(34)} tsplay ${tsplay.toFixed(3).padStart(7)} s   ansible ${ansible === undefined ? '      -' : ansible.toFixed(3).padStart(7)} s   ${ratio}`;
@@ -44,36 +52,37 @@ function row(label: string, tsplay: number, ansible?: number): string {
 
 function main(): void {
   const perKind = Number(process.env.BENCH_TASKS_PER_KIND ?? 50);
-  console.log(`tsplay benchmark: ${perKind * 4} tasks on localhost (${perKind} each of file, copy, command, set_fact)\n`);
-  const results: string[] = [];
-  for (const tool of ['tsplay', 'ansible'] as const) {
-    if (tool === 'ansible' && skipAnsible) continue;
+  console.log(`tsplay benchmark: ${perKind * 4} tasks on localhost (${perKind} each of file, copy, command, set_fact)`);
+  console.log(`tsplay: median of ${Number(process.env.BENCH_REPEAT ?? 5)} runs; ansible-playbook: one run\n`);
+  const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 5));
+  const firstAndSecond = (tool: 'tsplay' | 'ansible'): { first: number; second: number } => {
     const dir = mkdtempSync(join(tmpdir(), `tsplay-bench-${tool}-`));
-    const pb = generatePlaybook(dir, perKind);
-    const cmd = tool === 'tsplay' ? process.execPath : 'ansible-playbook';
-    const args = tool === 'tsplay' ? [cli, 'run', pb] : [pb];
-    const first = time(cmd, args);
-    const second = time(cmd, args);
-    if (!first.ok || !second.ok) console.log(`${tool} failed: ${first.tail} ${second.tail}`);
-    results.push(`${tool}:${first.seconds}:${second.seconds}`);
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const get = (tool: string, i: number) => {
-    const r = results.find((x) => x.startsWith(tool + ':'));
-    return r ? Number(r.split(':')[i]) : undefined;
+    try {
+      const pb = generatePlaybook(dir, perKind);
+      const cmd = tool === 'tsplay' ? process.execPath : 'ansible-playbook';
+      const args = tool === 'tsplay' ? [cli, 'run', pb] : [pb];
+      const first = time(cmd, args);
+      const second = time(cmd, args);
+      if (!first.ok || !second.ok) console.log(`${tool} failed: ${first.tail} ${second.tail}`);
+      return { first: first.seconds, second: second.seconds };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
-  console.log(row(`${perKind * 4} tasks, first run`, get('tsplay', 1)!, get('ansible', 1)));
-  console.log(row(`${perKind * 4} tasks, second (idempotent) run`, get('tsplay', 2)!, get('ansible', 2)));
+  const tsplayRuns = Array.from({ length: repeat }, () => firstAndSecond('tsplay'));
+  const ansibleRun = skipAnsible ? undefined : firstAndSecond('ansible');
+  console.log(row(`${perKind * 4} tasks, first run`, median(tsplayRuns.map((r) => r.first)), ansibleRun?.first));
+  console.log(row(`${perKind * 4} tasks, second (idempotent) run`, median(tsplayRuns.map((r) => r.second)), ansibleRun?.second));
 
-  const version = time(process.execPath, [cli, '--version']);
+  const version = median(Array.from({ length: repeat }, () => time(process.execPath, [cli, '--version']).seconds));
   const ansibleVersion = skipAnsible ? undefined : time('ansible-playbook', ['--version']);
-  console.log(row('start-up: --version', version.seconds, ansibleVersion?.seconds));
+  console.log(row('start-up: --version', version, ansibleVersion?.seconds));
   const dir = mkdtempSync(join(tmpdir(), 'tsplay-bench-empty-'));
   const empty = join(dir, 'empty.yml');
   writeFileSync(empty, '- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks: []\n');
-  const emptyT = time(process.execPath, [cli, 'run', empty]);
+  const emptyT = median(Array.from({ length: repeat }, () => time(process.execPath, [cli, 'run', empty]).seconds));
   const emptyA = skipAnsible ? undefined : time('ansible-playbook', [empty]);
-  console.log(row('start-up: empty play', emptyT.seconds, emptyA?.seconds));
+  console.log(row('start-up: empty play', emptyT, emptyA?.seconds));
   rmSync(dir, { recursive: true, force: true });
 
   const parts = spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'parts.js')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

@@ -24,6 +24,8 @@ await build({
   format: 'cjs',
   target: 'node20',
   external: ['ssh2', 'cpu-features', 'dockerode'],
+  // import() of those becomes require(): code run through vm.Script has no ES module loader
+  supported: { 'dynamic-import': false },
   // tsc's maps are followed, so TSPLAY_DEBUG stack traces name the TypeScript sources
   sourcemap: true,
   // import.meta.url only serves to find files shipped beside the code (schemas/)

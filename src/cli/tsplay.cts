@@ -16,7 +16,7 @@
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Script } from 'node:vm';
+import { Script, constants as vmConstants } from 'node:vm';
 
 const bundle = join(__dirname, '..', '..', 'bundle', 'tsplay.cjs');
 const cacheFile = `${bundle}.v8cache`;
@@ -52,7 +52,9 @@ function runBundle(): void {
   const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
   const cachedData = readCache();
   const wrapper = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  const script = new Script(wrapper, { filename: bundle, cachedData });
+  // the bundle turns import() into require() (scripts/bundle.mjs); should one slip through, it
+  // still loads as it would in a module of the main program
+  const script = new Script(wrapper, { filename: bundle, cachedData, importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
   const refresh = cachedData === undefined || script.cachedDataRejected === true;
   if (refresh && CACHING_COMMANDS.has(process.argv[2] ?? '')) process.once('exit', () => writeCache(script));
   const start = script.runInThisContext() as (...args: unknown[]) => void;

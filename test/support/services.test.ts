@@ -77,8 +77,9 @@ test('tempDir is removed after the test that asked for it', async (t) => {
   assert.ok(dir !== '' && !existsSync(dir), `${dir} should be gone`);
 });
 
-test('tsplayCli points at the compiled CLI entry point', () => {
-  assert.match(tsplayCli(), /\/dist\/src\/cli\/main\.js$/);
+test('tsplayCli points at the tsplay executable as installed, and it is there', () => {
+  assert.match(tsplayCli(), /\/dist\/src\/cli\/tsplay\.cjs$/);
+  assert.ok(existsSync(tsplayCli()), `${tsplayCli()} is missing: run npm run build`);
 });
 
 test('runAnsiblePlaybook runs a real local play with plain output', async (t) => {

@@ -56,9 +56,11 @@ export function itemLabel(item: unknown): string {
 export class PlainReporter implements Reporter {
   private lastTask?: TaskInfo;
   private bannerShown = false;
+  /** lines of the event being reported, written together: a task's banner and result are one write */
+  private pending: string[] | undefined;
 
   constructor(
-    private readonly out: (line: string) => void,
+    private readonly write: (line: string) => void,
     private readonly err: (line: string) => void,
     private readonly verbosity: number,
     private readonly check: boolean,
@@ -88,7 +90,23 @@ export class PlainReporter implements Reporter {
     this.out(banner(`${kind} [${this.lastTask.title}]`));
   }
 
+  private out(line: string): void {
+    if (this.pending) this.pending.push(line);
+    else this.write(line);
+  }
+
   hostResult(ev: HostResultEvent): void {
+    this.pending = [];
+    try {
+      this.reportHostResult(ev);
+    } finally {
+      const lines = this.pending;
+      this.pending = undefined;
+      if (lines.length) this.write(lines.join('\n'));
+    }
+  }
+
+  private reportHostResult(ev: HostResultEvent): void {
     if (ev.verbosity === -1) {
       this.showBanner();
       this.out(`FAILED - RETRYING: [${ev.host}]: ${ev.task.title} (${String(ev.result.retries)} retries left).`);

@@ -357,12 +357,14 @@ class ContainerRun {
     this.results.changed = true;
     if (this.check) return container;
     const runToExit = this.params.detach === false;
-    // Registered before start so the exit cannot be missed, even with auto_remove.
+    // Registered before start so the exit cannot be missed, even with auto_remove. With auto_remove
+    // it waits for the removal too: inspecting right after the exit raced the daemon's removal, so
+    // the result held the dying container or nothing; Ansible, slower to ask, reports nothing.
     const waited = runToExit
       ? dial<{ StatusCode: number; Error?: { Message?: string } | null }>(this.client, `waiting for container ${this.name}`, {
           method: 'POST',
           path: `/containers/${id}/wait`,
-          query: { condition: 'next-exit' },
+          query: { condition: this.params.auto_remove ? 'removed' : 'next-exit' },
         })
       : undefined;
     waited?.catch(() => undefined); // handled below; avoid an unhandled rejection if start fails first

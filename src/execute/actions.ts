@@ -104,7 +104,7 @@ export async function runAction(task: TaskNode, ctx: ActionContext): Promise<Act
       const facts: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(args)) facts[k] = typeof v === 'string' ? convertBoolString(v) : v;
       Object.assign(ctx.host.nonPersistent, facts);
-      if (cacheable) Object.assign(ctx.host.facts, facts);
+      if (cacheable) ctx.host.addFacts(facts);
       return { result: { ansible_facts: facts, changed: false, failed: false } };
     }
     case 'assert': {
@@ -163,7 +163,7 @@ export async function runAction(task: TaskNode, ctx: ActionContext): Promise<Act
     case 'gather_facts': {
       const conn = await ctx.play.connectionFor(ctx.host);
       const facts = await gatherFacts(conn);
-      Object.assign(ctx.host.facts, facts);
+      ctx.host.addFacts(facts);
       ctx.host.factsGathered = true;
       return { result: { ansible_facts: facts, changed: false } };
     }
@@ -210,7 +210,7 @@ function runMeta(task: TaskNode, ctx: ActionContext, action: string): ActionOutc
     case 'role_complete':
       return { result: { changed: false, _tsplay_meta: action } };
     case 'clear_facts':
-      for (const k of Object.keys(ctx.host.facts)) delete ctx.host.facts[k];
+      ctx.host.clearFacts();
       return { result: { changed: false, _tsplay_meta: action } };
     case 'clear_host_errors':
       return { result: { changed: false, _tsplay_meta: action } };

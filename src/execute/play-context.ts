@@ -17,6 +17,8 @@ import { effectiveTags } from './keywords.js';
 import type { AsyncJob, HostState, RunState } from './state.js';
 import { VERSION } from '../version.js';
 
+let nextRoleId = 1;
+
 export class PlayContext {
   /** one templar for the run, so each distinct template compiles once */
   readonly templar: Templar = sharedTemplar;
@@ -71,16 +73,7 @@ export class PlayContext {
   varsFor(host: HostState, task?: TaskNode): Vars {
     const chain = scopeChain(task?.scope);
     const { role, parents } = roleChain(task?.scope);
-    let v: Vars = ROOT;
-    this.playRoleDefaultsCache ??= merged(...this.play.roles.map((r) => roleDefaults(r, [])));
-    v = layer(v, this.playRoleDefaultsCache);
-    if (role) v = layer(v, roleDefaults(role, parents));
-    v = layer(v, this.flatInventoryVars(host.name));
-    v = layer(v, factVars(host.facts));
-    v = layer(v, this.playVars.get(host.name));
-    this.playRoleVarsCache ??= merged(...this.play.roles.map((r) => roleVars(r, [])));
-    v = layer(v, this.playRoleVarsCache);
-    if (role) v = layer(v, roleVars(role, parents));
+    let v = this.lowerLayers(host, role, parents);
     const { blockVars, includeParams } = scopeVars(chain);
     v = layer(v, blockVars);
     if (task) v = layer(v, task.keywords.vars);
@@ -90,6 +83,46 @@ export class PlayContext {
     v = layer(v, includeParams);
     v = layer(v, this.run.options.extraVars);
     v = layer(v, this.magicVars(host, task, role));
+    return v;
+  }
+
+  private readonly lowerLayerCache = new WeakMap<HostState, Map<string, { factsVersion: number; playVars: Vars | undefined; vars: Vars }>>();
+  private readonly roleIds = new WeakMap<RoleInstance, number>();
+
+  /**
+   * Role defaults, inventory, facts, play vars and role vars: the same for every task of a role on
+   * a host until the facts change, so built once (role defaults and vars are merged from the whole
+   * dependency chain, inventories can hold hundreds of values) instead of at every task.
+   */
+  private lowerLayers(host: HostState, role: RoleInstance | undefined, parents: RoleInstance[]): Vars {
+    let perHost = this.lowerLayerCache.get(host);
+    if (!perHost) {
+      perHost = new Map();
+      this.lowerLayerCache.set(host, perHost);
+    }
+    const idOf = (r: RoleInstance): number => {
+      let id = this.roleIds.get(r);
+      if (id === undefined) {
+        id = nextRoleId++;
+        this.roleIds.set(r, id);
+      }
+      return id;
+    };
+    const key = role ? [role, ...parents].map(idOf).join(',') : '';
+    const playVars = this.playVars.get(host.name);
+    const hit = perHost.get(key);
+    if (hit && hit.factsVersion === host.factsVersion && hit.playVars === playVars) return hit.vars;
+    let v: Vars = ROOT;
+    this.playRoleDefaultsCache ??= merged(...this.play.roles.map((r) => roleDefaults(r, [])));
+    v = layer(v, this.playRoleDefaultsCache);
+    if (role) v = layer(v, roleDefaults(role, parents));
+    v = layer(v, this.flatInventoryVars(host.name));
+    v = layer(v, factVars(host.facts));
+    v = layer(v, playVars);
+    this.playRoleVarsCache ??= merged(...this.play.roles.map((r) => roleVars(r, [])));
+    v = layer(v, this.playRoleVarsCache);
+    if (role) v = layer(v, roleVars(role, parents));
+    perHost.set(key, { factsVersion: host.factsVersion, playVars, vars: v });
     return v;
   }
 

@@ -29,9 +29,24 @@ export interface RunOptions {
 }
 
 export class HostState {
-  /** gathered and set_fact(cacheable) facts */
-  facts: Vars = Object.create(null) as Vars;
+  /**
+   * gathered and set_fact(cacheable) facts. Change them only through addFacts/clearFacts: the
+   * variable layers below the task (play-context.ts) are cached until factsVersion moves.
+   */
+  readonly facts: Vars = Object.create(null) as Vars;
+  factsVersion = 0;
   factsGathered = false;
+
+  addFacts(facts: Vars): void {
+    Object.assign(this.facts, facts);
+    this.factsVersion++;
+  }
+
+  clearFacts(): void {
+    for (const k of Object.keys(this.facts)) delete this.facts[k];
+    this.factsVersion++;
+  }
+
   /** set_fact and register results: they outlive the play, as in Ansible */
   nonPersistent: Vars = Object.create(null) as Vars;
   /** include_vars results */

@@ -12,6 +12,7 @@
  * process, js-yaml's event parser ~10 ms, and a run is a fresh process.
  */
 import { EVENT_ID, SCALAR_STYLE, getScalarValue, parseEvents, type Event, type ScalarEvent } from 'js-yaml';
+import { LineCounter } from 'yaml';
 import type { SourcePos } from '../util/errors.js';
 
 export const FALLBACK: unique symbol = Symbol('read this with the yaml package');
@@ -28,20 +29,12 @@ export interface PositionSink {
 
 class Fallback extends Error {}
 
-/** offset → 1-based line and column */
+/** offset → 1-based line and column, counted as the yaml reader counts them */
 function lineLocator(text: string, file: string): (offset: number) => SourcePos {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { file, line: lo + 1, col: offset - starts[lo] + 1 };
-  };
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+  return (offset) => ({ file, ...lines.linePos(offset) });
 }
 
 interface Built {
@@ -117,7 +110,6 @@ class Builder {
       return this.unsafe(text);
     }
     if (e.style !== SCALAR_STYLE.PLAIN) return text;
-    if (e.valueStart === -1 && atKey) throw new Fallback();
     const value = this.resolvePlain(text, atKey);
     if (value === FALLBACK) throw new Fallback();
     return value;

@@ -17,7 +17,17 @@ import { effectiveTags } from './keywords.js';
 import type { AsyncJob, HostState, RunState } from './state.js';
 import { VERSION } from '../version.js';
 
+/** a number per role instance, for keys of the lower-layer cache */
+const roleIds = new WeakMap<RoleInstance, number>();
 let nextRoleId = 1;
+function roleId(role: RoleInstance): number {
+  let id = roleIds.get(role);
+  if (id === undefined) {
+    id = nextRoleId++;
+    roleIds.set(role, id);
+  }
+  return id;
+}
 
 export class PlayContext {
   /** one templar for the run, so each distinct template compiles once */
@@ -87,7 +97,6 @@ export class PlayContext {
   }
 
   private readonly lowerLayerCache = new WeakMap<HostState, Map<string, { factsVersion: number; playVars: Vars | undefined; vars: Vars }>>();
-  private readonly roleIds = new WeakMap<RoleInstance, number>();
 
   /**
    * Role defaults, inventory, facts, play vars and role vars: the same for every task of a role on
@@ -100,15 +109,7 @@ export class PlayContext {
       perHost = new Map();
       this.lowerLayerCache.set(host, perHost);
     }
-    const idOf = (r: RoleInstance): number => {
-      let id = this.roleIds.get(r);
-      if (id === undefined) {
-        id = nextRoleId++;
-        this.roleIds.set(r, id);
-      }
-      return id;
-    };
-    const key = role ? [role, ...parents].map(idOf).join(',') : '';
+    const key = role ? [role, ...parents].map(roleId).join(',') : '';
     const playVars = this.playVars.get(host.name);
     const hit = perHost.get(key);
     if (hit && hit.factsVersion === host.factsVersion && hit.playVars === playVars) return hit.vars;

@@ -13,14 +13,17 @@ import { readVerdictCache } from './verdicts-file.js';
 import { moduleOnlyCases } from './cases.js';
 import { compareModuleVerdicts, moduleCases, tsplayModuleVerdict, type ModuleVerdict } from './module-oracle.js';
 
-/** module mode: each module case validated by tsplay against AnsibleModule's cached answer */
-export async function moduleParityReport(): Promise<ParityReport> {
-  const cache = await readVerdictCache<ModuleVerdict>('module-verdicts.json');
-  const cases = [...moduleCases(parityCases), ...moduleOnlyCases];
+/** the counts of a report: `reasonOf` says why a case disagrees with its cached verdict, if it does */
+function summarize<C extends { id: string }, V extends { failed?: boolean }>(
+  cases: C[],
+  cache: { verdicts: Record<string, V | undefined>; ansible: string },
+  reasonOf: (c: C, expected: V) => string | undefined,
+  missing: string,
+): ParityReport {
   const disagreements: ParityReport['disagreements'] = [];
   for (const c of cases) {
     const expected = cache.verdicts[c.id];
-    const reason = expected ? compareModuleVerdicts(c, expected, tsplayModuleVerdict(c)) : 'no cached Ansible verdict (run regenerate.js module)';
+    const reason = expected ? reasonOf(c, expected) : missing;
     if (reason) disagreements.push({ id: c.id, reason });
   }
   return {
@@ -30,6 +33,13 @@ export async function moduleParityReport(): Promise<ParityReport> {
     disagreements,
     ansible: cache.ansible,
   };
+}
+
+/** module mode: each module case validated by tsplay against AnsibleModule's cached answer */
+export async function moduleParityReport(): Promise<ParityReport> {
+  const cache = await readVerdictCache<ModuleVerdict>('module-verdicts.json');
+  const cases = [...moduleCases(parityCases), ...moduleOnlyCases];
+  return summarize(cases, cache, (c, expected) => compareModuleVerdicts(c, expected, tsplayModuleVerdict(c)), 'no cached Ansible verdict (run regenerate.js module)');
 }
 import { templar } from '../../src/template/index.js';
 
@@ -58,19 +68,7 @@ export async function parityReport(kind: ReportKind = 'table'): Promise<ParityRe
   try {
     await buildCaseRoles(dir, cases, playVars);
     const ours = await tsplayVerdicts(dir, cases, tsVars, render);
-    const disagreements: ParityReport['disagreements'] = [];
-    for (const c of cases) {
-      const expected = cache.verdicts[c.id];
-      const reason = expected ? compareVerdicts(expected, ours[c.id], c.malformed) : 'no cached Ansible verdict (run regenerate.js)';
-      if (reason) disagreements.push({ id: c.id, reason });
-    }
-    return {
-      total: cases.length,
-      agree: cases.length - disagreements.length,
-      failedInAnsible: cases.filter((c) => cache.verdicts[c.id]?.failed).length,
-      disagreements,
-      ansible: cache.ansible,
-    };
+    return summarize(cases, cache, (c, expected) => compareVerdicts(expected, ours[c.id], c.malformed), 'no cached Ansible verdict (run regenerate.js)');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

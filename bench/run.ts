@@ -53,8 +53,8 @@ function row(label: string, tsplay: number, ansible?: number): string {
 function main(): void {
   const perKind = Number(process.env.BENCH_TASKS_PER_KIND ?? 50);
   console.log(`tsplay benchmark: ${perKind * 4} tasks on localhost (${perKind} each of file, copy, command, set_fact)`);
-  console.log(`tsplay: median of ${Number(process.env.BENCH_REPEAT ?? 5)} runs; ansible-playbook: one run\n`);
   const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 5));
+  console.log(`tsplay: median of ${repeat} runs; ansible-playbook: one run\n`);
   const firstAndSecond = (tool: 'tsplay' | 'ansible'): { first: number; second: number } => {
     const dir = mkdtempSync(join(tmpdir(), `tsplay-bench-${tool}-`));
     try {

@@ -8,7 +8,7 @@
 // loaded only when a Docker or SSH connection is opened.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,11 +37,7 @@ await build({
 
 // The warm-up: a small playbook through the common modules, so the cache holds what a real
 // run compiles, not only the start-up path.
-try {
-  unlinkSync(`${outfile}.v8cache`);
-} catch {
-  // no cache yet
-}
+rmSync(`${outfile}.v8cache`, { force: true });
 const work = mkdtempSync(join(tmpdir(), 'tsplay-warmup-'));
 const playbook = join(work, 'warmup.yml');
 writeFileSync(

@@ -13,7 +13,7 @@
  * temporary file and a rename, and says nothing if it cannot. Without a current bundle (only
  * `tsc` was run since) the unbundled entry point runs instead, so what runs is what was compiled.
  */
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script, constants as vmConstants } from 'node:vm';
@@ -38,11 +38,7 @@ function writeCache(script: Script): void {
     renameSync(temp, cacheFile);
   } catch {
     // a read-only installation runs without a cache: slower to start, nothing else
-    try {
-      unlinkSync(temp);
-    } catch {
-      // nothing was written
-    }
+    rmSync(temp, { force: true });
   }
 }
 

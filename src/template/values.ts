@@ -201,14 +201,23 @@ export function truthy(v: unknown): boolean {
   return true;
 }
 
+/** an operand as Python sees it: an undefined variable fails here, a boxed string is a string */
+function operand(v: unknown): unknown {
+  if (v instanceof Undefined) v.fail();
+  return v instanceof String ? v.valueOf() : v;
+}
+
+/** bool is an int in Python: both compare as numbers */
+function isNumeric(v: unknown): boolean {
+  return isNumber(v) || typeof v === 'boolean';
+}
+
 export function pyEq(a: unknown, b: unknown): boolean {
   if (a === b) return a !== undefined || b !== undefined;
-  if (a instanceof Undefined) a.fail();
-  if (b instanceof Undefined) b.fail();
-  if (a instanceof String) a = a.valueOf();
-  if (b instanceof String) b = b.valueOf();
-  const an = isNumber(a) || typeof a === 'boolean';
-  const bn = isNumber(b) || typeof b === 'boolean';
+  a = operand(a);
+  b = operand(b);
+  const an = isNumeric(a);
+  const bn = isNumeric(b);
   if (an && bn) return num(a) === num(b);
   if (an || bn) return false;
   if (typeof a === 'string' || typeof b === 'string') return a === b;
@@ -231,13 +240,9 @@ export function pyEq(a: unknown, b: unknown): boolean {
 
 /** Python's `<` family; returns negative/0/positive or throws TypeError as Python would. */
 export function pyCompare(a: unknown, b: unknown, op: string): number {
-  if (a instanceof Undefined) a.fail();
-  if (b instanceof Undefined) b.fail();
-  if (a instanceof String) a = a.valueOf();
-  if (b instanceof String) b = b.valueOf();
-  const an = isNumber(a) || typeof a === 'boolean';
-  const bn = isNumber(b) || typeof b === 'boolean';
-  if (an && bn) return num(a) - num(b);
+  a = operand(a);
+  b = operand(b);
+  if (isNumeric(a) && isNumeric(b)) return num(a) - num(b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (a instanceof PyDatetime && b instanceof PyDatetime) return a.epochMicros < b.epochMicros ? -1 : a.epochMicros > b.epochMicros ? 1 : 0;
   if (a instanceof PyTimedelta && b instanceof PyTimedelta) return a.micros < b.micros ? -1 : a.micros > b.micros ? 1 : 0;

@@ -456,26 +456,41 @@ const notDict = stage((schema: { message: string; probes: boolean }): Check => {
 /** true for a Python dict only: boxed strings and PyFloat are objects to JSON Schema's `type` */
 const isDict = stage((_schema: true): Check => (data) => (isPyDict(data) ? undefined : [err('not a dict')]));
 
-function def(keyword: string, compile: CompileKeywordFunc, modifying: boolean, type?: 'object'): FuncKeywordDefinition {
-  return { keyword, compile, modifying, errors: true, ...(type ? { type } : {}) };
+/** one stage keyword: its compile function, and whether it applies to dict data only */
+export interface StageKeyword {
+  compile: CompileKeywordFunc;
+  objectOnly: boolean;
+  /** the keyword may replace its value in the parent (Ajv must re-read the data after it) */
+  modifying: boolean;
 }
 
+/** the stage keywords compile.ts emits, for Ajv (addAnsibleKeywords) and for interpret.ts */
+export const STAGE_KEYWORDS: ReadonlyMap<string, StageKeyword> = new Map<string, StageKeyword>([
+  ['x-ansible-aliases', { compile: aliases, modifying: true, objectOnly: true }],
+  ['x-ansible-nolog', { compile: noLog, modifying: false, objectOnly: true }],
+  ['x-ansible-unsupported', { compile: unsupported, modifying: false, objectOnly: true }],
+  ['x-ansible-mutually-exclusive', { compile: mutuallyExclusive, modifying: false, objectOnly: true }],
+  ['x-ansible-defaults', { compile: defaults, modifying: true, objectOnly: true }],
+  ['x-ansible-type', { compile: typeCheck, modifying: true, objectOnly: false }],
+  ['x-ansible-choices', { compile: choices, modifying: true, objectOnly: false }],
+  ['x-ansible-required-together', { compile: requiredTogether, modifying: false, objectOnly: true }],
+  ['x-ansible-required-one-of', { compile: requiredOneOf, modifying: false, objectOnly: true }],
+  ['x-ansible-required-if', { compile: requiredIf, modifying: false, objectOnly: true }],
+  ['x-ansible-required-by', { compile: requiredBy, modifying: false, objectOnly: true }],
+  ['x-ansible-fill-none', { compile: fillNone, modifying: true, objectOnly: true }],
+  ['x-ansible-fail', { compile: fixedError, modifying: false, objectOnly: false }],
+  ['x-ansible-not-dict', { compile: notDict, modifying: false, objectOnly: false }],
+  ['x-ansible-is-dict', { compile: isDict, modifying: false, objectOnly: false }],
+]);
+
+/** annotation only: names the option path of a `required` list for the post stage */
+export const CONTEXT_KEYWORD = 'x-ansible-context';
+
 export function addAnsibleKeywords(ajv: Ajv2020): void {
-  ajv.addKeyword(def('x-ansible-aliases', aliases, true, 'object'));
-  ajv.addKeyword(def('x-ansible-nolog', noLog, false, 'object'));
-  ajv.addKeyword(def('x-ansible-unsupported', unsupported, false, 'object'));
-  ajv.addKeyword(def('x-ansible-mutually-exclusive', mutuallyExclusive, false, 'object'));
-  ajv.addKeyword(def('x-ansible-defaults', defaults, true, 'object'));
-  ajv.addKeyword(def('x-ansible-type', typeCheck, true));
-  ajv.addKeyword(def('x-ansible-choices', choices, true));
-  ajv.addKeyword(def('x-ansible-required-together', requiredTogether, false, 'object'));
-  ajv.addKeyword(def('x-ansible-required-one-of', requiredOneOf, false, 'object'));
-  ajv.addKeyword(def('x-ansible-required-if', requiredIf, false, 'object'));
-  ajv.addKeyword(def('x-ansible-required-by', requiredBy, false, 'object'));
-  ajv.addKeyword(def('x-ansible-fill-none', fillNone, true, 'object'));
-  ajv.addKeyword(def('x-ansible-fail', fixedError, false));
-  ajv.addKeyword(def('x-ansible-not-dict', notDict, false));
-  ajv.addKeyword(def('x-ansible-is-dict', isDict, false));
-  // annotation only: names the option path of a `required` list for the post stage
-  ajv.addKeyword({ keyword: 'x-ansible-context', schemaType: 'array' });
+  for (const [keyword, k] of STAGE_KEYWORDS) {
+    const definition: FuncKeywordDefinition = { keyword, compile: k.compile, modifying: k.modifying, errors: true };
+    if (k.objectOnly) definition.type = 'object';
+    ajv.addKeyword(definition);
+  }
+  ajv.addKeyword({ keyword: CONTEXT_KEYWORD, schemaType: 'array' });
 }

@@ -43,15 +43,16 @@ export function compileArgSpec(spec: EntryPointSpec, mode: ValidationMode): ArgV
         warnings: [],
         deprecations: [],
       };
+      let ajvErrors;
       try {
-        validate.call(ctx, data);
+        ajvErrors = validate(ctx, data);
       } catch (e) {
         if (!(e instanceof ValidationCrash)) throw e;
         // the action plugin reports Python's exception; a module process just dies
         const text = mode === 'role' ? `Unexpected failure during module execution: ${e.message}` : 'MODULE FAILURE\nSee stdout/stderr for the exact error';
         return { errors: [], params: data, warnings: ctx.warnings, deprecations: ctx.deprecations, crash: text, message: text, noLogValues: [...(ctx.noLogValues ?? [])] };
       }
-      const { lines: errors, endsWithUnsupported } = ansibleErrorLines(validate.errors);
+      const { lines: errors, endsWithUnsupported } = ansibleErrorLines(ajvErrors);
       const outcome: ValidationOutcome = { errors, params: data, warnings: ctx.warnings, deprecations: ctx.deprecations, noLogValues: [...(ctx.noLogValues ?? [])] };
       if (errors.length) {
         const message = failureMessage(mode, errors, endsWithUnsupported, options.moduleName);

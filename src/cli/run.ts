@@ -18,6 +18,7 @@ import { EXIT, UserError, UserErrors } from '../util/errors.js';
 import type { Reporter } from '../report/events.js';
 import { playRoleBlocks } from '../load/playbook.js';
 import { staticCheck } from '../execute/static-check.js';
+import { startSpawnHelper } from '../connection/local.js';
 
 const STATIC_ACTIONS = new Set(['ansible.builtin.import_tasks', 'ansible.builtin.import_role', 'ansible.builtin.validate_argument_spec']);
 
@@ -55,9 +56,12 @@ export function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>): Playboo
 }
 
 export async function runPlaybooks(req: RunRequest): Promise<number> {
+  const listing = req.syntaxCheck || req.listTasks || req.listTags || req.listHosts;
+  // while the playbook loads and is checked; a run without local commands costs one idle process
+  if (!listing) startSpawnHelper();
   const inventory = loadInventory(req.inventory, req.cwd);
   const playbooks = loadAll(req);
-  if (!req.syntaxCheck && !req.listTasks && !req.listTags && !req.listHosts) staticCheck(playbooks, inventory, req.options);
+  if (!listing) staticCheck(playbooks, inventory, req.options);
 
   if (req.syntaxCheck) {
     for (const pb of playbooks) req.out(`\nplaybook: ${relative(req.cwd, pb.file) || pb.file}`);

@@ -341,6 +341,14 @@ class SpawnHelper {
 
 const spawnHelper = new SpawnHelper();
 
+/**
+ * Starts the spawn helper in the background, so it is ready by the first command: Python takes
+ * ~20 ms to start, and the commands before it answers are forked from Node at a few ms each.
+ */
+export function startSpawnHelper(): void {
+  spawnHelper.warmUp();
+}
+
 /** starts the spawn helper now and waits (up to timeoutMs) until commands go through it */
 export async function warmSpawnHelper(timeoutMs = 5000): Promise<boolean> {
   spawnHelper.warmUp();

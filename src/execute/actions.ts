@@ -103,7 +103,7 @@ export async function runAction(task: TaskNode, ctx: ActionContext): Promise<Act
       }
       const facts: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(args)) facts[k] = typeof v === 'string' ? convertBoolString(v) : v;
-      Object.assign(ctx.host.nonPersistent, facts);
+      ctx.host.setVars(facts);
       if (cacheable) ctx.host.addFacts(facts);
       return { result: { ansible_facts: facts, changed: false, failed: false } };
     }
@@ -323,7 +323,7 @@ function includeVars(task: TaskNode, ctx: ActionContext): ActionOutcome {
     Object.assign(data, v);
   }
   const facts = typeof args.name === 'string' ? { [args.name]: data } : data;
-  Object.assign(ctx.host.includeVars, facts);
+  ctx.host.addIncludeVars(facts);
   return { result: { ansible_facts: facts, ansible_included_var_files: files, changed: false } };
 }
 

@@ -83,18 +83,32 @@ export class PlayContext {
   varsFor(host: HostState, task?: TaskNode): Vars {
     const chain = scopeChain(task?.scope);
     const { role, parents } = roleChain(task?.scope);
-    let v = this.lowerLayers(host, role, parents);
+    const lower = this.lowerLayers(host, role, parents);
     const { blockVars, includeParams } = scopeVars(chain);
+    const taskVars = task?.keywords.vars;
+    const params = role ? roleParams(role, parents) : undefined;
+    const magic = this.magicVars(host, role);
+    // Most tasks add nothing of their own: their variables are the same object until the host's
+    // variables change (set_fact, register, include_vars) or the lower layers are rebuilt.
+    const shared = isEmpty(blockVars) && isEmpty(taskVars) && isEmpty(params) && isEmpty(includeParams);
+    if (shared) {
+      const hit = this.upperLayerCache.get(host);
+      if (hit && hit.lower === lower && hit.magic === magic && hit.varsVersion === host.varsVersion) return hit.vars;
+    }
+    let v = lower;
     v = layer(v, blockVars);
-    if (task) v = layer(v, task.keywords.vars);
+    v = layer(v, taskVars);
     v = layer(v, host.includeVars);
     v = layer(v, host.nonPersistent);
-    if (role) v = layer(v, roleParams(role, parents));
+    v = layer(v, params);
     v = layer(v, includeParams);
     v = layer(v, this.run.options.extraVars);
-    v = layer(v, this.magicVars(host, task, role));
+    v = layer(v, magic);
+    if (shared) this.upperLayerCache.set(host, { lower, magic, varsVersion: host.varsVersion, vars: v });
     return v;
   }
+
+  private readonly upperLayerCache = new WeakMap<HostState, { lower: Vars; magic: Vars; varsVersion: number; vars: Vars }>();
 
   private readonly lowerLayerCache = new WeakMap<HostState, Map<string, { factsVersion: number; playVars: Vars | undefined; vars: Vars }>>();
 
@@ -127,11 +141,27 @@ export class PlayContext {
     return v;
   }
 
-  private magicVars(host: HostState, task: TaskNode | undefined, role: RoleInstance | undefined): Vars {
+  private readonly magicCache = new WeakMap<HostState, Map<RoleInstance | undefined, { playHosts: string[]; vars: Vars }>>();
+
+  /** the magic variables of a host (in a role): the same object until the play's active hosts change */
+  private magicVars(host: HostState, role: RoleInstance | undefined): Vars {
+    const playHosts = this.hostsAll.filter((n) => this.run.host(n).active);
+    let perHost = this.magicCache.get(host);
+    if (!perHost) {
+      perHost = new Map();
+      this.magicCache.set(host, perHost);
+    }
+    const hit = perHost.get(role);
+    if (hit && sameList(hit.playHosts, playHosts)) return hit.vars;
+    const vars = this.buildMagicVars(host, role, playHosts);
+    perHost.set(role, { playHosts, vars });
+    return vars;
+  }
+
+  private buildMagicVars(host: HostState, role: RoleInstance | undefined, playHosts: string[]): Vars {
     const inv = this.run.inventory;
     const h = inv.hosts.get(host.name);
     const o = this.run.options;
-    const playHosts = this.hostsAll.filter((n) => this.run.host(n).active);
     const m: Vars = {
       inventory_hostname: host.name,
       inventory_hostname_short: host.name.split('.')[0],
@@ -165,7 +195,6 @@ export class PlayContext {
       m.role_path = role.path;
       m.ansible_role_name = role.name;
     }
-    void task;
     return m;
   }
 
@@ -310,3 +339,12 @@ export function flatten(v: Vars): Vars {
   return out;
 }
 
+function isEmpty(values: Vars | undefined): boolean {
+  if (!values) return true;
+  for (const _k in values) return false;
+  return true;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

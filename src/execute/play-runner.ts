@@ -251,10 +251,10 @@ export class PlayRunner {
       if (outcome.includes) includes.push(...outcome.includes);
     });
     if (runOnce && task.register) {
-      for (const h of hosts.slice(1)) h.nonPersistent[task.register] = markUnsafe(stripInternal(outcomes[0].result));
+      for (const h of hosts.slice(1)) h.setVar(task.register, markUnsafe(stripInternal(outcomes[0].result)));
     }
     if (runOnce && outcomes[0].result.ansible_facts && ['ansible.builtin.set_fact'].includes(task.resolved)) {
-      for (const h of hosts.slice(1)) Object.assign(h.nonPersistent, outcomes[0].result.ansible_facts as Record<string, unknown>);
+      for (const h of hosts.slice(1)) h.setVars(outcomes[0].result.ansible_facts as Vars);
     }
     const meta = outcomes.find((o) => o.result._tsplay_meta === 'end_play');
     if (meta) this.endPlay = true;
@@ -307,8 +307,7 @@ export class PlayRunner {
         if (rescuable) stats.rescued++;
         else stats.failed++;
         host.failed = true;
-        host.nonPersistent.ansible_failed_task = { name: task.name ?? task.action, action: task.action };
-        host.nonPersistent.ansible_failed_result = result;
+        host.setVars({ ansible_failed_task: { name: task.name ?? task.action, action: task.action }, ansible_failed_result: result });
       }
     } else if (result.skipped) {
       stats.skipped++;
@@ -327,7 +326,7 @@ export class PlayRunner {
       reporter.hostResult({ host: host.name, task: info, status, result, ignored, noLog: outcome.noLog, hasItem: false });
     }
     // a registered result is data from the host: never templated again, however it is reached
-    if (task.register && !outcome.unreachable) host.nonPersistent[task.register] = markUnsafe(stripInternal(result));
+    if (task.register && !outcome.unreachable) host.setVar(task.register, markUnsafe(stripInternal(result)));
     const { role } = roleOf(task.scope);
     if (role && status !== 'skipped' && status !== 'unreachable') role.hadTaskRun.add(host.name);
     if (result.changed && !result.failed && task.notify) this.notify(task, host);

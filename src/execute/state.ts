@@ -47,10 +47,30 @@ export class HostState {
     this.factsVersion++;
   }
 
-  /** set_fact and register results: they outlive the play, as in Ansible */
-  nonPersistent: Vars = Object.create(null) as Vars;
+  /**
+   * set_fact and register results: they outlive the play, as in Ansible. Change them (and
+   * includeVars) only through setVar/setVars/addIncludeVars: play-context.ts caches the variables
+   * of a task until varsVersion moves.
+   */
+  readonly nonPersistent: Vars = Object.create(null) as Vars;
   /** include_vars results */
-  includeVars: Vars = Object.create(null) as Vars;
+  readonly includeVars: Vars = Object.create(null) as Vars;
+  varsVersion = 0;
+
+  setVar(name: string, value: unknown): void {
+    this.nonPersistent[name] = value;
+    this.varsVersion++;
+  }
+
+  setVars(values: Vars): void {
+    Object.assign(this.nonPersistent, values);
+    this.varsVersion++;
+  }
+
+  addIncludeVars(values: Vars): void {
+    Object.assign(this.includeVars, values);
+    this.varsVersion++;
+  }
   /** the host failed (a task failed without ignore_errors and was not rescued) */
   failed = false;
   unreachable = false;

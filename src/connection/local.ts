@@ -144,21 +144,35 @@ function launchDirect(spec: LaunchSpec): Running {
 
 /**
  * Forking this (large) Node process costs several milliseconds per command; a small resident
- * Python process forks much more cheaply. It starts in the background at the first command, is
- * used once it answers, and everything falls back to direct spawning if it is missing or dies.
+ * Python process forks much more cheaply. It starts in the background as a run begins, is used
+ * once it answers, and everything falls back to direct spawning if it is missing or dies.
  * TSPLAY_SPAWN_HELPER=0 turns it off.
+ *
+ * One thread and one selector serve every command: requests, kill requests, the children's pipes
+ * and their exits (a pidfd each) are all events of one loop. A thread per command cost ~0.2 ms
+ * more per command here (another thread to wake); a child that closes its pipes but keeps running
+ * holds up nobody.
  */
 const HELPER_SOURCE = String.raw`
-import sys, json, base64, subprocess, threading
-lock = threading.Lock()
-procs = {}
-killed = set()
+import sys, os, json, base64, subprocess, selectors
+sel = selectors.DefaultSelector()
+out = sys.stdout.buffer
+jobs = {}
 def reply(obj):
-    data = (json.dumps(obj) + "\n").encode()
-    with lock:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-def run(req):
+    out.write((json.dumps(obj) + "\n").encode())
+    out.flush()
+def watch(fd, events, data):
+    os.set_blocking(fd, False)
+    sel.register(fd, events, data)
+def drop(fd):
+    sel.unregister(fd)
+    os.close(fd)
+def finish(job):
+    if job["open"] or job["rc"] is None:
+        return
+    del jobs[job["id"]]
+    reply({"id": job["id"], "rc": job["rc"], "stdout": base64.b64encode(b"".join(job["out"])).decode(), "stderr": base64.b64encode(b"".join(job["err"])).decode()})
+def start(req):
     rid = req["id"]
     stdin = req.get("stdin")
     try:
@@ -171,30 +185,72 @@ def run(req):
     except Exception as e:
         reply({"id": rid, "errno": 0, "error": str(e)})
         return
-    procs[rid] = p
-    if rid in killed:
-        p.kill()
+    job = {"id": rid, "p": p, "out": [], "err": [], "open": 2, "rc": None}
+    jobs[rid] = job
+    for f, kind in ((p.stdout, "out"), (p.stderr, "err")):
+        watch(os.dup(f.fileno()), selectors.EVENT_READ, (job, kind))
+        f.close()
+    if stdin is not None:
+        job["in"] = memoryview(base64.b64decode(stdin))
+        job["open"] += 1
+        watch(os.dup(p.stdin.fileno()), selectors.EVENT_WRITE, (job, "in"))
+        p.stdin.close()
     try:
-        out, err = p.communicate(base64.b64decode(stdin) if stdin is not None else None)
-    except Exception as e:
-        reply({"id": rid, "errno": 0, "error": str(e)})
-        return
-    finally:
-        procs.pop(rid, None)
-    reply({"id": rid, "rc": p.returncode, "stdout": base64.b64encode(out).decode(), "stderr": base64.b64encode(err).decode()})
-reply({"ready": True})
-for line in sys.stdin.buffer:
+        watch(os.pidfd_open(p.pid), selectors.EVENT_READ, (job, "exit"))
+    except (AttributeError, OSError):
+        job["waitpid"] = True
+def event(fd, job, kind):
+    if kind == "exit":
+        drop(fd)
+        job["rc"] = job["p"].wait()
+    elif kind == "in":
+        try:
+            n = os.write(fd, job["in"][:65536])
+            job["in"] = job["in"][n:]
+            if len(job["in"]):
+                return
+        except BlockingIOError:
+            return
+        except OSError:
+            pass
+        drop(fd)
+        job["open"] -= 1
+    else:
+        data = os.read(fd, 65536)
+        if data:
+            job[kind].append(data)
+            return
+        drop(fd)
+        job["open"] -= 1
+        if not job["open"] and job.get("waitpid"):
+            job["rc"] = job["p"].wait()
+    finish(job)
+pending = b""
+def request(line):
     req = json.loads(line)
     if "kill" in req:
-        killed.add(req["kill"])
-        p = procs.get(req["kill"])
-        if p is not None:
+        job = jobs.get(req["kill"])
+        if job is not None and job["rc"] is None:
             try:
-                p.kill()
+                job["p"].kill()
             except OSError:
                 pass
-        continue
-    threading.Thread(target=run, args=(req,), daemon=True).start()
+    else:
+        start(req)
+watch(0, selectors.EVENT_READ, None)
+reply({"ready": True})
+while True:
+    for key, _ in sel.select():
+        if key.data is None:
+            chunk = os.read(0, 65536)
+            if not chunk:
+                sys.exit(0)
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                request(line)
+        else:
+            event(key.fd, *key.data)
 `;
 
 const ERRNO_CODES: Record<number, string> = { 1: 'EPERM', 2: 'ENOENT', 8: 'ENOEXEC', 13: 'EACCES', 20: 'ENOTDIR', 21: 'EISDIR' };

@@ -169,6 +169,20 @@ test('commands behave the same through the resident spawn helper', async (t) => 
   await assert.rejects(conn.exec(['echo', 'nul\0byte']));
   const killed = await conn.exec('kill -9 $$');
   assert.equal(killed.rc, -9);
+  // a megabyte each way, more than any pipe buffer holds
+  const big = Buffer.alloc(1 << 20, 'x');
+  const echoed = await conn.exec(['cat'], { stdin: big });
+  assert.equal(echoed.stdout.length, big.length);
+  const large = await conn.exec('head -c 1048576 /dev/zero | tr "\\0" y; head -c 300000 /dev/zero | tr "\\0" z >&2');
+  assert.equal(large.stdout, 'y'.repeat(1 << 20));
+  assert.equal(large.stderr, 'z'.repeat(300000));
+  // a command that hands its pipes away and lingers holds up no other command
+  const started = Date.now();
+  const lingering = conn.exec('exec >/dev/null 2>&1; sleep 1.5; exit 7');
+  const quick = await conn.exec(['echo', 'quick']);
+  assert.equal(quick.stdout, 'quick\n');
+  assert.ok(Date.now() - started < 1000, `a quick command waited ${Date.now() - started} ms behind a lingering one`);
+  assert.equal((await lingering).rc, 7);
   // concurrent commands each get their own answer
   const many = await Promise.all(Array.from({ length: 20 }, (_, i) => conn.exec(['echo', String(i)])));
   assert.deepEqual(many.map((r) => r.stdout), Array.from({ length: 20 }, (_, i) => `${i}\n`));

@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// run as users run it: the executable, whose #! line matters (see src/util/extra-ca.ts)
 const cli = join(repo, 'dist', 'src', 'cli', 'tsplay.cjs');
 const skipAnsible = process.env.BENCH_SKIP_ANSIBLE === '1' || spawnSync('ansible-playbook', ['--version']).status !== 0;
 
@@ -59,8 +60,8 @@ function main(): void {
     const dir = mkdtempSync(join(tmpdir(), `tsplay-bench-${tool}-`));
     try {
       const pb = generatePlaybook(dir, perKind);
-      const cmd = tool === 'tsplay' ? process.execPath : 'ansible-playbook';
-      const args = tool === 'tsplay' ? [cli, 'run', pb] : [pb];
+      const cmd = tool === 'tsplay' ? cli : 'ansible-playbook';
+      const args = tool === 'tsplay' ? ['run', pb] : [pb];
       const first = time(cmd, args);
       const second = time(cmd, args);
       if (!first.ok || !second.ok) console.log(`${tool} failed: ${first.tail} ${second.tail}`);
@@ -74,13 +75,13 @@ function main(): void {
   console.log(row(`${perKind * 4} tasks, first run`, median(tsplayRuns.map((r) => r.first)), ansibleRun?.first));
   console.log(row(`${perKind * 4} tasks, second (idempotent) run`, median(tsplayRuns.map((r) => r.second)), ansibleRun?.second));
 
-  const version = median(Array.from({ length: repeat }, () => time(process.execPath, [cli, '--version']).seconds));
+  const version = median(Array.from({ length: repeat }, () => time(cli, ['--version']).seconds));
   const ansibleVersion = skipAnsible ? undefined : time('ansible-playbook', ['--version']);
   console.log(row('start-up: --version', version, ansibleVersion?.seconds));
   const dir = mkdtempSync(join(tmpdir(), 'tsplay-bench-empty-'));
   const empty = join(dir, 'empty.yml');
   writeFileSync(empty, '- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks: []\n');
-  const emptyT = median(Array.from({ length: repeat }, () => time(process.execPath, [cli, 'run', empty]).seconds));
+  const emptyT = median(Array.from({ length: repeat }, () => time(cli, ['run', empty]).seconds));
   const emptyA = skipAnsible ? undefined : time('ansible-playbook', [empty]);
   console.log(row('start-up: empty play', emptyT, emptyA?.seconds));
   rmSync(dir, { recursive: true, force: true });

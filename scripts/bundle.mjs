@@ -8,7 +8,7 @@
 // loaded only when a Docker or SSH connection is opened.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,10 @@ await build({
   banner: { js: "'use strict';\nconst __tsplay_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
+
+// tsc writes the executable without its x bit; npm sets it on install, the build sets it here
+const launcher = join(repo, 'dist', 'src', 'cli', 'tsplay.cjs');
+chmodSync(launcher, 0o755);
 
 // The warm-up: a small playbook through the common modules, so the cache holds what a real
 // run compiles, not only the start-up path.
@@ -69,7 +73,7 @@ writeFileSync(
       loop: "{{ items }}"
 `,
 );
-const warm = spawnSync(process.execPath, [join(repo, 'dist', 'src', 'cli', 'tsplay.cjs'), 'run', playbook], {
+const warm = spawnSync(launcher, ['run', playbook], {
   encoding: 'utf8',
   env: { ...process.env, TSPLAY_PLAIN: '1' },
 });

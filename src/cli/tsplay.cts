@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS TSPLAY_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node
 /**
  * The `tsplay` executable. It runs the one-file bundle of the engine (dist/bundle/tsplay.cjs,
  * made by scripts/bundle.mjs) through V8's code cache, so a run starts without parsing and
@@ -12,11 +12,26 @@
  * missing or rejected (another Node, other V8 flags) writes a fresh one at exit, through a
  * temporary file and a rename, and says nothing if it cannot. Without a current bundle (only
  * `tsc` was run since) the unbundled entry point runs instead, so what runs is what was compiled.
+ *
+ * The #! line starts Node without NODE_EXTRA_CA_CERTS, whose certificates Node would parse before
+ * anything else (~50 ms for a system bundle); src/util/extra-ca.ts explains the hand-over.
  */
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script, constants as vmConstants } from 'node:vm';
+
+/** NODE_EXTRA_CA_CERTS back for the commands tsplay runs; its certificates for tsplay's own HTTPS */
+function takeDeferredCaCerts(): void {
+  const file = process.env.TSPLAY_EXTRA_CA_CERTS;
+  if (file === undefined) return;
+  delete process.env.TSPLAY_EXTRA_CA_CERTS;
+  if (file === '') return;
+  process.env.NODE_EXTRA_CA_CERTS = file;
+  // the key src/util/extra-ca.ts reads
+  (globalThis as Record<symbol, unknown>)[Symbol.for('tsplay.deferredExtraCaCerts')] = file;
+}
+takeDeferredCaCerts();
 
 const bundle = join(__dirname, '..', '..', 'bundle', 'tsplay.cjs');
 const cacheFile = `${bundle}.v8cache`;

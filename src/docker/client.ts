@@ -13,6 +13,7 @@ import type { Connection } from '../connection/types.js';
 import { DockerError, explainDockerError } from './errors.js';
 import type { DockerHostSettings, DockerTransport } from './transport.js';
 import { DEFAULT_DOCKER_SOCKET, DockerHostError, describeTransport, resolveDockerTransport } from './transport.js';
+import { defaultTrustedCas } from '../util/extra-ca.js';
 
 export type { DockerTransport, DockerHostSettings } from './transport.js';
 export { resolveDockerTransport, describeTransport, DockerHostError, DEFAULT_DOCKER_SOCKET } from './transport.js';
@@ -77,7 +78,9 @@ function modemOptions(transport: DockerTransport): ModemOptions {
         socketPath: undefined,
       };
       if (tls) {
-        if (tls.ca) opts.ca = tls.ca;
+        // without a CA of its own, the daemon's certificate is checked against the default trust
+        const ca = tls.ca ?? (tls.verify ? defaultTrustedCas() : undefined);
+        if (ca) opts.ca = ca;
         if (tls.cert) opts.cert = tls.cert;
         if (tls.key) opts.key = tls.key;
         if (!tls.verify) opts.agent = new https.Agent({ rejectUnauthorized: false, ca: tls.ca, cert: tls.cert, key: tls.key });

@@ -4,7 +4,7 @@
  * through it with docker_host or DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH.
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import tls from 'node:tls';
 import { dockerContainer } from '../../src/modules/docker/docker_container.js';
 import { dockerContainerInfo } from '../../src/modules/docker/docker_container_info.js';
-import { DOCKER_SOCKET, findOnPath, requireService, runCommand, tempDir } from '../support/services.js';
+import { makeCertificates, openssl } from '../support/certs.js';
+import { DOCKER_SOCKET, findOnPath, requireService, tempDir } from '../support/services.js';
 import { needDocker, removeContainers, runModule, testImage, uniqueSuffix } from './support.js';
 
 /** Relays every accepted connection to the daemon's unix socket; counts connections. */
@@ -52,22 +53,6 @@ function withEnv(t: TestContext, vars: Record<string, string | undefined>): void
       else process.env[k] = v;
     }
   });
-}
-
-async function openssl(dir: string, args: string[]): Promise<void> {
-  const res = await runCommand('openssl', args, { cwd: dir });
-  assert.equal(res.code, 0, `openssl ${args.join(' ')}: ${res.stderr}`);
-}
-
-/** A CA, a server certificate for 127.0.0.1 and a client certificate, as docker's TLS guide makes them. */
-async function makeCertificates(dir: string): Promise<void> {
-  await openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=tsplay-test-ca']);
-  await openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server-key.pem', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
-  await writeFile(join(dir, 'server.cnf'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  await openssl(dir, ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'server-cert.pem', '-days', '2', '-extfile', 'server.cnf']);
-  await openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'client.csr', '-subj', '/CN=client']);
-  await writeFile(join(dir, 'client.cnf'), 'extendedKeyUsage=clientAuth\n');
-  await openssl(dir, ['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'cert.pem', '-days', '2', '-extfile', 'client.cnf']);
 }
 
 test('docker_host tcp:// reaches the daemon over plain TCP', async (t) => {

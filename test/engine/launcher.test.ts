@@ -8,7 +8,11 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, uti
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { repoRoot } from '../support/services.js';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { makeCertificates } from '../support/certs.js';
+import { findOnPath, repoRoot, requireService, runCommand, tempDir } from '../support/services.js';
 
 function layout(t: { after: (fn: () => void) => void }): { launcher: string; bundle: string; cache: string; main: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tsplay-launcher-'));
@@ -69,4 +73,45 @@ test('a bundle older than what tsc compiled is not run: the executable says so a
   const r = run(l.launcher, ['--version'], l.dir);
   assert.equal(r.stdout, 'unbundled entry point\n');
   assert.match(r.stderr, /dist\/bundle is older than dist\/src: running unbundled/);
+});
+
+test('the executable starts Node without NODE_EXTRA_CA_CERTS, yet trusts those CAs for HTTPS and hands the variable to commands', async (t) => {
+  if (!requireService(t, 'openssl', findOnPath('openssl') !== undefined, 'apt-get install openssl')) return;
+  const dir = await tempDir('tsplay-extra-ca-', t);
+  await makeCertificates(dir);
+  const server = createServer({ key: await readFile(join(dir, 'server-key.pem')), cert: await readFile(join(dir, 'server-cert.pem')) }, (_req, res) => {
+    res.end('over https\n');
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+  t.after(() => new Promise<void>((ok) => server.close(() => ok())));
+  const port = (server.address() as AddressInfo).port;
+  const playbook = join(dir, 'site.yml');
+  // the environment tsplay's own Node process was started with: the nearest ancestor named node
+  const startedWith = `p=$$; while [ "$(cat /proc/$p/comm)" != node ]; do p=$(cut -d' ' -f4 /proc/$p/stat); done; tr '\\0' '\\n' < /proc/$p/environ | grep -c '^NODE_EXTRA_CA_CERTS=' || true`;
+  writeFileSync(
+    playbook,
+    `- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - get_url: {url: "https://127.0.0.1:${port}/f.txt", dest: "${dir}/f.txt"}
+    - command: printenv NODE_EXTRA_CA_CERTS
+      register: for_commands
+    - shell: ${JSON.stringify(startedWith)}
+      register: at_start
+    - copy: {content: "{{ for_commands.stdout }}|{{ at_start.stdout }}|{{ lookup('env', 'TSPLAY_EXTRA_CA_CERTS') }}", dest: "${dir}/env.txt"}
+`,
+  );
+  const launcher = join(repoRoot(), 'dist', 'src', 'cli', 'tsplay.cjs');
+  const env = { TSPLAY_PLAIN: '1', NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') };
+  const r = await runCommand(launcher, ['run', playbook], { cwd: dir, env });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(await readFile(join(dir, 'f.txt'), 'utf8'), 'over https\n');
+  // commands see the variable; Node itself was started without it; the hand-over variable is gone
+  assert.equal(await readFile(join(dir, 'env.txt'), 'utf8'), `${join(dir, 'ca.pem')}|0|`);
+
+  // without the CA the same download fails on the certificate: the trust above came from the file
+  const untrusted = await runCommand(launcher, ['run', playbook], { cwd: dir, env: { TSPLAY_PLAIN: '1', NODE_EXTRA_CA_CERTS: '' } });
+  assert.equal(untrusted.code, 2, untrusted.stdout);
+  assert.match(untrusted.stdout, /certificate/i);
 });

@@ -8,6 +8,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { defaultTrustedCas } from '../../util/extra-ca.js';
 
 export interface FetchOptions {
   method: 'GET' | 'HEAD';
@@ -60,11 +61,13 @@ function once(url: URL, opts: FetchOptions): Promise<IncomingMessage> {
   const target = new URL(url.href);
   target.username = '';
   target.password = '';
-  const make = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const https = target.protocol === 'https:';
+  const make = https ? httpsRequest : httpRequest;
+  const ca = https && opts.validateCerts !== false ? defaultTrustedCas() : undefined;
   return new Promise((resolve, reject) => {
     const req = make(
       target,
-      { method: opts.method, headers, timeout: opts.timeoutMs, rejectUnauthorized: opts.validateCerts, signal: opts.signal },
+      { method: opts.method, headers, timeout: opts.timeoutMs, rejectUnauthorized: opts.validateCerts, signal: opts.signal, ...(ca ? { ca } : {}) },
       resolve,
     );
     req.on('timeout', () => req.destroy(new Error('The read operation timed out')));

@@ -93,12 +93,30 @@ interface ScalarTag {
 }
 let plainTags: { tags: ScalarTag[]; options: unknown } | undefined;
 
-/** a plain scalar resolved exactly as the `yaml` reader resolves it (same tags, same order) */
-function resolvePlain(text: string, atKey: boolean): unknown {
+function scalarTags(): { tags: ScalarTag[]; options: unknown } {
   if (!plainTags) {
     const doc = new YamlDocument(null, READ_OPTIONS);
     plainTags = { tags: (doc.schema.tags as unknown as ScalarTag[]).filter((t) => !('collection' in t && t.collection)), options: doc.options };
   }
+  return plainTags;
+}
+
+/**
+ * Every tag test of the schema (null, bool, int, float, merge) needs the text empty or starting
+ * with one of these; other plain scalars, most of a playbook's, are strings without trying ~12
+ * regular expressions. test/engine/yaml-readers.test.ts checks this against the schema's tags.
+ */
+export const MAY_BE_TAGGED = /^[-+.~0-9<NnYyTtOoFf]/;
+
+/** the schema's plain-scalar tests, for the test that holds MAY_BE_TAGGED to them */
+export function plainScalarTests(): RegExp[] {
+  return scalarTags().tags.flatMap((t) => (t.test ? [t.test] : []));
+}
+
+/** a plain scalar resolved exactly as the `yaml` reader resolves it (same tags, same order) */
+function resolvePlain(text: string, atKey: boolean): unknown {
+  if (text !== '' && !MAY_BE_TAGGED.test(text)) return text;
+  const plainTags = scalarTags();
   const tag = plainTags.tags.find((t) => (t.default === true || (atKey && t.default === 'key')) && t.test?.test(text));
   if (!tag) return text;
   let failed = false;

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { FALLBACK, parseYamlQuickly, parseYamlThoroughly, posOf, posOfItem, posOfKey } from '../../src/load/yaml.js';
+import { FALLBACK, MAY_BE_TAGGED, parseYamlQuickly, parseYamlThoroughly, plainScalarTests, posOf, posOfItem, posOfKey } from '../../src/load/yaml.js';
 import { isUnsafe, PyFloat } from '../../src/template/index.js';
 import { repoRoot } from '../support/services.js';
 
@@ -177,5 +177,41 @@ test('anchors, aliases, merge keys, other tags, empty items and broken YAML are 
     '- a\n-\n- c\n',
   ]) {
     assert.equal(parseYamlQuickly(text, 'x.yml'), FALLBACK, JSON.stringify(text));
+  }
+});
+
+test('plain scalars that skip the tag tests could not have matched one', () => {
+  // the schema's tests as reviewed for MAY_BE_TAGGED; a yaml upgrade that changes them fails here first
+  assert.deepEqual(
+    plainScalarTests().map((r) => r.source),
+    [
+      '^(?:~|[Nn]ull|NULL)?$',
+      '^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$',
+      '^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$',
+      '^[-+]?0b[0-1_]+$',
+      '^[-+]?0[0-7_]+$',
+      '^[-+]?[0-9][0-9_]*$',
+      '^[-+]?0x[0-9a-fA-F_]+$',
+      '^(?:[-+]?\\.(?:inf|Inf|INF)|\\.nan|\\.NaN|\\.NAN)$',
+      '^[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+][0-9]+)?$',
+      '^<<$',
+      '^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$',
+      '^[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+][0-9]+)?$',
+    ],
+  );
+  const suffixes = ['', 'ull', 'ULL', 'es', 'ES', 'rue', 'n', 'N', 'ff', 'o', '0', '1', '.5', '5.', 'x1f', 'b101', '17', '1:30', '.inf', 'nf', 'an', '<', '1e3', '_1'];
+  const tests = plainScalarTests();
+  for (let code = 1; code < 0x250; code++) {
+    const c = String.fromCharCode(code);
+    if (MAY_BE_TAGGED.test(c)) continue;
+    for (const rest of suffixes) {
+      const text = c + rest;
+      assert.equal(tests.find((r) => r.test(text)), undefined, `${JSON.stringify(text)} matches a tag but skips the tests`);
+    }
+  }
+  // and the skipped ones read as the same strings in both readers
+  for (const text of ['dir 0', 'Xyes', 'é1', 'x@y', 'Q "q"', '/bin/true', '_1', '=']) {
+    const yamlText = `k: ${text}\n`;
+    assert.deepEqual(parseYamlQuickly(yamlText, 'x.yml'), parseYamlThoroughly(yamlText, 'x.yml'));
   }
 });

@@ -5,19 +5,11 @@
  * speeds masked, cache keys). apt inside the containers reaches Debian's archive over the host
  * network.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { modules } from '../../src/modules/packaging/index.js';
 import type { ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
-import {
-  type ContainerHost,
-  comparable,
-  requireService,
-  runAnsibleModule,
-  runModule,
-  servicesAvailable,
-  startHost,
-} from './hosts.js';
+import { comparable, runAnsibleModule, runModule, twinHosts } from './hosts.js';
 
 function moduleNamed(name: string): ModuleDefinition {
   const found = modules.find((m) => m.name === `ansible.builtin.${name}`);
@@ -48,18 +40,7 @@ const APT_DEFAULTS = {
 };
 
 describe('apt and package: same results as Ansible 2.14 on twin containers', { timeout: 600_000 }, () => {
-  let ansibleHost: ContainerHost | undefined;
-  let tsplayHost: ContainerHost | undefined;
-  let ready = false;
-
-  before(async () => {
-    if (!(await servicesAvailable())) return;
-    [ansibleHost, tsplayHost] = await Promise.all([startHost('tsplay-pkg-apt-a'), startHost('tsplay-pkg-apt-b')]);
-    ready = true;
-  });
-  after(async () => {
-    await Promise.all([ansibleHost?.remove(), tsplayHost?.remove()]);
-  });
+  const twins = twinHosts('tsplay-pkg-apt');
 
   /** one step on both hosts; returns tsplay's result after checking it equals Ansible's */
   async function both(
@@ -68,8 +49,8 @@ describe('apt and package: same results as Ansible 2.14 on twin containers', { t
     opts: { check?: boolean; diff?: boolean } = {},
   ): Promise<ModuleResult> {
     const [expected, actual] = await Promise.all([
-      runAnsibleModule(ansibleHost!.name, module, args, opts),
-      runModule(moduleNamed(module), tsplayHost!.conn, module === 'apt' ? { ...APT_DEFAULTS, ...toAptArgs(args) } : args, opts),
+      runAnsibleModule(twins.ansible.name, module, args, opts),
+      runModule(moduleNamed(module), twins.tsplay.conn, module === 'apt' ? { ...APT_DEFAULTS, ...toAptArgs(args) } : args, opts),
     ]);
     assert.deepEqual(comparable(actual), comparable(expected), `${module} ${JSON.stringify(args)} ${JSON.stringify(opts)}`);
     return actual;
@@ -81,33 +62,33 @@ describe('apt and package: same results as Ansible 2.14 on twin containers', { t
   }
 
   it('installs on a fresh host (python3-apt and lists fetched first, as Ansible does), then is idempotent', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     const first = await both('apt', { name: 'hello' });
     assert.equal(first.changed, true);
     assert.match(String(first.stdout), /Setting up hello/);
-    const installed = await tsplayHost!.conn.exec(['dpkg-query', '-W', '-f=${Status}', 'hello']);
+    const installed = await twins.tsplay.conn.exec(['dpkg-query', '-W', '-f=${Status}', 'hello']);
     assert.equal(installed.stdout, 'install ok installed');
     const second = await both('apt', { name: 'hello' });
     assert.equal(second.changed, false);
   });
 
   it('check mode with diff reports the removal apt-get would do, and changes nothing', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     const result = await both('apt', { name: 'hello', state: 'absent' }, { check: true, diff: true });
     assert.equal(result.changed, true);
     assert.match(String((result.diff as { prepared: string }).prepared), /REMOVED:\n {2}hello/);
-    const still = await tsplayHost!.conn.exec(['dpkg-query', '-W', '-f=${Status}', 'hello']);
+    const still = await twins.tsplay.conn.exec(['dpkg-query', '-W', '-f=${Status}', 'hello']);
     assert.equal(still.stdout, 'install ok installed');
   });
 
   it('removes, then reports absent packages as unchanged', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     assert.equal((await both('apt', { name: 'hello', state: 'absent' })).changed, true);
     assert.equal((await both('apt', { name: 'hello', state: 'absent' })).changed, false);
   });
 
   it('installs a pinned version (pkg=version) and a list of packages through package', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     assert.equal((await both('apt', { name: 'hello=2.10-3' })).changed, true);
     assert.equal((await both('apt', { name: 'hello=2.10-*' })).changed, false);
     const viaPackage = await both('package', { name: ['sl', 'hello'], state: 'present' }, { diff: true });
@@ -116,7 +97,7 @@ describe('apt and package: same results as Ansible 2.14 on twin containers', { t
   });
 
   it('fails like Ansible for an unknown package and an unavailable version', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     const unknown = await both('apt', { name: ['hello', 'no-such-package-tsplay'] });
     assert.equal(unknown.failed, true);
     assert.equal(unknown.msg, "No package matching 'no-such-package-tsplay' is available");
@@ -125,7 +106,7 @@ describe('apt and package: same results as Ansible 2.14 on twin containers', { t
   });
 
   it('honours cache_valid_time: a fresh cache is not refreshed', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     const result = await both('apt', { update_cache: true, cache_valid_time: 3600 });
     assert.equal(result.changed, false);
     assert.equal(result.cache_updated, false);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modules } from '../../src/modules/packaging/index.js';
 import type { ModuleResult } from '../../src/modules/types.js';
-import { type ContainerHost, comparable, requireService, runAnsibleModule, runModule, servicesAvailable, startHost } from './hosts.js';
+import { type ContainerHost, comparable, runAnsibleModule, runModule, servicesAvailable, twinHosts } from './hosts.js';
 
 const getUrl = modules.find((m) => m.name === 'ansible.builtin.get_url')!;
 const DEFAULTS = { backup: false, checksum: '', timeout: 10, force: false, decompress: true, validate_certs: true, use_proxy: true, http_agent: 'ansible-httpget' };
@@ -34,12 +34,10 @@ function sha256(text: string): string {
 }
 
 describe('get_url: same results as Ansible 2.14', { timeout: 600_000 }, () => {
-  let ansibleHost: ContainerHost | undefined;
-  let tsplayHost: ContainerHost | undefined;
   let server: ChildProcess | undefined;
   let www = '';
   let base = '';
-  let ready = false;
+  const twins = twinHosts('tsplay-pkg-geturl');
 
   before(async () => {
     if (!(await servicesAvailable())) return;
@@ -56,12 +54,9 @@ describe('get_url: same results as Ansible 2.14', { timeout: 600_000 }, () => {
       if (up) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    [ansibleHost, tsplayHost] = await Promise.all([startHost('tsplay-pkg-geturl-a'), startHost('tsplay-pkg-geturl-b')]);
-    ready = true;
   });
   after(async () => {
     if (server?.pid) process.kill(server.pid);
-    await Promise.all([ansibleHost?.remove(), tsplayHost?.remove()]);
     if (www) await rm(www, { recursive: true, force: true });
   });
 
@@ -74,8 +69,8 @@ describe('get_url: same results as Ansible 2.14', { timeout: 600_000 }, () => {
 
   async function both(args: Record<string, unknown>, opts: { check?: boolean } = {}): Promise<ModuleResult> {
     const [expected, actual] = await Promise.all([
-      runAnsibleModule(ansibleHost!.name, 'get_url', args, opts),
-      runModule(getUrl, tsplayHost!.conn, { ...DEFAULTS, ...args }, opts),
+      runAnsibleModule(twins.ansible.name, 'get_url', args, opts),
+      runModule(getUrl, twins.tsplay.conn, { ...DEFAULTS, ...args }, opts),
     ]);
     assert.deepEqual(masked(actual), masked(expected), `get_url ${JSON.stringify(args)} ${JSON.stringify(opts)}`);
     return actual;
@@ -87,18 +82,18 @@ describe('get_url: same results as Ansible 2.14', { timeout: 600_000 }, () => {
   }
 
   it('check mode reports a download without writing the file', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     const result = await both({ url: `${base}/a.txt`, dest: '/tmp/a.txt' }, { check: true });
     assert.equal(result.changed, true);
-    assert.equal(await fileOn(tsplayHost!, '/tmp/a.txt'), undefined);
+    assert.equal(await fileOn(twins.tsplay, '/tmp/a.txt'), undefined);
   });
 
   it('downloads with a mode, then skips by checksum, then gets 304 without one', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     const first = await both({ url: `${base}/a.txt`, dest: '/tmp/a.txt', mode: '0640' });
     assert.equal(first.changed, true);
     assert.equal(first.mode, '0640');
-    assert.equal(await fileOn(tsplayHost!, '/tmp/a.txt'), 'hello world\n');
+    assert.equal(await fileOn(twins.tsplay, '/tmp/a.txt'), 'hello world\n');
     const bySum = await both({ url: `${base}/a.txt`, dest: '/tmp/a.txt', checksum: `sha256:${sha256('hello world\n')}` });
     assert.equal(bySum.msg, 'file already exists');
     const conditional = await both({ url: `${base}/a.txt`, dest: '/tmp/a.txt' });
@@ -106,27 +101,27 @@ describe('get_url: same results as Ansible 2.14', { timeout: 600_000 }, () => {
   });
 
   it('into a directory with force: same content is not rewritten', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     const result = await both({ url: `${base}/a.txt`, dest: '/tmp/', force: true });
     assert.equal(result.dest, '/tmp/a.txt');
     assert.equal(result.changed, false);
   });
 
   it('takes the checksum from a checksum file URL', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     const result = await both({ url: `${base}/a.txt`, dest: '/tmp/sum.txt', checksum: `sha256:${base}/SHA256SUMS` });
     assert.equal(result.changed, true);
   });
 
   it('fails on a wrong checksum and removes the file', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     const result = await both({ url: `${base}/a.txt`, dest: '/tmp/bad.txt', checksum: 'sha256:abcd' });
     assert.equal(result.failed, true);
-    assert.equal(await fileOn(tsplayHost!, '/tmp/bad.txt'), undefined);
+    assert.equal(await fileOn(twins.tsplay, '/tmp/bad.txt'), undefined);
   });
 
   it('fails on HTTP errors and refused connections', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     const missing = await both({ url: `${base}/missing`, dest: '/tmp/missing' });
     assert.equal(missing.status_code, 404);
     // nothing listens on port 9 of the loopback
@@ -137,12 +132,12 @@ describe('get_url: same results as Ansible 2.14', { timeout: 600_000 }, () => {
   });
 
   it('fetches again when the server has a newer file', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     await writeFile(join(www, 'a.txt'), 'hello again\n');
     const future = new Date(Date.now() + 3600_000);
     await utimes(join(www, 'a.txt'), future, future);
     const result = await both({ url: `${base}/a.txt`, dest: '/tmp/a.txt' });
     assert.equal(result.changed, true);
-    assert.equal(await fileOn(tsplayHost!, '/tmp/a.txt'), 'hello again\n');
+    assert.equal(await fileOn(twins.tsplay, '/tmp/a.txt'), 'hello again\n');
   });
 });

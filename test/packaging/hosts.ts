@@ -12,7 +12,7 @@ import {
   requireService as requireSupportService,
   startContainerHost,
 } from '../support/services.js';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import type { Connection } from '../../src/connection/types.js';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
 import { DockerApiConnection } from '../../src/connection/docker.js';
@@ -60,6 +60,51 @@ export async function startHost(prefix: string): Promise<ContainerHost> {
       await conn.close().catch(() => undefined);
       await container.stop();
     },
+  };
+}
+
+export interface TwinHosts {
+  /** the host real Ansible works on */
+  readonly ansible: ContainerHost;
+  /** the host tsplay's module works on */
+  readonly tsplay: ContainerHost;
+  /** true when both are up; otherwise skips the test (fails it under CI=true) */
+  ready(t: TestContext): boolean;
+}
+
+/**
+ * Two fresh hosts for the describe() that calls this, for comparing a module's results on one
+ * with Ansible's on the other: started together in a before() hook (each then given to
+ * `prepare`), removed in an after() hook. Without dockerd and Ansible's docker_api connection
+ * neither starts.
+ */
+export function twinHosts(prefix: string, prepare?: (host: ContainerHost) => Promise<void>): TwinHosts {
+  let pair: [ContainerHost, ContainerHost] | undefined;
+  let started: Array<Promise<ContainerHost>> = [];
+  before(async () => {
+    if (!(await servicesAvailable())) return;
+    started = [startHost(`${prefix}-a`), startHost(`${prefix}-b`)];
+    const [a, b] = await Promise.all(started);
+    if (prepare) for (const host of [a, b]) await prepare(host);
+    pair = [a, b];
+  });
+  after(async () => {
+    // a host that started before its twin failed is removed too
+    const hosts = await Promise.allSettled(started);
+    await Promise.all(hosts.map((h) => (h.status === 'fulfilled' ? h.value.remove() : undefined)));
+  });
+  const get = (i: 0 | 1): ContainerHost => {
+    if (!pair) throw new Error(`the ${prefix} hosts are not up (ready(t) says so first)`);
+    return pair[i];
+  };
+  return {
+    get ansible() {
+      return get(0);
+    },
+    get tsplay() {
+      return get(1);
+    },
+    ready: (t) => requireService(t, pair !== undefined, 'dockerd and ansible with community.docker'),
   };
 }
 

@@ -4,11 +4,11 @@
  * through real Ansible on one host and tsplay's module on the other; results, the boot links and
  * the running process must agree.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { modules } from '../../src/modules/packaging/index.js';
 import type { ModuleResult } from '../../src/modules/types.js';
-import { type ContainerHost, comparable, requireService, runAnsibleModule, runModule, servicesAvailable, startHost } from './hosts.js';
+import { type ContainerHost, comparable, runAnsibleModule, runModule, twinHosts } from './hosts.js';
 
 const service = modules.find((m) => m.name === 'ansible.builtin.service')!;
 
@@ -35,27 +35,15 @@ esac
 `;
 
 describe('service (SysV, no systemd): same results as Ansible 2.14', { timeout: 600_000 }, () => {
-  let ansibleHost: ContainerHost | undefined;
-  let tsplayHost: ContainerHost | undefined;
-  let ready = false;
-
-  before(async () => {
-    if (!(await servicesAvailable())) return;
-    [ansibleHost, tsplayHost] = await Promise.all([startHost('tsplay-pkg-svc-a'), startHost('tsplay-pkg-svc-b')]);
-    for (const host of [ansibleHost, tsplayHost]) {
-      await host.conn.writeFile('/etc/init.d/tsplaytest', INIT_SCRIPT, { mode: 0o755 });
-      await host.conn.chmod('/etc/init.d/tsplaytest', 0o755);
-    }
-    ready = true;
-  });
-  after(async () => {
-    await Promise.all([ansibleHost?.remove(), tsplayHost?.remove()]);
+  const twins = twinHosts('tsplay-pkg-svc', async (host) => {
+    await host.conn.writeFile('/etc/init.d/tsplaytest', INIT_SCRIPT, { mode: 0o755 });
+    await host.conn.chmod('/etc/init.d/tsplaytest', 0o755);
   });
 
   async function both(args: Record<string, unknown>, opts: { check?: boolean } = {}): Promise<ModuleResult> {
     const [expected, actual] = await Promise.all([
-      runAnsibleModule(ansibleHost!.name, 'service', args, opts),
-      runModule(service, tsplayHost!.conn, { runlevel: 'default', arguments: '', ...args }, opts),
+      runAnsibleModule(twins.ansible.name, 'service', args, opts),
+      runModule(service, twins.tsplay.conn, { runlevel: 'default', arguments: '', ...args }, opts),
     ]);
     assert.deepEqual(comparable(actual), comparable(expected), `service ${JSON.stringify(args)} ${JSON.stringify(opts)}`);
     return actual;
@@ -68,20 +56,20 @@ describe('service (SysV, no systemd): same results as Ansible 2.14', { timeout: 
   }
 
   async function sameState(): Promise<string> {
-    const [expected, actual] = await Promise.all([hostState(ansibleHost!), hostState(tsplayHost!)]);
+    const [expected, actual] = await Promise.all([hostState(twins.ansible), hostState(twins.tsplay)]);
     assert.equal(actual, expected);
     return actual;
   }
 
   it('check mode reports the start without starting', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     const result = await both({ name: 'tsplaytest', state: 'started' }, { check: true });
     assert.equal(result.msg, 'service state changed');
     assert.match(await sameState(), /is not running/);
   });
 
   it('starts and enables, then is idempotent', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     assert.equal((await both({ name: 'tsplaytest', state: 'started', enabled: true })).changed, true);
     const state = await sameState();
     assert.match(state, /S01tsplaytest/);
@@ -90,14 +78,14 @@ describe('service (SysV, no systemd): same results as Ansible 2.14', { timeout: 
   });
 
   it('restarts and reloads a running service', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     assert.equal((await both({ name: 'tsplaytest', state: 'restarted' })).changed, true);
     assert.equal((await both({ name: 'tsplaytest', state: 'reloaded' })).changed, true);
     assert.match(await sameState(), /is running/);
   });
 
   it('stops and disables, then is idempotent', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     assert.equal((await both({ name: 'tsplaytest', state: 'stopped', enabled: false })).changed, true);
     const state = await sameState();
     assert.match(state, /K01tsplaytest/);
@@ -106,10 +94,10 @@ describe('service (SysV, no systemd): same results as Ansible 2.14', { timeout: 
   });
 
   it('fails clearly for an unknown service and on a host with no way to manage services', async (t) => {
-    if (!requireService(t, ready, 'dockerd and ansible with community.docker')) return;
+    if (!twins.ready(t)) return;
     const unknown = await both({ name: 'no-such-service', state: 'started' });
     assert.equal(unknown.msg, 'Could not find the requested service no-such-service: host');
-    for (const host of [ansibleHost!, tsplayHost!]) {
+    for (const host of [twins.ansible, twins.tsplay]) {
       await host.conn.exec('rm -f /usr/sbin/update-rc.d /usr/sbin/service');
     }
     const unmanaged = await both({ name: 'tsplaytest', state: 'started' });

@@ -50,6 +50,19 @@ function typeMatches(type: string, data: unknown): boolean {
   }
 }
 
+/** every part in turn, all reporting; passes when all pass */
+function inSequence(parts: Node[]): Node {
+  return (ctx, data, place, path, errors) => {
+    let valid = true;
+    for (const part of parts) {
+      // a keyword may have replaced the value: the next one reads it from its place again
+      const current = place?.parentData !== undefined ? (place.parentData as Record<string | number, unknown>)[place.parentDataProperty] : data;
+      if (!part(ctx, current, place, path, errors)) valid = false;
+    }
+    return valid;
+  };
+}
+
 class SchemaInterpreter {
   private readonly refs = new Map<string, Node>();
 
@@ -78,16 +91,7 @@ class SchemaInterpreter {
       const stage = STAGE_KEYWORDS.get(key);
       if (stage?.objectOnly) parts.push(this.stageNode(key, schema, schemaPath));
     }
-    if (parts.length === 1) return parts[0];
-    return (ctx, data, place, path, errors) => {
-      let valid = true;
-      // a keyword may have replaced the value: the next one reads it from its place again
-      for (const part of parts) {
-        const current = place?.parentData !== undefined ? (place.parentData as Record<string | number, unknown>)[place.parentDataProperty] : data;
-        if (!part(ctx, current, place, path, errors)) valid = false;
-      }
-      return valid;
-    };
+    return parts.length === 1 ? parts[0] : inSequence(parts);
   }
 
   private typeNode(type: string, schemaPath: string): Node {
@@ -115,15 +119,7 @@ class SchemaInterpreter {
   }
 
   private allOfNode(subschemas: JsonSchema[], schemaPath: string): Node {
-    const parts = subschemas.map((s, i) => this.compile(s, `${schemaPath}/allOf/${i}`));
-    return (ctx, data, place, path, errors) => {
-      let valid = true;
-      for (const part of parts) {
-        const current = place?.parentData !== undefined ? (place.parentData as Record<string | number, unknown>)[place.parentDataProperty] : data;
-        if (!part(ctx, current, place, path, errors)) valid = false;
-      }
-      return valid;
-    };
+    return inSequence(subschemas.map((s, i) => this.compile(s, `${schemaPath}/allOf/${i}`)));
   }
 
   private ifNode(schema: JsonSchema, schemaPath: string): Node {

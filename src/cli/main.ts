@@ -176,6 +176,8 @@ async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.version' || err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return EXIT.ok;
       return EXIT.usage;
     }
+    // what the plain reporter still holds comes before the error, as it happened
+    (await import('../report/choose.js')).flushReportOutput();
     if (err instanceof UserError || err instanceof UserErrors) {
       const { renderErrors } = await import('./render-error.js');
       process.stderr.write(renderErrors(err) + '\n');

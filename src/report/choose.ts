@@ -12,10 +12,44 @@ export interface ReporterChoice {
   live?: boolean;
 }
 
+/**
+ * Plain output written once per turn of the event loop: the tasks one turn completes (file,
+ * copy and set_fact tasks finish without waiting) reach stdout in one write instead of one each.
+ * Nothing waits longer than the current turn; stderr lines first flush what stdout holds, so a
+ * combined log keeps its order; the error printer and exit flush it too.
+ */
+const pendingOut: string[] = [];
+let flushScheduled = false;
+let exitHooked = false;
+
+export function flushReportOutput(): void {
+  flushScheduled = false;
+  if (pendingOut.length === 0) return;
+  const text = pendingOut.join('\n') + '\n';
+  pendingOut.length = 0;
+  process.stdout.write(text);
+}
+
+function writeOut(line: string): void {
+  pendingOut.push(line);
+  if (flushScheduled) return;
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', flushReportOutput);
+  }
+  flushScheduled = true;
+  setImmediate(flushReportOutput);
+}
+
+function writeErr(line: string): void {
+  flushReportOutput();
+  process.stderr.write(line + '\n');
+}
+
 export function makeReporter(choice: ReporterChoice): Reporter {
   const useLive = choice.live ?? (process.stdout.isTTY === true && !process.env.CI && process.env.TSPLAY_PLAIN === undefined);
   const main: Reporter = useLive
     ? new LiveReporter(choice.verbosity, choice.check, choice.diff ?? false)
-    : new PlainReporter((l) => process.stdout.write(l + '\n'), (l) => process.stderr.write(l + '\n'), choice.verbosity, choice.check, choice.diff ?? false);
+    : new PlainReporter(writeOut, writeErr, choice.verbosity, choice.check, choice.diff ?? false);
   return choice.json ? new FanOut([main, new JsonRecorder(choice.json)]) : main;
 }

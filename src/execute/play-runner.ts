@@ -56,15 +56,17 @@ export class PlayRunner {
     const o = this.run.options;
     const reporter = this.run.reporter;
     const pattern = this.ctx.templar.template(this.play.hosts, merged(o.extraVars), {}) as string | string[];
-    let names = matchHosts(this.run.inventory, pattern);
+    const unmatched = (term: string) => reporter.warning(`Could not match supplied host pattern, ignoring: ${term}`);
+    let names = matchHosts(this.run.inventory, pattern, unmatched);
     if (o.limit) {
-      const allowed = new Set(matchHosts(this.run.inventory, o.limit));
+      const allowed = new Set(matchHosts(this.run.inventory, o.limit, unmatched));
       names = names.filter((n) => allowed.has(n));
     }
     names = names.filter((n) => !this.run.failedHosts.has(n) && !this.run.unreachableHosts.has(n));
     reporter.playStart(this.play.name, names);
     if (names.length === 0) {
-      reporter.warning('skipping: no hosts matched');
+      // Ansible's plain line on stdout, not a warning
+      reporter.verbose(0, 'skipping: no hosts matched');
       return;
     }
     this.ctx.hostsAll = names;

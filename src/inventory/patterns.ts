@@ -40,16 +40,24 @@ function matchTerm(inv: Inventory, term: string): string[] {
   return [];
 }
 
-/** hosts matching a pattern (string or list), in inventory order */
-export function matchHosts(inv: Inventory, pattern: string | string[]): string[] {
+/**
+ * hosts matching a pattern (string or list), in inventory order; `unmatched` hears of each term
+ * (without its & or !) that matches nothing, which Ansible warns about
+ */
+export function matchHosts(inv: Inventory, pattern: string | string[], unmatched?: (term: string) => void): string[] {
   const terms = Array.isArray(pattern) ? pattern.flatMap((p) => splitPattern(String(p))) : splitPattern(pattern);
   let result: string[] = [];
   const intersections: string[][] = [];
   const exclusions: string[][] = [];
+  const match = (term: string): string[] => {
+    const hosts = matchTerm(inv, term);
+    if (hosts.length === 0 && term !== 'all') unmatched?.(term);
+    return hosts;
+  };
   for (const term of terms) {
-    if (term.startsWith('&')) intersections.push(matchTerm(inv, term.slice(1)));
-    else if (term.startsWith('!')) exclusions.push(matchTerm(inv, term.slice(1)));
-    else for (const h of matchTerm(inv, term)) if (!result.includes(h)) result.push(h);
+    if (term.startsWith('&')) intersections.push(match(term.slice(1)));
+    else if (term.startsWith('!')) exclusions.push(match(term.slice(1)));
+    else for (const h of match(term)) if (!result.includes(h)) result.push(h);
   }
   for (const set of intersections) result = result.filter((h) => set.includes(h));
   for (const set of exclusions) result = result.filter((h) => !set.includes(h));

@@ -94,7 +94,12 @@ export class LiveReporter implements Reporter {
     await view.finished;
   }
 
+  /** Ansible shows each distinct warning once per run */
+  private readonly warned = new Set<string>();
+
   warning(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
     this.deferred.push(`[WARNING]: ${message}`);
   }
   verbose(level: number, message: string): void {

@@ -164,7 +164,12 @@ export class PlainReporter implements Reporter {
     }
   }
 
+  /** Ansible shows each distinct warning once per run */
+  private readonly warned = new Set<string>();
+
   warning(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
     this.err(`[WARNING]: ${message}`);
   }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadInventory } from '../../src/inventory/inventory.js';
 import { matchHosts } from '../../src/inventory/patterns.js';
+import { ansibleAvailable, requireService, runAnsiblePlaybook, runTsplay, tempDir } from '../support/services.js';
 
 test('INI inventory: groups, children, inline Python-literal vars, :vars as strings, ranges', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'inv-'));
@@ -37,4 +38,26 @@ test('YAML inventory and comma lists; implicit localhost only by name', (t) => {
   assert.deepEqual(matchHosts(bare, 'all'), []);
   assert.deepEqual(matchHosts(bare, 'localhost'), ['localhost']);
   assert.equal(bare.hosts.get('localhost')?.vars.ansible_connection, 'local');
+});
+
+test('host patterns that match nothing: the same warnings and skip lines as ansible-playbook', async (t) => {
+  if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible')) return;
+  const dir = await tempDir('tsplay-patterns-', t);
+  writeFileSync(join(dir, 'inv.ini'), '[web]\nw1 ansible_connection=local\n');
+  const play = (hosts: string) => `- hosts: '${hosts}'\n  gather_facts: false\n  tasks:\n    - debug: {msg: hi}\n`;
+  // the same unmatched name twice: Ansible warns once per run
+  writeFileSync(join(dir, 'site.yml'), ['web:nosuch', 'web:&gone', 'nosuch', 'web:!absent'].map(play).join(''));
+  const shown = (text: string) => text.split('\n').filter((l) => /^\[WARNING\]: Could not match|^PLAY \[|^skipping:/.test(l));
+  const args = ['-i', join(dir, 'inv.ini'), join(dir, 'site.yml'), '-l', 'web:w1:missing'];
+  const ansible = await runAnsiblePlaybook(args, { cwd: dir });
+  const ours = await runTsplay(['run', ...args], { cwd: dir, env: { TSPLAY_PLAIN: '1' } });
+  assert.equal(ours.code, ansible.code);
+  const expected = shown(ansible.stdout + ansible.stderr);
+  assert.ok(expected.some((l) => l.startsWith('skipping:')) && expected.some((l) => l.includes('ignoring: gone')), expected.join('\n'));
+  assert.deepEqual(shown(ours.stdout + ours.stderr).sort(), [...expected].sort());
+  // where they go: warnings on stderr, the skip line on stdout, for both tools
+  for (const r of [ansible, ours]) {
+    assert.match(r.stderr, /\[WARNING\]: Could not match supplied host pattern, ignoring: nosuch/);
+    assert.match(r.stdout, /^skipping: no hosts matched$/m);
+  }
 });

@@ -8,7 +8,7 @@
 // loaded only when a Docker or SSH connection is opened.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,8 +35,15 @@ await build({
   logLevel: 'warning',
 });
 
-// tsc writes the executable without its x bit; npm sets it on install, the build sets it here
+// The executable's first lines, which tsc cannot write: /bin/sh runs the file first and starts
+// Node on it without NODE_EXTRA_CA_CERTS (see src/util/extra-ca.ts); to JavaScript the second line
+// is a directive and a comment. Any POSIX sh will do, unlike `env -S` on a #! line.
+const SH_HEADER =
+  "#!/bin/sh\n':' //; if [ -n \"${NODE_EXTRA_CA_CERTS-}\" ]; then export TSPLAY_EXTRA_CA_CERTS=\"$NODE_EXTRA_CA_CERTS\"; unset NODE_EXTRA_CA_CERTS; fi; exec node \"$0\" \"$@\"\n";
 const launcher = join(repo, 'dist', 'src', 'cli', 'tsplay.cjs');
+const compiled = readFileSync(launcher, 'utf8');
+if (!compiled.startsWith(SH_HEADER)) writeFileSync(launcher, SH_HEADER + compiled.replace(/^#!.*\n/, ''));
+// tsc writes the executable without its x bit; npm sets it on install, the build sets it here
 chmodSync(launcher, 0o755);
 
 // The warm-up: a small playbook through the common modules, so the cache holds what a real

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS TSPLAY_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node
+#!/usr/bin/env node
 /**
  * The `tsplay` executable. It runs the one-file bundle of the engine (dist/bundle/tsplay.cjs,
  * made by scripts/bundle.mjs) through V8's code cache, so a run starts without parsing and
@@ -13,8 +13,10 @@
  * temporary file and a rename, and says nothing if it cannot. Without a current bundle (only
  * `tsc` was run since) the unbundled entry point runs instead, so what runs is what was compiled.
  *
- * The #! line starts Node without NODE_EXTRA_CA_CERTS, whose certificates Node would parse before
- * anything else (~50 ms for a system bundle); src/util/extra-ca.ts explains the hand-over.
+ * The build (scripts/bundle.mjs) replaces the #! line above with two lines that /bin/sh runs and
+ * JavaScript reads as a directive and a comment: they start Node without NODE_EXTRA_CA_CERTS, whose
+ * certificates Node would parse before anything else (~50 ms for a system bundle), handing the
+ * value over as TSPLAY_EXTRA_CA_CERTS. src/util/extra-ca.ts explains the rest.
  */
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -4,7 +4,7 @@
  * Node parses every certificate that variable names while it starts, before any JavaScript
  * runs: ~50 ms for a system bundle of ~140 certificates (what our machines point it at), a
  * sixth of a 200-task playbook's whole run. Most runs make no HTTPS request at all. So the
- * tsplay executable's #! line starts Node without the variable, handing its value over as
+ * tsplay executable (a /bin/sh header the build puts on it) starts Node without the variable, handing its value over as
  * TSPLAY_EXTRA_CA_CERTS; the launcher (src/cli/tsplay.cts) puts it back into the environment
  * for the commands tsplay runs and records the deferral here, and tsplay's own HTTPS requests
  * (get_url, Docker over TLS) trust Node's roots plus those certificates, as Node would have.

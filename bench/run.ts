@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-// run as users run it: the executable, whose #! line matters (see src/util/extra-ca.ts)
+// run as users run it: the executable, whose /bin/sh header matters (see src/util/extra-ca.ts)
 const cli = join(repo, 'dist', 'src', 'cli', 'tsplay.cjs');
 const skipAnsible = process.env.BENCH_SKIP_ANSIBLE === '1' || spawnSync('ansible-playbook', ['--version']).status !== 0;
 

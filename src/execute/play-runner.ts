@@ -253,7 +253,7 @@ export class PlayRunner {
       if (outcome.includes) includes.push(...outcome.includes);
     });
     if (runOnce && task.register) {
-      for (const h of hosts.slice(1)) h.setVar(task.register, markUnsafe(stripInternal(outcomes[0].result)));
+      for (const h of hosts.slice(1)) h.setVar(task.register, registeredValue(outcomes[0].result));
     }
     if (runOnce && outcomes[0].result.ansible_facts && ['ansible.builtin.set_fact'].includes(task.resolved)) {
       for (const h of hosts.slice(1)) h.setVars(outcomes[0].result.ansible_facts as Vars);
@@ -328,7 +328,7 @@ export class PlayRunner {
       reporter.hostResult({ host: host.name, task: info, status, result, ignored, noLog: outcome.noLog, hasItem: false });
     }
     // a registered result is data from the host: never templated again, however it is reached
-    if (task.register && !outcome.unreachable) host.setVar(task.register, markUnsafe(stripInternal(result)));
+    if (task.register && !outcome.unreachable) host.setVar(task.register, registeredValue(result));
     const { role } = roleOf(task.scope);
     if (role && status !== 'skipped' && status !== 'unreachable') role.hadTaskRun.add(host.name);
     if (result.changed && !result.failed && task.notify) this.notify(task, host);
@@ -475,6 +475,13 @@ export function statusOf(result: ModuleResult): HostStatus {
 }
 
 /** internal keys (tsplay's and Ansible's _ansible_*) are not part of a registered value */
+/** what `register` stores: the result without internal keys, and (at the top only) without `invocation`, as Ansible's strategy does */
+function registeredValue(result: ModuleResult): unknown {
+  const value = stripInternal(result);
+  delete value.invocation;
+  return markUnsafe(value);
+}
+
 export function stripInternal(result: ModuleResult): ModuleResult {
   const out: ModuleResult = {};
   for (const [k, v] of Object.entries(result)) {

@@ -187,30 +187,46 @@ export class TaskRunner {
     const t = this.play.templar;
     const opts = this.play.templateOptions(task);
     const untilConds = task.until;
-    // ansible-core 2.14 makes at most `retries` attempts (at least one)
-    const retries = untilConds ? Math.max(1, Number(t.template(task.retries ?? 3, vars, opts))) : 1;
+    // ansible-core 2.14 (TaskExecutor._execute): with `until`, `retries: N` (default 3) means N + 1
+    // attempts, a retry line after each failed attempt but the last, and `attempts: N` when all
+    // fail; N <= 0 means one attempt and `until` is never evaluated
+    let attemptsAllowed = 1;
+    if (untilConds) {
+      const n = Number(t.template(task.retries ?? 3, vars, opts));
+      attemptsAllowed = n > 0 ? n + 1 : 1;
+    }
     const delay = untilConds ? Number(t.template(task.delay ?? 5, vars, opts)) : 0;
-    let attempt = 0;
-    for (;;) {
-      attempt++;
+    for (let attempt = 1; ; attempt++) {
       const outcome = await this.executeAction(task, host, vars);
       if (outcome.unreachable || outcome.includes) return outcome;
       const result = outcome.result;
+      // set before changed_when/failed_when, which may read it
+      if (untilConds) result.attempts = attempt;
       this.applyConditions(task, result, vars);
-      if (!untilConds) return outcome;
+      if (attemptsAllowed === 1) return outcome;
       const withResult = task.register ? layer(vars, { [task.register]: result }) : vars;
-      const done = untilConds.every((c) => t.evaluateConditional(c, withResult, opts));
-      result.attempts = attempt;
-      if (done) return outcome;
-      if (attempt >= retries) {
+      if (untilConds!.every((c) => t.evaluateConditional(c, withResult, opts))) return outcome;
+      if (attempt === attemptsAllowed) {
+        result.attempts = attemptsAllowed - 1;
         result.failed = true;
-        if (!result.msg) result.msg = 'Retried task failed';
         return outcome;
       }
+      // the retry line names a task by its own name, without the role; an unnamed one by its title
+      const info = this.play.taskInfo(task);
+      const shown = task.name ? { ...info, title: this.ownName(task.name, vars, opts) } : info;
       this.play.run.reporter.hostResult({
-        host: host.name, task: this.play.taskInfo(task), status: 'failed', result: { ...result, retries: retries - attempt }, verbosity: -1,
+        host: host.name, task: shown, status: 'failed', result: { ...result, retries: attemptsAllowed - attempt }, verbosity: -1,
       });
       if (delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
+    }
+  }
+
+  private ownName(name: string, vars: Vars, opts: ReturnType<PlayContext['templateOptions']>): string {
+    if (!name.includes('{{')) return name;
+    try {
+      return String(this.play.templar.template(name, vars, opts));
+    } catch {
+      return name;
     }
   }
 

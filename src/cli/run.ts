@@ -141,7 +141,9 @@ function listPlaybook(pb: Playbook, inventory: Inventory, req: RunRequest): void
       for (const t of selected) {
         if (t.resolved === 'ansible.builtin.meta') continue;
         const role = roleName(t);
-        const name = t.name ? (role ? `${role} : ${t.name}` : t.name) : t.action;
+        // an include_role is listed by its own name, without the role it sits in (IncludeRole.get_name)
+        const prefixed = role && t.resolved !== 'ansible.builtin.include_role';
+        const name = t.name ? (prefixed ? `${role} : ${t.name}` : t.name) : t.action;
         req.out(`      ${name}\tTAGS: [${effectiveTags(t).sort().join(', ')}]`);
       }
     }

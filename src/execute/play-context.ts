@@ -262,8 +262,14 @@ export class PlayContext {
   taskInfo(task: TaskNode): TaskInfo {
     const { role } = roleChain(task.scope);
     const base = task.name ?? task.action;
+    let title = role ? `${role.name} : ${base}` : base;
+    if (ROLE_INCLUDES.has(task.resolved)) {
+      // ansible-core's IncludeRole.get_name: its own name or "ACTION : ROLE", never a role prefix
+      const target = (task.args as Record<string, unknown> | undefined)?.name;
+      title = task.name ?? `${task.action} : ${typeof target === 'string' ? target : ''}`;
+    }
     return {
-      title: role ? `${role.name} : ${base}` : base,
+      title,
       action: task.resolved,
       file: task.file,
       line: task.pos.line,
@@ -348,3 +354,5 @@ function isEmpty(values: Vars | undefined): boolean {
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
+
+const ROLE_INCLUDES = new Set(['ansible.builtin.include_role', 'ansible.builtin.import_role']);

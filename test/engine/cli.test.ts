@@ -110,6 +110,48 @@ test('--list-tasks and --list-tags print what ansible-playbook prints', (t) => {
   }
 });
 
+test('TASK banners of role includes and FAILED - RETRYING lines read as ansible-playbook prints them', (t) => {
+  if (!requireService(t, 'ansible', ansibleAvailable(), 'ansible-playbook is not installed')) return;
+  const dir = workdir(t);
+  mkdirSync(join(dir, 'roles', 'flaky', 'tasks'), { recursive: true });
+  mkdirSync(join(dir, 'roles', 'outer', 'tasks'), { recursive: true });
+  writeFileSync(
+    join(dir, 'roles', 'flaky', 'tasks', 'main.yml'),
+    '- name: retried in a role\n  command: /bin/false\n  register: r\n  until: r.rc == 0\n  retries: 2\n  delay: 0\n  ignore_errors: true\n' +
+      '- command: /bin/false\n  register: u\n  until: u.rc == 0\n  retries: 1\n  delay: 0\n  ignore_errors: true\n',
+  );
+  writeFileSync(
+    join(dir, 'roles', 'outer', 'tasks', 'main.yml'),
+    '- include_role: {name: flaky}\n- name: named include in a role\n  include_role: {name: flaky}\n- ansible.builtin.import_role: {name: flaky}\n',
+  );
+  writeFileSync(
+    join(dir, 'site.yml'),
+    `- hosts: localhost
+  connection: local
+  gather_facts: false
+  roles: [outer]
+  tasks:
+    - ansible.builtin.include_role: {name: flaky}
+    - name: "templated {{ 'retry' }}"
+      command: /bin/false
+      register: t
+      until: t.rc == 0
+      retries: 1
+      delay: 0
+      ignore_errors: true
+`,
+  );
+  const shown = (out: string) => out.split('\n').filter((l) => /^TASK \[|^FAILED - RETRYING/.test(l));
+  const a = ansible(['site.yml'], dir);
+  const b = tsplay(['run', 'site.yml'], dir);
+  assert.equal(b.code, a.code);
+  assert.ok(shown(a.stdout).some((l) => l.startsWith('TASK [include_role : flaky]')), a.stdout);
+  assert.deepEqual(shown(b.stdout), shown(a.stdout));
+  for (const args of [['--list-tasks'], ['--list-tags']]) {
+    assert.equal(tsplay(['run', 'site.yml', ...args], dir).stdout.trim(), ansible(['site.yml', ...args], dir).stdout.trim(), args.join(' '));
+  }
+});
+
 test('tsplay check validates role arguments without running; schema prints the role schema', (t) => {
   const dir = workdir(t);
   mkdirSync(join(dir, 'roles', 'r', 'meta'), { recursive: true });

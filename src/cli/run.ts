@@ -6,7 +6,8 @@
 import { relative } from 'node:path';
 import { loadPlaybook } from '../load/playbook.js';
 import type { Node, Playbook, PlayNode, TaskNode } from '../load/model.js';
-import { loadInventory, type Inventory } from '../inventory/inventory.js';
+import { inventoryWarnings, loadInventory, type Inventory } from '../inventory/inventory.js';
+import { warningText } from '../report/plain.js';
 import { matchHosts } from '../inventory/patterns.js';
 import { findModule } from '../modules/registry.js';
 import { ENGINE_ACTIONS } from '../execute/actions.js';
@@ -60,6 +61,7 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
   // while the playbook loads and is checked; a run without local commands costs one idle process
   if (!listing) startSpawnHelper();
   const inventory = loadInventory(req.inventory, req.cwd);
+  for (const warning of inventoryWarnings(inventory)) process.stderr.write(`${warningText(warning)}\n`);
   const playbooks = loadAll(req);
   if (!listing) staticCheck(playbooks, inventory, req.options);
 

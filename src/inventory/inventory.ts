@@ -30,6 +30,8 @@ export class Inventory {
   /** directories whose group_vars/ and host_vars/ apply (inventory dirs) */
   readonly varDirs: string[] = [];
   readonly sources: string[] = [];
+  /** some source was read (a file, a directory or a comma list); Ansible warns when none was */
+  parsed = false;
 
   constructor() {
     this.group('all');
@@ -139,17 +141,28 @@ export class Inventory {
   }
 }
 
-/** loads every `-i` source; none means the implicit localhost only */
-export function loadInventory(sources: string[], cwd: string): Inventory {
+/** where Ansible looks without -i: $ANSIBLE_INVENTORY (comma-separated paths), else /etc/ansible/hosts when it exists */
+function defaultSources(env: NodeJS.ProcessEnv): string[] {
+  const fromEnv = env.ANSIBLE_INVENTORY;
+  if (fromEnv) return fromEnv.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return existsSync(DEFAULT_HOST_LIST) ? [DEFAULT_HOST_LIST] : [];
+}
+
+const DEFAULT_HOST_LIST = '/etc/ansible/hosts';
+
+/** loads every `-i` source (none: Ansible's default sources); nothing loaded means the implicit localhost only */
+export function loadInventory(sources: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Inventory {
   const inv = new Inventory();
-  for (const source of sources) {
+  for (const source of sources.length ? sources : defaultSources(env)) {
     if (!existsSync(resolve(cwd, source)) && source.includes(',')) {
       for (const name of source.split(',').map((s) => s.trim()).filter((s) => s !== '')) inv.addHost(name);
+      inv.parsed = true;
       continue;
     }
     const path = resolve(cwd, source);
     if (!existsSync(path)) throw new UserError(`Unable to parse ${path} as an inventory source: the file does not exist`);
     inv.sources.push(path);
+    inv.parsed = true;
     if (statSync(path).isDirectory()) {
       inv.varDirs.push(path);
       for (const f of readdirSync(path).sort()) {
@@ -292,4 +305,26 @@ function asVars(data: unknown, path: string): Record<string, unknown> {
   if (data === null || data === undefined) return {};
   if (!isMapping(data)) throw new UserError(`vars file ${path} must be a dictionary`, { file: path, line: 1, col: 1 });
   return data;
+}
+
+/** Ansible's config booleans: y, yes, on, 1, true, t (any case) are true, anything else false */
+function ansibleBool(value: string | undefined, unset: boolean): boolean {
+  if (value === undefined) return unset;
+  return ['y', 'yes', 'on', '1', 'true', 't'].includes(value.trim().toLowerCase());
+}
+
+/**
+ * What ansible-playbook warns about the inventory before anything runs, each switched off as in
+ * Ansible (ANSIBLE_INVENTORY_UNPARSED_WARNING, ANSIBLE_LOCALHOST_WARNING; not read from ansible.cfg).
+ */
+export function inventoryWarnings(inv: Inventory, env: NodeJS.ProcessEnv = process.env): string[] {
+  const warnings: string[] = [];
+  if (!inv.parsed && ansibleBool(env.ANSIBLE_INVENTORY_UNPARSED_WARNING, true)) {
+    warnings.push('No inventory was parsed, only implicit localhost is available');
+  }
+  const explicitHosts = [...inv.hosts.values()].filter((h) => !h.implicit).length;
+  if (explicitHosts === 0 && ansibleBool(env.ANSIBLE_LOCALHOST_WARNING, true)) {
+    warnings.push("provided hosts list is empty, only localhost is available. Note that the implicit localhost does not match 'all'");
+  }
+  return warnings;
 }

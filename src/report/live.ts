@@ -4,7 +4,7 @@
  * the view closes, so nothing important is lost when the view redraws.
  */
 import type { HostResultEvent, HostStats, Reporter, TaskInfo } from './events.js';
-import { PlainReporter } from './plain.js';
+import { PlainReporter, warningText } from './plain.js';
 
 interface PlayView {
   name: string;
@@ -100,7 +100,7 @@ export class LiveReporter implements Reporter {
   warning(message: string): void {
     if (this.warned.has(message)) return;
     this.warned.add(message);
-    this.deferred.push(`[WARNING]: ${message}`);
+    this.deferred.push(warningText(message));
   }
   verbose(level: number, message: string): void {
     this.plain.verbose(level, message);

@@ -8,6 +8,38 @@ import { formatDiff } from './diff.js';
 
 const COLUMNS = 79;
 
+/**
+ * A warning as Ansible's Display prints it: "[WARNING]: " and the message, wrapped with Python's
+ * textwrap at 79 columns (the width when stdout is not a terminal). Words break at spaces, and a
+ * word longer than a line is cut; textwrap's extra breaks after hyphens are not reproduced.
+ */
+export function warningText(message: string): string {
+  const words = `[WARNING]: ${message}`.replace(/\s/g, ' ').split(' ').filter((w) => w !== '');
+  const lines: string[] = [];
+  let line = '';
+  for (let word of words) {
+    while (word.length > COLUMNS) {
+      const room = line === '' ? COLUMNS : COLUMNS - line.length - 1;
+      if (room <= 0) {
+        lines.push(line);
+        line = '';
+        continue;
+      }
+      lines.push(line === '' ? word.slice(0, room) : `${line} ${word.slice(0, room)}`);
+      line = '';
+      word = word.slice(room);
+    }
+    if (line === '') line = word;
+    else if (line.length + 1 + word.length <= COLUMNS) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.join('\n');
+}
+
 export function banner(msg: string): string {
   const text = msg.trim();
   return `\n${text} ${'*'.repeat(Math.max(3, COLUMNS - text.length))}`;
@@ -170,7 +202,7 @@ export class PlainReporter implements Reporter {
   warning(message: string): void {
     if (this.warned.has(message)) return;
     this.warned.add(message);
-    this.err(`[WARNING]: ${message}`);
+    this.err(warningText(message));
   }
 
   verbose(level: number, message: string): void {

@@ -61,3 +61,33 @@ test('host patterns that match nothing: the same warnings and skip lines as ansi
     assert.match(r.stdout, /^skipping: no hosts matched$/m);
   }
 });
+
+test('inventory warnings before the run, and ANSIBLE_INVENTORY: the same as ansible-playbook', async (t) => {
+  if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible')) return;
+  const dir = await tempDir('tsplay-inventory-warnings-', t);
+  writeFileSync(join(dir, 'empty.ini'), '[nobody]\n');
+  writeFileSync(join(dir, 'hosts.ini'), 'h1 ansible_connection=local\n');
+  writeFileSync(join(dir, 'site.yml'), '- hosts: all:localhost\n  gather_facts: false\n  tasks:\n    - debug: {msg: "{{ inventory_hostname }}"}\n');
+  // ANSIBLE_INVENTORY must be unset, not empty (Ansible would read the working directory)
+  assert.equal(process.env.ANSIBLE_INVENTORY, undefined);
+  const on = { ANSIBLE_LOCALHOST_WARNING: 'true', ANSIBLE_INVENTORY_UNPARSED_WARNING: 'true' };
+  const cases: Array<{ args: string[]; env: Record<string, string>; warned: number }> = [
+    { args: [], env: on, warned: 2 },
+    { args: ['-i', 'empty.ini'], env: on, warned: 1 },
+    { args: ['-i', 'localhost,'], env: on, warned: 0 },
+    { args: [], env: { ...on, ANSIBLE_LOCALHOST_WARNING: 'False', ANSIBLE_INVENTORY_UNPARSED_WARNING: 'no' }, warned: 0 },
+    // without -i, ANSIBLE_INVENTORY names the inventory: h1 runs, nothing is warned
+    { args: [], env: { ...on, ANSIBLE_INVENTORY: join(dir, 'hosts.ini') }, warned: 0 },
+  ];
+  const hosts = (out: string) => [...out.matchAll(/^ok: \[([^\]]+)\]/gm)].map((m) => m[1]).sort();
+  for (const c of cases) {
+    const args = [...c.args, 'site.yml'];
+    const ansible = await runAnsiblePlaybook(args, { cwd: dir, env: c.env });
+    const ours = await runTsplay(['run', ...args], { cwd: dir, env: { ...c.env, TSPLAY_PLAIN: '1' } });
+    const what = `${args.join(' ')} ${JSON.stringify(c.env)}`;
+    assert.equal(ours.code, ansible.code, what);
+    assert.equal((ansible.stderr.match(/\[WARNING\]/g) ?? []).length, c.warned, `${what}: ${ansible.stderr}`);
+    assert.equal(ours.stderr, ansible.stderr, what);
+    assert.deepEqual(hosts(ours.stdout), hosts(ansible.stdout), what);
+  }
+});

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { Keywords, TaskNode } from '../load/model.js';
 import type { ModuleResult } from '../modules/types.js';
 import { UserError } from '../util/errors.js';
+import { LOCAL_NAMES } from '../connection/index.js';
 import { isMapping, loadYamlFile } from '../load/yaml.js';
 import { readKeywords } from '../load/tasks.js';
 import { roleChain, type Vars } from '../vars/layers.js';
@@ -222,6 +223,12 @@ function runMeta(task: TaskNode, ctx: ActionContext, action: string): ActionOutc
       return { result: { changed: false, _tsplay_meta: action } };
     case 'reset_connection': {
       const conn = ctx.host.conn;
+      // the local connection has nothing to reset; Ansible says so
+      const name = conn?.transport ?? ctx.play.connectionName(ctx.host) ?? 'ssh';
+      if (LOCAL_NAMES.has(name)) {
+        ctx.play.run.reporter.warning('Reset is not implemented for this connection');
+        return { result: { changed: false, _tsplay_meta: action } };
+      }
       ctx.host.conn = undefined;
       void conn?.close();
       return { result: { changed: false, _tsplay_meta: action } };

@@ -295,14 +295,17 @@ export class PlayContext {
       return conn;
     }
     if (!host.conn) {
-      // ansible_connection beats the play's `connection:` keyword, which beats -c
       const vars = flatten(this.varsFor(host));
-      const fromKeyword = this.play.keywords.connection;
-      const fromVars = vars.ansible_connection;
-      const transport = typeof fromVars === 'string' && fromVars !== '' ? fromVars : fromKeyword !== undefined ? String(fromKeyword) : this.run.options.connection;
-      host.conn = await openConnection({ host: host.name, vars, override: transport });
+      host.conn = await openConnection({ host: host.name, vars, override: this.connectionName(host, vars) });
     }
     return host.conn;
+  }
+
+  /** the connection plugin a host uses: ansible_connection beats the play's `connection:` keyword, which beats -c */
+  connectionName(host: HostState, vars: Vars = flatten(this.varsFor(host))): string | undefined {
+    const fromKeyword = this.play.keywords.connection;
+    const fromVars = vars.ansible_connection;
+    return typeof fromVars === 'string' && fromVars !== '' ? fromVars : fromKeyword !== undefined ? String(fromKeyword) : this.run.options.connection;
   }
 
   async closeConnections(): Promise<void> {

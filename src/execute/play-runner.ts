@@ -156,7 +156,8 @@ export class PlayRunner {
   private async section(nodes: Node[]): Promise<void> {
     if (this.endPlay) return;
     await this.walk(nodes, this.hosts, []);
-    await this.flushHandlers();
+    // meta: end_play ends the play where it stands: notified handlers do not run
+    if (!this.endPlay) await this.flushHandlers();
   }
 
   private async walk(nodes: Node[], hosts: HostState[], frames: Frame[]): Promise<void> {
@@ -232,13 +233,6 @@ export class PlayRunner {
   }
 
   private async runTask(task: TaskNode, hosts: HostState[], frames: Frame[]): Promise<void> {
-    if (task.resolved === 'ansible.builtin.meta' && !task.handler) {
-      const action = String(task.args._raw_params ?? '');
-      if (action === 'flush_handlers') {
-        if (this.selected(task)) await this.flushHandlers();
-        return;
-      }
-    }
     if (!this.selected(task)) return;
     const reporter = this.run.reporter;
     const info = this.ctx.taskInfo(task);
@@ -258,8 +252,10 @@ export class PlayRunner {
     if (runOnce && outcomes[0].result.ansible_facts && ['ansible.builtin.set_fact'].includes(task.resolved)) {
       for (const h of hosts.slice(1)) h.setVars(outcomes[0].result.ansible_facts as Vars);
     }
-    const meta = outcomes.find((o) => o.result._tsplay_meta === 'end_play');
-    if (meta) this.endPlay = true;
+    // without `serial`, a batch is the whole play
+    if (outcomes.some((o) => o.result._tsplay_meta === 'end_play' || o.result._tsplay_meta === 'end_batch')) this.endPlay = true;
+    const flushing = targets.filter((_, i) => outcomes[i].result._tsplay_meta === 'flush_handlers');
+    if (flushing.length && !task.handler) await this.flushHandlers(flushing);
     if (includes.length) await this.runIncludes(includes, hosts, frames);
   }
 
@@ -285,6 +281,11 @@ export class PlayRunner {
     const result = outcome.result;
     const info = this.ctx.taskInfo(task);
     if (result._tsplay_meta) return;
+    if (task.resolved === 'ansible.builtin.meta') {
+      // a meta task is never counted; one whose `when` is false still says it skipped
+      if (result.skipped) reporter.hostResult({ host: host.name, task: info, status: 'skipped', result });
+      return;
+    }
     if (outcome.items) {
       for (const it of outcome.items) {
         reporter.hostResult({ host: host.name, task: info, status: statusOf(it.result), result: it.result, item: it.label, hasItem: true, noLog: outcome.noLog, delegatedTo: outcome.delegatedTo });
@@ -367,12 +368,13 @@ export class PlayRunner {
     }
   }
 
-  private async flushHandlers(): Promise<void> {
+  /** runs the notified handlers of `hosts` (all the play's hosts unless told) */
+  private async flushHandlers(hosts: HostState[] = this.hosts): Promise<void> {
     for (let guard = 0; guard < 100; guard++) {
       let ranAny = false;
       for (const handler of this.play.handlers) {
         const force = this.run.options.forceHandlers || toBool(this.play.forceHandlers ?? false);
-        const targets = this.hosts.filter((h) => h.notified.has(handler) && (h.active || (force && h.failed && !h.unreachable)));
+        const targets = hosts.filter((h) => h.notified.has(handler) && (h.active || (force && h.failed && !h.unreachable)));
         if (targets.length === 0) continue;
         for (const h of targets) h.notified.delete(handler);
         ranAny = true;
@@ -381,7 +383,7 @@ export class PlayRunner {
         await this.runTask(handler, targets, []);
         if (force) for (const h of targets) h.failed = h.failed || (wasFailed.get(h) ?? false);
       }
-      if (!ranAny || !this.hosts.some((h) => h.notified.size > 0)) return;
+      if (!ranAny || !hosts.some((h) => h.notified.size > 0)) return;
     }
   }
 

@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { ansibleAvailable, requireService, tsplayCli } from '../support/services.js';
 
 function tsplay(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [tsplayCli(), ...args], { cwd, encoding: 'utf8', env: { ...process.env, TSPLAY_PLAIN: '1' } });
+  // the same inventory-warning switches as ansible() below
+  const env = { ...process.env, TSPLAY_PLAIN: '1', ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false' };
+  const r = spawnSync(process.execPath, [tsplayCli(), ...args], { cwd, encoding: 'utf8', env });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -150,6 +152,38 @@ test('TASK banners of role includes and FAILED - RETRYING lines read as ansible-
   for (const args of [['--list-tasks'], ['--list-tags']]) {
     assert.equal(tsplay(['run', 'site.yml', ...args], dir).stdout.trim(), ansible(['site.yml', ...args], dir).stdout.trim(), args.join(' '));
   }
+});
+
+test('meta tasks print what ansible-playbook prints: banners, skipped flushes, the reset warning', (t) => {
+  if (!requireService(t, 'ansible', ansibleAvailable(), 'ansible-playbook is not installed')) return;
+  const dir = workdir(t);
+  writeFileSync(
+    join(dir, 'site.yml'),
+    `- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - debug: {msg: a}
+      changed_when: true
+      notify: h
+    - meta: flush_handlers
+      when: false
+    - name: flush now
+      meta: flush_handlers
+    - meta: noop
+    - meta: reset_connection
+    - meta: clear_facts
+  handlers:
+    - name: h
+      debug: {msg: handled}
+`,
+  );
+  const a = ansible(['site.yml'], dir);
+  const b = tsplay(['run', 'site.yml'], dir);
+  assert.equal(b.code, a.code);
+  assert.match(a.stdout, /TASK \[flush now\][^\n]*\n\nRUNNING HANDLER \[h\]/);
+  assert.equal(b.stdout, a.stdout);
+  assert.equal(b.stderr, a.stderr);
 });
 
 test('tsplay check validates role arguments without running; schema prints the role schema', (t) => {

@@ -17,6 +17,7 @@ import type { PlayContext } from './play-context.js';
 import type { TaskRunner } from './task.js';
 import { pyRepr, toBool, dropOmitted } from './task.js';
 import { markUnsafe, stripUnsafe } from '../template/index.js';
+import { floatRepr } from '../template/values.js';
 
 export const ENGINE_ACTIONS = new Set(
   ['debug', 'set_fact', 'assert', 'fail', 'pause', 'meta', 'include_tasks', 'include_role', 'include_vars', 'include', 'setup', 'gather_facts', 'async_status', 'ping'].map(
@@ -128,24 +129,33 @@ export async function runAction(task: TaskNode, ctx: ActionContext): Promise<Act
         }
       }
       const success = task.args.success_msg !== undefined ? tpl(task.args.success_msg) : 'All assertions passed';
-      return { result: anyMsg(quiet ? { changed: false, failed: false, msg: success, _ansible_verbose_always: false } : { changed: false, failed: false, msg: success }) };
+      // Ansible's assert shows its result unless quiet
+      return { result: anyMsg(quiet ? { changed: false, failed: false, msg: success } : { changed: false, failed: false, msg: success, _ansible_verbose_always: true }) };
     }
     case 'fail': {
       const msg = task.args.msg !== undefined ? tpl(task.args.msg) : 'Failed as requested from task';
       return { result: anyMsg({ failed: true, msg, changed: false }) };
     }
     case 'pause': {
-      const seconds = task.args.seconds !== undefined ? Number(tpl(task.args.seconds)) : task.args.minutes !== undefined ? Number(tpl(task.args.minutes)) * 60 : undefined;
-      if (seconds === undefined) {
+      const minutes = task.args.minutes !== undefined;
+      const requested = task.args.seconds !== undefined ? Number(tpl(task.args.seconds)) : minutes ? Number(tpl(task.args.minutes)) * 60 : undefined;
+      if (requested === undefined || Number.isNaN(requested)) {
         return { result: { failed: true, msg: 'tsplay supports pause with seconds or minutes only (no interactive prompt)' } };
       }
+      // ansible-core 2.14: whole seconds (int()), at least one, announced before the wait
+      const seconds = Math.max(1, Math.trunc(requested));
+      const reporter = ctx.play.run.reporter;
+      reporter.verbose(0, `Pausing for ${seconds} seconds`);
+      reporter.verbose(0, "(ctrl+C then 'C' = continue early, ctrl+C then 'A' = abort)\r");
       const start = new Date();
-      await new Promise((r) => setTimeout(r, Math.max(0, seconds) * 1000));
+      await new Promise((r) => setTimeout(r, seconds * 1000));
       const stop = new Date();
+      const elapsed = (stop.getTime() - start.getTime()) / 1000;
+      const shown = Math.round((minutes ? elapsed / 60 : elapsed) * 100) / 100;
       return {
         result: {
-          changed: false, delta: Math.round(seconds), echo: true, rc: 0,
-          start: pyDate(start), stop: pyDate(stop), stdout: `Paused for ${seconds % 1 === 0 ? seconds.toFixed(1) : seconds} seconds`, user_input: '',
+          changed: false, rc: 0, stderr: '', stdout: `Paused for ${floatRepr(shown)} ${minutes ? 'minutes' : 'seconds'}`,
+          start: pyDate(start), stop: pyDate(stop), delta: Math.trunc(elapsed), echo: true, user_input: '',
         },
       };
     }

@@ -5,6 +5,7 @@
 import type { HostResultEvent, HostStats, Reporter, TaskInfo } from './events.js';
 import type { ModuleResult } from '../modules/types.js';
 import { formatDiff } from './diff.js';
+import { pyStr } from '../template/values.js';
 
 const COLUMNS = 79;
 
@@ -80,9 +81,18 @@ export function cleanResult(result: ModuleResult, action: string, verbosity: num
   return out;
 }
 
+const CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+/** a no_log result as Ansible's TaskResult.clean_copy leaves it: the notice and the keys it preserves */
+function censored(result: ModuleResult): Record<string, unknown> {
+  const out: Record<string, unknown> = { censored: CENSORED };
+  for (const key of ['attempts', 'changed', 'retries']) if (key in result) out[key] = result[key];
+  return out;
+}
+
+/** a loop item as Ansible shows it, `(item=...)`: Python's str() of the value, dict keys in their own order */
 export function itemLabel(item: unknown): string {
-  if (typeof item === 'string' || item instanceof String) return String(item);
-  return pyJson(item).replace(/"/g, "'").replace(/: true/g, ': True').replace(/: false/g, ': False').replace(/: null/g, ': None');
+  return pyStr(item);
 }
 
 export class PlainReporter implements Reporter {
@@ -104,6 +114,8 @@ export class PlainReporter implements Reporter {
   }
 
   playStart(name: string): void {
+    this.lastTask = undefined;
+    this.bannerShown = false;
     this.out(banner(`PLAY [${name}]`));
   }
 
@@ -146,7 +158,9 @@ export class PlainReporter implements Reporter {
     }
     const action = ev.task.action;
     const host = ev.delegatedTo ? `${ev.host} -> ${ev.delegatedTo}` : ev.host;
-    const item = ev.hasItem ? ` => (item=${itemLabel(ev.item)})` : '';
+    // no_log hides the item too: Ansible's censored result has none, so its label is None
+    const label = ev.noLog ? 'None' : itemLabel(ev.item);
+    const item = ev.hasItem ? ` => (item=${label})` : '';
     if (ev.status === 'ok' && (action === 'ansible.builtin.include_tasks' || action === 'ansible.builtin.include')) {
       this.showBanner();
       if (!ev.hasItem && ev.result.results) return;
@@ -154,15 +168,15 @@ export class PlainReporter implements Reporter {
       return;
     }
     if (action === 'ansible.builtin.include_role' && ev.status === 'ok') return;
-    // a loop's summary line only shows when every item was skipped or on failure
-    if (!ev.hasItem && Array.isArray(ev.result.results)) {
+    // A loop's summary line shows only when every item was skipped: its items said the rest. With
+    // no_log the summary is censored like any result (no `results` left), so it shows as one.
+    if (!ev.hasItem && Array.isArray(ev.result.results) && !ev.noLog) {
       if (ev.status === 'skipped') {
         this.showBanner();
         this.out(`skipping: [${host}]`);
-      } else if (ev.status === 'failed') {
+      } else if (ev.status === 'failed' && ev.ignored) {
         this.showBanner();
-        this.out(`fatal: [${host}]: FAILED! => ${pyJson(cleanResult(ev.result, action, this.verbosity))}`);
-        if (ev.ignored) this.out('...ignoring');
+        this.out('...ignoring');
       }
       return;
     }
@@ -171,8 +185,9 @@ export class PlainReporter implements Reporter {
       const text = formatDiff(ev.result.diff);
       if (text) this.out(text);
     }
-    const verboseAlways = action === 'ansible.builtin.debug' || this.verbosity > 0;
-    const shown = ev.noLog ? { censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" } : cleanResult(ev.result, action, this.verbosity);
+    // debug and assert ask for their result to be shown; censoring drops that request
+    const verboseAlways = !ev.noLog && (ev.result._ansible_verbose_always === true || action === 'ansible.builtin.debug' || this.verbosity > 0);
+    const shown = ev.noLog ? censored(ev.result) : cleanResult(ev.result, action, this.verbosity, ev.status === 'failed' && ev.hasItem);
     switch (ev.status) {
       case 'skipped':
         this.out(`skipping: [${host}]${item}${this.verbosity > 0 ? ` => ${pyJson(shown)}` : item ? ' ' : ''}`);
@@ -182,7 +197,7 @@ export class PlainReporter implements Reporter {
         this.out(`${ev.status}: [${host}]${item}${verboseAlways ? ` => ${pyJson(shown, 4)}` : ''}`);
         break;
       case 'failed':
-        if (ev.hasItem) this.out(`failed: [${host}]${item} => ${pyJson(shown)}`);
+        if (ev.hasItem) this.out(`failed: [${host}] (item=${label}) => ${pyJson(shown)}`);
         else {
           // Ansible's show_task_path_on_failure, always on: where to look
           if (ev.task.file) this.out(`task path: ${ev.task.file}:${ev.task.line}${ev.task.col ? `:${ev.task.col}` : ''}`);
@@ -206,8 +221,12 @@ export class PlainReporter implements Reporter {
   }
 
   verbose(level: number, message: string): void {
-    if (this.verbosity >= level) this.out(message);
+    if (this.verbosity < level) return;
+    // a line said during a task comes under its banner
+    this.showBanner();
+    this.out(message);
   }
+
 
   diff(_host: string, text: string): void {
     this.showBanner();

@@ -63,7 +63,7 @@ export class PlayRunner {
       names = names.filter((n) => allowed.has(n));
     }
     names = names.filter((n) => !this.run.failedHosts.has(n) && !this.run.unreachableHosts.has(n));
-    reporter.playStart(this.play.name, names);
+    reporter.playStart(this.playName(), names);
     if (names.length === 0) {
       // Ansible's plain line on stdout, not a warning
       reporter.verbose(0, 'skipping: no hosts matched');
@@ -88,6 +88,16 @@ export class PlayRunner {
         if (h.unreachable) this.run.unreachableHosts.add(h.name);
       }
       await this.ctx.closeConnections();
+    }
+  }
+
+  /** the play's name (its hosts when it has none), templated with play vars and extra vars as Ansible shows it */
+  private playName(): string {
+    if (!this.play.name.includes('{{') && !this.play.name.includes('{%')) return this.play.name;
+    try {
+      return String(this.ctx.templar.template(this.play.name, merged(this.play.keywords.vars, this.run.options.extraVars), {}));
+    } catch {
+      return this.play.name;
     }
   }
 

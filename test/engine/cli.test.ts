@@ -186,6 +186,83 @@ test('meta tasks print what ansible-playbook prints: banners, skipped flushes, t
   assert.equal(b.stderr, a.stderr);
 });
 
+test('loop items, failed items, no_log and assert results print as ansible-playbook prints them', (t) => {
+  if (!requireService(t, 'ansible', ansibleAvailable(), 'ansible-playbook is not installed')) return;
+  const dir = workdir(t);
+  writeFileSync(
+    join(dir, 'site.yml'),
+    `- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - debug: {msg: x}
+      loop:
+        - {name: alice, key-with-dash: 1, groups: [a, "it's"], f: 1.5, n: null, t: true}
+        - [1, "two"]
+    - command: "{{ item }}"
+      loop: [/bin/false, /bin/true]
+      ignore_errors: true
+    - debug: {msg: "{{ item }}"}
+      loop: [a, b]
+      no_log: true
+    - debug: {msg: secret}
+      no_log: true
+    - command: /bin/false
+      loop: [a]
+      no_log: true
+      ignore_errors: true
+    - command: /bin/false
+      no_log: true
+      ignore_errors: true
+    - assert: {that: [true], success_msg: fine}
+    - assert: {that: [true], quiet: true}
+`,
+  );
+  // timings differ by nature; tsplay prints where a failed task is written, Ansible only with -v
+  const normal = (out: string) =>
+    out.replace(/"(delta|start|end)": "[^"]*"/g, '"$1": "X"').split('\n').filter((l) => !l.startsWith('task path: ')).join('\n');
+  const a = ansible(['site.yml'], dir);
+  const b = tsplay(['run', 'site.yml'], dir);
+  assert.equal(b.code, a.code);
+  assert.match(a.stdout, /failed: \[localhost\] \(item=None\) => \{"censored"/);
+  assert.equal(normal(b.stdout), normal(a.stdout));
+  assert.doesNotMatch(b.stdout, /secret/);
+});
+
+test('pause announcements and templated play names print as ansible-playbook prints them', (t) => {
+  if (!requireService(t, 'ansible', ansibleAvailable(), 'ansible-playbook is not installed')) return;
+  const dir = workdir(t);
+  writeFileSync(
+    join(dir, 'site.yml'),
+    `- name: "Deploy {{ app }} to {{ where }}"
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    app: web
+  tasks:
+    - pause: seconds=0
+      register: short
+    - copy: {dest: "{{ playbook_dir }}/pause-{{ tool }}.json", content: "{{ {'stdout': short.stdout, 'delta': short.delta, 'keys': short.keys() | list | sort} | to_json }}"}
+- hosts: "{{ target }}"
+  gather_facts: false
+  tasks: []
+`,
+  );
+  const a = ansible(['site.yml', '-e', 'where=prod', '-e', 'target=localhost', '-e', 'tool=a'], dir);
+  const b = tsplay(['run', 'site.yml', '-e', 'where=prod', '-e', 'target=localhost', '-e', 'tool=b'], dir);
+  assert.equal(b.code, a.code);
+  assert.match(a.stdout, /PLAY \[Deploy web to prod\][\s\S]*Pausing for 1 seconds\n\(ctrl\+C then 'C' = continue early, ctrl\+C then 'A' = abort\)\r\n/);
+  assert.equal(b.stdout, a.stdout);
+  // the measured pause differs by milliseconds from run to run: its shape is compared
+  const recorded = (tool: string) => {
+    const v = JSON.parse(readFileSync(join(dir, `pause-${tool}.json`), 'utf8')) as { stdout: string };
+    assert.match(v.stdout, /^Paused for 1\.\d+ seconds$/);
+    return { ...v, stdout: 'Paused for 1.x seconds' };
+  };
+  assert.deepEqual(recorded('b'), recorded('a'));
+});
+
 test('tsplay check validates role arguments without running; schema prints the role schema', (t) => {
   const dir = workdir(t);
   mkdirSync(join(dir, 'roles', 'r', 'meta'), { recursive: true });

@@ -19,7 +19,7 @@ import { PlayContext, flatten } from './play-context.js';
 import { TaskRunner, toBool, type TaskOutcome } from './task.js';
 import type { IncludeRequest } from './actions.js';
 import type { HostState, RunState } from './state.js';
-import type { HostStatus } from '../report/events.js';
+import { statusOf, type HostStatus } from '../report/events.js';
 import { roleEntrySpec, roleTaskScope, roleWillRun, validateRoleCall } from './role-validation.js';
 import { markUnsafe } from '../template/index.js';
 import type { RoleInstance } from '../load/model.js';
@@ -296,11 +296,7 @@ export class PlayRunner {
       if (result.skipped) reporter.hostResult({ host: host.name, task: info, status: 'skipped', result });
       return;
     }
-    if (outcome.items) {
-      for (const it of outcome.items) {
-        reporter.hostResult({ host: host.name, task: info, status: statusOf(it.result), result: it.result, item: it.label, hasItem: true, noLog: outcome.noLog, delegatedTo: outcome.delegatedTo });
-      }
-    }
+    // a loop's items were reported as each finished (task.ts)
     let status: HostStatus = statusOf(result);
     const stats = host.stats;
     let ignored = false;
@@ -477,13 +473,6 @@ function handlerNamed(h: TaskNode, name: string, runner: PlayRunner): boolean {
 function roleOf(scope: Scope | undefined) {
   for (let s = scope; s; s = s.parent) if (s.role) return { role: s.role };
   return { role: undefined };
-}
-
-export function statusOf(result: ModuleResult): HostStatus {
-  if (result.unreachable) return 'unreachable';
-  if (result.failed) return 'failed';
-  if (result.skipped) return 'skipped';
-  return result.changed ? 'changed' : 'ok';
 }
 
 /** internal keys (tsplay's and Ansible's _ansible_*) are not part of a registered value */

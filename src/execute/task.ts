@@ -12,6 +12,7 @@ import { OMIT_TOKEN, TemplateError, isUnsafe, markUnsafe, stripUnsafe } from '..
 import { UserError, formatPos } from '../util/errors.js';
 import { allConditions, environments, inherited } from './keywords.js';
 import { layer, type Vars } from '../vars/layers.js';
+import { statusOf } from '../report/events.js';
 import type { HostState } from './state.js';
 import type { PlayContext } from './play-context.js';
 import { runAction, ENGINE_ACTIONS, type ActionOutcome, type IncludeRequest } from './actions.js';
@@ -84,11 +85,13 @@ export class TaskRunner {
         const vars = layer(loopVars, itemVars);
         const label = hasLabel ? t.template(task.loopControl?.label, vars, opts) : item;
         let result: ModuleResult;
+        let itemDelegate: string | undefined;
         if (!this.conditionsHold(task, vars)) {
           result = skippedResult(task, this.falseCondition);
         } else {
           const once = await this.runOnce(task, host, vars);
           result = once.result;
+          itemDelegate = once.delegatedTo;
           // set_fact/include_vars results are visible to the next items, as in Ansible
           const facts = result.ansible_facts;
           if (facts && typeof facts === 'object' && FACT_ACTIONS.has(task.resolved)) loopVars = layer(loopVars, facts as Vars);
@@ -102,6 +105,10 @@ export class TaskRunner {
         }
         if (hasLabel) shaped._ansible_item_label = label;
         outcomes.push({ item, label, result: shaped });
+        // each item is shown as it finishes, as Ansible does: a long loop shows its progress
+        this.play.run.reporter.hostResult({
+          host: host.name, task: this.play.taskInfo(task), status: statusOf(shaped), result: shaped, item: label, hasItem: true, noLog, delegatedTo: itemDelegate,
+        });
         if (anyUnreachable) break;
         if (pauseMs && i < items.length - 1) await new Promise((r) => setTimeout(r, pauseMs));
       }

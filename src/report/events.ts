@@ -61,3 +61,11 @@ export interface Reporter {
   /** flushes and closes live views */
   close(): Promise<void>;
 }
+
+/** how a result shows in output and counts in the recap */
+export function statusOf(result: ModuleResult): HostStatus {
+  if (result.unreachable) return 'unreachable';
+  if (result.failed) return 'failed';
+  if (result.skipped) return 'skipped';
+  return result.changed ? 'changed' : 'ok';
+}

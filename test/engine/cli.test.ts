@@ -216,6 +216,14 @@ test('loop items, failed items, no_log and assert results print as ansible-playb
       ignore_errors: true
     - assert: {that: [true], success_msg: fine}
     - assert: {that: [true], quiet: true}
+    - name: items show as they finish, between their retry lines
+      command: /bin/false
+      register: r
+      until: r.rc == 0
+      retries: 1
+      delay: 0
+      loop: [p, q]
+      ignore_errors: true
 `,
   );
   // timings differ by nature; tsplay prints where a failed task is written, Ansible only with -v

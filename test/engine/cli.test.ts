@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,16 @@ function workdir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'tsplay-cli-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+const LOCAL_PLAY = '- hosts: localhost\n  connection: local\n  gather_facts: false\n';
+
+/** writes `playbook` as site.yml in a fresh directory and runs it through both tools */
+function runBoth(t: TestContext, playbook: string) {
+  if (!requireService(t, 'ansible', ansibleAvailable(), 'ansible-playbook is not installed')) return undefined;
+  const dir = workdir(t);
+  writeFileSync(join(dir, 'site.yml'), playbook);
+  return { a: ansible(['site.yml'], dir), b: tsplay(['run', 'site.yml'], dir) };
 }
 
 test('--version answers and exits 0', () => {
@@ -155,14 +165,9 @@ test('TASK banners of role includes and FAILED - RETRYING lines read as ansible-
 });
 
 test('meta tasks print what ansible-playbook prints: banners, skipped flushes, the reset warning', (t) => {
-  if (!requireService(t, 'ansible', ansibleAvailable(), 'ansible-playbook is not installed')) return;
-  const dir = workdir(t);
-  writeFileSync(
-    join(dir, 'site.yml'),
-    `- hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
+  const both = runBoth(
+    t,
+    `${LOCAL_PLAY}  tasks:
     - debug: {msg: a}
       changed_when: true
       notify: h
@@ -178,8 +183,8 @@ test('meta tasks print what ansible-playbook prints: banners, skipped flushes, t
       debug: {msg: handled}
 `,
   );
-  const a = ansible(['site.yml'], dir);
-  const b = tsplay(['run', 'site.yml'], dir);
+  if (!both) return;
+  const { a, b } = both;
   assert.equal(b.code, a.code);
   assert.match(a.stdout, /TASK \[flush now\][^\n]*\n\nRUNNING HANDLER \[h\]/);
   assert.equal(b.stdout, a.stdout);
@@ -187,14 +192,9 @@ test('meta tasks print what ansible-playbook prints: banners, skipped flushes, t
 });
 
 test('loop items, failed items, no_log and assert results print as ansible-playbook prints them', (t) => {
-  if (!requireService(t, 'ansible', ansibleAvailable(), 'ansible-playbook is not installed')) return;
-  const dir = workdir(t);
-  writeFileSync(
-    join(dir, 'site.yml'),
-    `- hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
+  const both = runBoth(
+    t,
+    `${LOCAL_PLAY}  tasks:
     - debug: {msg: x}
       loop:
         - {name: alice, key-with-dash: 1, groups: [a, "it's"], f: 1.5, n: null, t: true}
@@ -229,8 +229,8 @@ test('loop items, failed items, no_log and assert results print as ansible-playb
   // timings differ by nature; tsplay prints where a failed task is written, Ansible only with -v
   const normal = (out: string) =>
     out.replace(/"(delta|start|end)": "[^"]*"/g, '"$1": "X"').split('\n').filter((l) => !l.startsWith('task path: ')).join('\n');
-  const a = ansible(['site.yml'], dir);
-  const b = tsplay(['run', 'site.yml'], dir);
+  if (!both) return;
+  const { a, b } = both;
   assert.equal(b.code, a.code);
   assert.match(a.stdout, /failed: \[localhost\] \(item=None\) => \{"censored"/);
   assert.equal(normal(b.stdout), normal(a.stdout));

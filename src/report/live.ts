@@ -4,7 +4,7 @@
  * the view closes, so nothing important is lost when the view redraws.
  */
 import type { HostResultEvent, HostStats, Reporter, TaskInfo } from './events.js';
-import { PlainReporter, warningText } from './plain.js';
+import { PlainReporter } from './plain.js';
 
 interface PlayView {
   name: string;
@@ -94,13 +94,9 @@ export class LiveReporter implements Reporter {
     await view.finished;
   }
 
-  /** Ansible shows each distinct warning once per run */
-  private readonly warned = new Set<string>();
-
   warning(message: string): void {
-    if (this.warned.has(message)) return;
-    this.warned.add(message);
-    this.deferred.push(warningText(message));
+    // the plain reporter's error lines go to `deferred` too; it keeps Ansible's once-per-run rule
+    this.plain.warning(message);
   }
   verbose(level: number, message: string): void {
     this.plain.verbose(level, message);

@@ -12,7 +12,7 @@ import type { TaskInfo } from '../report/events.js';
 import { Templar, OMIT_TOKEN, scopeAsDict, templar as sharedTemplar } from '../template/index.js';
 import type { TemplateOptions } from '../template/api.js';
 import { loadVarsNamed } from '../inventory/inventory.js';
-import { layer, merged, roleChain, roleDefaults, roleParams, roleVars, ROOT, scopeChain, scopeVars, type Vars } from '../vars/layers.js';
+import { isEmptyLayer, layer, merged, roleChain, roleDefaults, roleParams, roleVars, ROOT, scopeChain, scopeVars, type Vars } from '../vars/layers.js';
 import { effectiveTags } from './keywords.js';
 import type { AsyncJob, HostState, RunState } from './state.js';
 import { VERSION } from '../version.js';
@@ -90,7 +90,7 @@ export class PlayContext {
     const magic = this.magicVars(host, role);
     // Most tasks add nothing of their own: their variables are the same object until the host's
     // variables change (set_fact, register, include_vars) or the lower layers are rebuilt.
-    const shared = isEmpty(blockVars) && isEmpty(taskVars) && isEmpty(params) && isEmpty(includeParams);
+    const shared = isEmptyLayer(blockVars) && isEmptyLayer(taskVars) && isEmptyLayer(params) && isEmptyLayer(includeParams);
     if (shared) {
       const hit = this.upperLayerCache.get(host);
       if (hit && hit.lower === lower && hit.magic === magic && hit.varsVersion === host.varsVersion) return hit.vars;
@@ -346,12 +346,6 @@ export function flatten(v: Vars): Vars {
   const out: Vars = {};
   for (const k in v) out[k] = v[k];
   return out;
-}
-
-function isEmpty(values: Vars | undefined): boolean {
-  if (!values) return true;
-  for (const _k in values) return false;
-  return true;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -19,14 +19,15 @@ export type Vars = Record<string, unknown>;
 
 export const ROOT: Vars = Object.freeze(Object.create(null)) as Vars;
 
+/** true for a missing layer or one without keys (checked without listing them) */
+export function isEmptyLayer(values: Vars | undefined): boolean {
+  if (!values) return true;
+  for (const _k in values) return false;
+  return true;
+}
+
 export function layer(parent: Vars, values: Vars | undefined): Vars {
-  if (!values) return parent;
-  let any = false;
-  for (const _k in values) {
-    any = true;
-    break;
-  }
-  if (!any) return parent;
+  if (!values || isEmptyLayer(values)) return parent;
   const o = Object.create(parent) as Vars;
   for (const k of Object.keys(values)) o[k] = values[k];
   return o;

@@ -64,6 +64,7 @@ export class TaskRunner {
       const pauseMs = typeof lc.pause === 'number' ? lc.pause * 1000 : 0;
       const outcomes: ItemOutcome[] = [];
       const includes: IncludeRequest[] = [];
+      const info = this.play.taskInfo(task);
       let anyUnreachable = false;
       for (let i = 0; i < items.length; i++) {
         const item = items[i];
@@ -107,7 +108,7 @@ export class TaskRunner {
         outcomes.push({ item, label, result: shaped });
         // each item is shown as it finishes, as Ansible does: a long loop shows its progress
         this.play.run.reporter.hostResult({
-          host: host.name, task: this.play.taskInfo(task), status: statusOf(shaped), result: shaped, item: label, hasItem: true, noLog, delegatedTo: itemDelegate,
+          host: host.name, task: info, status: statusOf(shaped), result: shaped, item: label, hasItem: true, noLog, delegatedTo: itemDelegate,
         });
         if (anyUnreachable) break;
         if (pauseMs && i < items.length - 1) await new Promise((r) => setTimeout(r, pauseMs));

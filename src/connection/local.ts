@@ -222,8 +222,9 @@ def event(fd, job, kind):
             return
         drop(fd)
         job["open"] -= 1
-        if not job["open"] and job.get("waitpid"):
-            job["rc"] = job["p"].wait()
+    # without pidfds the exit is awaited once every pipe is closed
+    if not job["open"] and job["rc"] is None and job.get("waitpid"):
+        job["rc"] = job["p"].wait()
     finish(job)
 pending = b""
 def request(line):

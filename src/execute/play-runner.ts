@@ -475,7 +475,6 @@ function roleOf(scope: Scope | undefined) {
   return { role: undefined };
 }
 
-/** internal keys (tsplay's and Ansible's _ansible_*) are not part of a registered value */
 /** what `register` stores: the result without internal keys, and (at the top only) without `invocation`, as Ansible's strategy does */
 function registeredValue(result: ModuleResult): unknown {
   const value = stripInternal(result);
@@ -483,6 +482,7 @@ function registeredValue(result: ModuleResult): unknown {
   return markUnsafe(value);
 }
 
+/** internal keys (tsplay's and Ansible's _ansible_*) are not part of a registered value */
 export function stripInternal(result: ModuleResult): ModuleResult {
   const out: ModuleResult = {};
   for (const [k, v] of Object.entries(result)) {

@@ -227,7 +227,6 @@ export class PlainReporter implements Reporter {
     this.out(message);
   }
 
-
   diff(_host: string, text: string): void {
     this.showBanner();
     this.out(text);

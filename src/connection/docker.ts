@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { posix as posixPath } from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileInfo, FileType, WriteOptions } from './types.js';
+import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileInfo, FileType, TargetInfo, WriteOptions } from './types.js';
+import { TARGET_PROBE_SCRIPT, checksumScript, parseChecksum, parseTargetProbe } from './probe.js';
 import { UnreachableError } from './types.js';
 import type { DockerClient, DockerHostSettings } from '../docker/client.js';
 import { dockerClientFor } from '../docker/client.js';
@@ -116,6 +117,7 @@ export class DockerApiConnection implements Connection {
     }
     this.containerId = undefined;
     this.ids.clear();
+    this.info = undefined;
   }
 
   private async ready(): Promise<{ client: DockerClient; id: string }> {
@@ -386,5 +388,19 @@ export class DockerApiConnection implements Connection {
       this.runTempDir = (await this.sh('mktemp -d /tmp/tsplay-XXXXXXXX')).toString('utf8').trim();
     }
     return this.runTempDir;
+  }
+
+  private info?: TargetInfo;
+  async targetInfo(): Promise<TargetInfo> {
+    if (!this.info) {
+      const res = await this.execRaw(TARGET_PROBE_SCRIPT);
+      this.info = parseTargetProbe(res.stdout.toString('utf8'), `container ${this.container}`);
+    }
+    return this.info;
+  }
+
+  async checksum(path: string, opts: { become?: BecomeOptions } = {}): Promise<string | null> {
+    const res = await this.execRaw(checksumScript(shellQuote(path)), { become: opts.become });
+    return parseChecksum(res.rc, res.stdout.toString('utf8'), res.stderr.toString('utf8'), path);
   }
 }

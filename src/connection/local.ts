@@ -27,7 +27,9 @@ import {
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type {
+  TargetInfo,
   BecomeOptions,
   Connection,
   ExecOptions,
@@ -747,6 +749,35 @@ export class LocalConnection implements Connection {
       this.runTempDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tsplay-'));
     }
     return this.runTempDir;
+  }
+
+  private info: TargetInfo | undefined;
+  /** the target is this process's machine and user: no probe needed */
+  async targetInfo(): Promise<TargetInfo> {
+    if (!this.info) {
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+      this.info = {
+        user: currentUser(),
+        uid: process.getuid?.() ?? 0,
+        gid: process.getgid?.() ?? 0,
+        home: os.homedir(),
+        umask: currentUmask(),
+        env,
+      };
+    }
+    return this.info;
+  }
+
+  async checksum(p: string, opts: { become?: BecomeOptions } = {}): Promise<string | null> {
+    if (escalationTarget(opts.become) !== undefined) {
+      const { checksumScript, parseChecksum } = await import('./probe.js');
+      const res = await this.exec(checksumScript(shellQuote(p)), { become: opts.become });
+      return parseChecksum(res.rc, res.stdout, res.stderr, p);
+    }
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st || !st.isFile()) return null;
+    return createHash('sha1').update(readFileSync(p)).digest('hex');
   }
 }
 

@@ -63,6 +63,24 @@ export interface WriteOptions {
   become?: BecomeOptions;
 }
 
+/**
+ * The target's facts of life, read by one probe when first asked and cached for the connection:
+ * what Ansible's modules learn by running on the target (its user, home, umask, environment).
+ * Modules ask this instead of looking at the controller's process.
+ */
+export interface TargetInfo {
+  /** the login user's name, uid and primary gid (before become) */
+  user: string;
+  uid: number;
+  gid: number;
+  /** the login user's home directory, as `~` expands there */
+  home: string;
+  /** the umask new files get there */
+  umask: number;
+  /** the environment a command started there sees (before the task's `environment:`) */
+  env: Record<string, string>;
+}
+
 export interface Connection {
   /** 'local' | 'ssh' | 'docker' ... as named by ansible_connection */
   readonly transport: string;
@@ -91,6 +109,14 @@ export interface Connection {
   utimes(path: string, atimeMs: number, mtimeMs: number, opts?: { become?: BecomeOptions }): Promise<void>;
   /** path on the target for temporary files of this run */
   tempDir(): Promise<string>;
+
+  /** one probe of the target (user, home, umask, environment), cached per connection */
+  targetInfo(): Promise<TargetInfo>;
+  /**
+   * sha1 of a regular file's content as hex (what Ansible reports as `checksum`), computed on the
+   * target; null when the path is missing or not a regular file (links are followed).
+   */
+  checksum(path: string, opts?: { become?: BecomeOptions }): Promise<string | null>;
 
   /** a stream to a Unix socket on the target (dockerode over SSH); optional */
   openUnixSocket?(path: string): Promise<Duplex>;

@@ -90,6 +90,11 @@ else
 fi
 
 # --- 2. Node dependencies and build ------------------------------------------------------------
+step "checking Node.js (20 or newer)"
+# shellcheck source=../scripts/env/node.sh
+source "$REPO/scripts/env/node.sh"
+tsplay_require_node || exit 1
+note "node $(node --version)"
 if [ ! -d node_modules ]; then
   step "installing node dependencies (npm ci)"
   npm ci --no-audit --no-fund || exit 1

@@ -8,7 +8,8 @@
  * Prints times and ratios. A benchmark, not a test: nothing here fails on a slow machine.
  * tsplay's times are medians of BENCH_REPEAT (default 5) runs, each pair in a fresh directory:
  * its runs are short enough for the machine's noise to matter. ansible-playbook runs once.
- * Set BENCH_SKIP_ANSIBLE=1 to time tsplay alone.
+ * Set BENCH_SKIP_ANSIBLE=1 to time tsplay alone. Then bench/remote.ts times hosts over SSH
+ * (BENCH_SKIP_REMOTE=1 leaves that out).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -97,6 +98,9 @@ function main(): void {
 
   const parts = spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'parts.js')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   console.log('\n' + parts.stdout.trim());
+
+  // hosts over SSH (containers): see bench/remote.ts; BENCH_SKIP_REMOTE=1 leaves it out
+  if (process.env.BENCH_SKIP_REMOTE !== '1') spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'remote.js')], { stdio: 'inherit' });
 }
 
 main();

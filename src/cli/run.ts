@@ -19,7 +19,6 @@ import { EXIT, UserError, UserErrors } from '../util/errors.js';
 import type { Reporter } from '../report/events.js';
 import { playRoleBlocks } from '../load/playbook.js';
 import { staticCheck } from '../execute/static-check.js';
-import { startSpawnHelper } from '../connection/local.js';
 
 const STATIC_ACTIONS = new Set(['ansible.builtin.import_tasks', 'ansible.builtin.import_role', 'ansible.builtin.validate_argument_spec']);
 
@@ -59,7 +58,6 @@ export function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>): Playboo
 export async function runPlaybooks(req: RunRequest): Promise<number> {
   const listing = req.syntaxCheck || req.listTasks || req.listTags || req.listHosts;
   // while the playbook loads and is checked; a run without local commands costs one idle process
-  if (!listing) startSpawnHelper();
   const inventory = loadInventory(req.inventory, req.cwd);
   for (const warning of inventoryWarnings(inventory)) process.stderr.write(`${warningText(warning)}\n`);
   const playbooks = loadAll(req);

@@ -69,7 +69,10 @@ test('host, port, timeout, password: variables first, then CLI, env, ansible.cfg
   ]);
   let target = resolveSshTarget('h', { ansible_ssh_host: '127.0.0.9', ansible_port: 2222, ansible_ssh_timeout: 3, ansible_ssh_pass: 'pw1' }, opts({ cfg, env: { ANSIBLE_TIMEOUT: '4' }, cli: { timeout: 7, password: 'clipw' } }));
   assert.deepEqual([target.host, target.port, target.connectTimeoutMs, target.password], ['127.0.0.9', 2222, 3000, 'pw1']);
-  target = resolveSshTarget('h', { ansible_host: '127.0.0.8', ansible_ssh_host: '127.0.0.9' }, opts({ cfg, env: { ANSIBLE_TIMEOUT: '4', ANSIBLE_REMOTE_PORT: '2202' }, cli: { timeout: 7, password: 'clipw' } }));
+  // where both spellings are set, the ansible_ssh_ one wins (ansible-playbook -vvv with both in the inventory)
+  const both = resolveSshTarget('h', { ansible_host: '127.0.0.2', ansible_ssh_host: '127.0.0.3', ansible_port: 1, ansible_ssh_port: 2, ansible_user: 'u1', ansible_ssh_user: 'u2', ansible_password: 'p1', ansible_ssh_pass: 'p2' }, opts());
+  assert.deepEqual([both.host, both.port, both.user, both.password], ['127.0.0.3', 2, 'u2', 'p2']);
+  target = resolveSshTarget('h', { ansible_host: '127.0.0.8' }, opts({ cfg, env: { ANSIBLE_TIMEOUT: '4', ANSIBLE_REMOTE_PORT: '2202' }, cli: { timeout: 7, password: 'clipw' } }));
   assert.deepEqual([target.host, target.port, target.connectTimeoutMs, target.password], ['127.0.0.8', 2202, 7000, 'clipw']);
   target = resolveSshTarget('h', {}, opts({ cfg, env: { ANSIBLE_TIMEOUT: '4' } }));
   assert.deepEqual([target.port, target.connectTimeoutMs], [2201, 4000]);

@@ -170,20 +170,25 @@ function context(o: SshResolveOptions): Omit<Context, 'checkHostKeys' | 'timeout
   };
 }
 
+/**
+ * Where Ansible's plugin accepts several variables for one setting the LAST one it lists wins
+ * (ansible_ssh_host over ansible_host, ansible_ssh_pass over ansible_password…): checked with
+ * ansible-playbook -vvv, and written here most important first.
+ */
 export function resolveSshTarget(inventoryHost: string, vars: Record<string, unknown>, options: SshResolveOptions = {}): SshTarget {
   const base = context(options);
   const { env, cfg } = base;
   const cli = options.cli ?? {};
-  const host = pick(vars.ansible_host, vars.ansible_ssh_host) ?? inventoryHost;
-  const portText = pick(vars.ansible_port, vars.ansible_ssh_port, env.ANSIBLE_REMOTE_PORT, cfg.get('defaults.remote_port'));
-  const user = pick(vars.ansible_user, vars.ansible_ssh_user, options.remoteUser, cli.user, env.ANSIBLE_REMOTE_USER, cfg.get('defaults.remote_user'));
+  const host = pick(vars.ansible_ssh_host, vars.ansible_host) ?? inventoryHost;
+  const portText = pick(vars.ansible_ssh_port, vars.ansible_port, env.ANSIBLE_REMOTE_PORT, cfg.get('defaults.remote_port'));
+  const user = pick(vars.ansible_ssh_user, vars.ansible_user, options.remoteUser, cli.user, env.ANSIBLE_REMOTE_USER, cfg.get('defaults.remote_user'));
   const keyFile = pick(vars.ansible_ssh_private_key_file, vars.ansible_private_key_file, cli.privateKey, env.ANSIBLE_PRIVATE_KEY_FILE, cfg.get('defaults.private_key_file'));
   const timeoutText = pick(vars.ansible_ssh_timeout, cli.timeout, env.ANSIBLE_TIMEOUT, cfg.get('defaults.timeout'), cfg.get('ssh_connection.timeout')) ?? String(DEFAULT_TIMEOUT_S);
-  const hkcText = pick(vars.ansible_host_key_checking, vars.ansible_ssh_host_key_checking, env.ANSIBLE_HOST_KEY_CHECKING, cfg.get('ssh_connection.host_key_checking'), cfg.get('defaults.host_key_checking'));
+  const hkcText = pick(vars.ansible_ssh_host_key_checking, vars.ansible_host_key_checking, env.ANSIBLE_SSH_HOST_KEY_CHECKING, env.ANSIBLE_HOST_KEY_CHECKING, cfg.get('ssh_connection.host_key_checking'), cfg.get('defaults.host_key_checking'));
   const sshArgs = pick(vars.ansible_ssh_args, env.ANSIBLE_SSH_ARGS, cfg.get('ssh_connection.ssh_args')) ?? DEFAULT_SSH_ARGS;
   const commonArgs = pick(vars.ansible_ssh_common_args, env.ANSIBLE_SSH_COMMON_ARGS, cfg.get('ssh_connection.ssh_common_args')) ?? '';
   const extraArgs = pick(vars.ansible_ssh_extra_args, env.ANSIBLE_SSH_EXTRA_ARGS, cfg.get('ssh_connection.ssh_extra_args')) ?? '';
-  const password = pick(vars.ansible_password, vars.ansible_ssh_pass, vars.ansible_ssh_password, cli.password);
+  const password = pick(vars.ansible_ssh_password, vars.ansible_ssh_pass, vars.ansible_password, cli.password);
 
   const timeoutS = Number(timeoutText);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new SshResolveError(`the connection timeout must be a positive number of seconds, got '${timeoutText}'`);

@@ -15,7 +15,7 @@ import { ExecTimeoutError, shellQuote } from '../local.js';
 import { TARGET_PROBE_SCRIPT, checksumScript, parseChecksum, parseTargetProbe } from '../probe.js';
 import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileInfo, FileType, TargetInfo, WriteOptions } from '../types.js';
 import { UnreachableError } from '../types.js';
-import { Escalation, becomePlan, escalationUser, type BecomePlan } from './become.js';
+import { Escalation, becomePlan, escalationUser } from './become.js';
 import { openClient, type OpenClient } from './open.js';
 import { Slots } from './slots.js';
 import type { SshTarget } from './target.js';
@@ -95,6 +95,8 @@ export class SshConnection implements Connection {
   private opening: Promise<Live> | undefined;
   private runTempDir: Promise<string> | undefined;
   private info: Promise<TargetInfo> | undefined;
+  /** names the session-id line of killable commands, so output cannot fake it */
+  private readonly sidToken = randomBytes(6).toString('hex');
 
   constructor(readonly target: SshTarget) {
     this.host = target.inventoryHost;
@@ -264,7 +266,14 @@ export class SshConnection implements Connection {
     const plan = user === undefined ? undefined : becomePlan(line, opts.become!, user);
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error(`command aborted: ${opts.shown ?? line}`);
     const live = await this.ready();
-    const { channel, release } = await this.channel(live, plan ? plan.command : line, plan?.pty ?? false);
+    // A command that may be cut short tells us its session id first (stderr, stripped again):
+    // sshd ignores signal requests for root logins and cannot signal what sudo runs as root, so
+    // the kill is a second command: everything in that session, as the user it runs as.
+    const killable = ((opts.timeoutMs ?? 0) > 0 || opts.signal !== undefined || plan !== undefined) && !plan?.pty;
+    const sidMarker = `tsplay-sid-${this.sidToken}`;
+    let command = plan ? plan.command : line;
+    if (killable) command = `echo ${sidMarker}=$$ >&2; ${command}`;
+    const { channel, release } = await this.channel(live, command, plan?.pty ?? false);
     channel.on('close', release);
     const stdin = opts.stdin === undefined ? undefined : Buffer.isBuffer(opts.stdin) ? opts.stdin : Buffer.from(opts.stdin);
     const shown = opts.shown ?? line;
@@ -285,8 +294,26 @@ export class SshConnection implements Connection {
       const stop = (why: Error): void => {
         if (finished) return;
         cleanup();
-        this.kill(channel, plan);
+        this.kill(channel, sid, escalation?.state === 'done' ? opts.become : undefined);
         reject(why);
+      };
+      let sid: number | undefined;
+      let sidPending: Buffer | undefined = killable ? Buffer.alloc(0) : undefined;
+      const flushSid = (): void => {
+        const held = sidPending;
+        sidPending = undefined;
+        if (held && held.length > 0) take('err', held);
+      };
+      const takeErr = (chunk: Buffer): void => {
+        if (sidPending === undefined) return take('err', chunk);
+        sidPending = Buffer.concat([sidPending, chunk]);
+        const at = sidPending.indexOf(`${sidMarker}=`);
+        const nl = at < 0 ? -1 : sidPending.indexOf(0x0a, at);
+        if (nl >= 0) {
+          sid = Number(sidPending.subarray(at + sidMarker.length + 1, nl).toString('latin1'));
+          sidPending = Buffer.concat([sidPending.subarray(0, at), sidPending.subarray(nl + 1)]);
+          flushSid();
+        } else if (sidPending.length > 65536) flushSid();
       };
       const sendInput = (): void => {
         if (stdin !== undefined && stdin.length > 0) channel.write(stdin);
@@ -312,12 +339,13 @@ export class SshConnection implements Connection {
       };
 
       channel.on('data', (chunk: Buffer) => take('out', chunk));
-      channel.stderr.on('data', (chunk: Buffer) => take('err', chunk));
+      channel.stderr.on('data', (chunk: Buffer) => takeErr(chunk));
       channel.on('exit', (code: number | null, signalName?: string) => {
         rc = code ?? -signalNumber(signalName);
       });
       channel.on('close', () => {
         if (finished) return;
+        flushSid();
         cleanup();
         if (rc === undefined) {
           reject(live.dead ?? new UnreachableError(`Failed to connect to the host via ssh: ${this.where}: the channel closed before the command's exit status came: ${shown}`, this.host));
@@ -357,30 +385,25 @@ export class SshConnection implements Connection {
   }
 
   /**
-   * Ends a command early. sshd delivers a channel's signal to the command's whole process group
-   * (killpg as the login user); a command run through sudo belongs to root, so it first gets
-   * TERM, which sudo passes on to it, and KILL a moment later.
+   * Ends a command early: closes its channel and, when its session id is known, kills every
+   * process of that session by a second command (as the become user when it escalated).
    */
-  private kill(channel: ClientChannel, plan: BecomePlan | undefined): void {
-    const send = (sig: string): void => {
-      try {
-        channel.signal(sig);
-      } catch {
-        // the channel or the connection is already gone
-      }
-    };
-    const finish = (): void => {
-      send('KILL');
+  private kill(channel: ClientChannel, sid: number | undefined, become: BecomeOptions | undefined): void {
+    const close = (): void => {
       try {
         channel.close();
       } catch {
         // already closed
       }
     };
-    if (plan) {
-      send('TERM');
-      setTimeout(finish, 1000).unref();
-    } else finish();
+    if (sid === undefined || !Number.isInteger(sid) || sid <= 1) {
+      close();
+      return;
+    }
+    const script = `kill -KILL -- -${sid} 2>/dev/null; pkill -KILL -s ${sid} 2>/dev/null; true`;
+    void this.runRaw(script, { become, shown: `kill session ${sid}` })
+      .catch(() => undefined)
+      .finally(close);
   }
 
   // -------------------------------------------------------------------------------------------

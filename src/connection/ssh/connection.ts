@@ -236,18 +236,32 @@ export class SshConnection implements Connection {
     }));
   }
 
-  /** opens an exec channel, queued behind the connection's channel limit */
+  /**
+   * Opens an exec channel, queued behind the connection's channel limit. sshd frees a finished
+   * session only when it next collects closed channels, so an open that follows a close closely
+   * can still find MaxSessions full: that refusal is retried after a moment.
+   */
   private async channel(live: Live, command: string, pty: boolean): Promise<{ channel: ClientChannel; release: () => void }> {
     const release = await live.slots.acquire();
+    const options: Ssh2ExecOptions = pty ? { pty: { term: 'dumb', modes: { ECHO: 0, ONLCR: 0 } } } : {};
     try {
-      const channel = await this.guard<ClientChannel>(live, (resolve, reject) => {
-        const options: Ssh2ExecOptions = pty ? { pty: { term: 'dumb', modes: { ECHO: 0, ONLCR: 0 } } } : {};
-        live.client.exec(command, options, (err, ch) => {
-          if (err) reject(live.dead ?? new UnreachableError(`Failed to connect to the host via ssh: ${this.where}: cannot open a channel: ${err.message}`, this.host));
-          else resolve(ch);
-        });
-      });
-      return { channel, release };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const channel = await this.guard<ClientChannel>(live, (resolve, reject) => {
+            live.client.exec(command, options, (err, ch) => {
+              if (err) reject(live.dead ?? err);
+              else resolve(ch);
+            });
+          });
+          return { channel, release };
+        } catch (err) {
+          if (err instanceof UnreachableError) throw err;
+          if (attempt >= 20 || !/Channel open failure/.test((err as Error).message)) {
+            throw new UnreachableError(`Failed to connect to the host via ssh: ${this.where}: cannot open a channel: ${(err as Error).message}`, this.host);
+          }
+          await new Promise((r) => setTimeout(r, 10 * attempt));
+        }
+      }
     } catch (err) {
       release();
       throw err;

@@ -44,8 +44,8 @@ export async function makeConnection(req: ConnectionRequest): Promise<Connection
       if (err instanceof SshResolveError) throw new UnreachableError(`Failed to connect to the host via ssh: ${err.message}`, req.host);
       throw err;
     }
-    void target; // MERGE: SshConnection (ssh-transport branch) takes it from here
-    throw new UnreachableError('Failed to connect to the host via ssh: the ssh transport is not merged yet', req.host);
+    const { SshConnection } = await import('./ssh/connection.js');
+    return new SshConnection(target);
   }
   throw new UnreachableError(`the connection plugin '${transport}' was not found`, req.host);
 }

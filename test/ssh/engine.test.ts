@@ -7,7 +7,7 @@
  * Each run gets its own HOME, so ~/.ssh is the test's.
  */
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
@@ -221,4 +221,80 @@ test('delegate_to over SSH shares the delegated host connection with its own tas
   assert.equal(await exists(a, `/tmp/${marker}-own-hosta`), true);
   assert.equal(await exists(a, `/tmp/${marker}-from-hosta`), false, 'the delegated task did not run on hosta');
   assert.equal((await logins()) - before, 1, 'hostb was logged into once, by delegations and its own tasks together');
+});
+
+test('password login from --connection-password-file, sudo with --become-password-file; the passwords appear in no output, -vvvv and --json included', async (t) => {
+  if (!ready(t)) return;
+  const loginPw = `login-${Math.random().toString(36).slice(2, 10)}`;
+  const host = await startSshHost(await baseImage('bookworm'), t, { users: [{ name: 'deploy', password: loginPw, sudo: 'password' }], passwordAuth: 'password' });
+  const ws = await workspace(t);
+  const pwFile = await ws.write('login.pw', `${loginPw}\n`);
+  const inv = await ws.write('inventory', `pwhost ansible_host=127.0.0.1 ansible_port=${host.port} ansible_user=deploy\n`);
+  const pb = await ws.write(
+    'site.yml',
+    `- hosts: all
+  gather_facts: false
+  tasks:
+    - command: id -un
+      register: plain
+    - command: id -un
+      become: true
+      register: escalated
+    - assert:
+        that:
+          - plain.stdout == 'deploy'
+          - escalated.stdout == 'root'
+`,
+  );
+  const json = join(ws.dir, 'out.json');
+  const r = await runTsplay(['run', '-i', inv, pb, '-vvvv', '--json', json, '--connection-password-file', pwFile, '--become-password-file', pwFile], {
+    env: { ...ws.env, ANSIBLE_HOST_KEY_CHECKING: 'False' },
+    cwd: ws.dir,
+  });
+  const out = r.stdout + r.stderr;
+  assert.equal(r.code, 0, out);
+  assert.match(out, /pwhost\s+: ok=3\s+changed=2/);
+  assert.ok(!out.includes(loginPw), 'the password is not in the output');
+  assert.ok(!(await readFile(json, 'utf8')).includes(loginPw), 'nor in --json');
+});
+
+test('meta: reset_connection closes the connection; the next task logs in again', async (t) => {
+  if (!ready(t)) return;
+  const h = await sshHost(0);
+  const ws = await workspace(t);
+  const inv = await ws.write('inventory', `${line('resethost', h)}\n`);
+  const pb = await ws.write(
+    'site.yml',
+    `- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "true"
+    - meta: reset_connection
+    - command: "true"
+`,
+  );
+  const logins = async () => (await runCommand('docker', ['logs', h.id])).stderr.split('Accepted publickey').length;
+  const before = await logins();
+  const r = await runTsplay(['run', '-i', inv, pb], { env: { ...ws.env, ANSIBLE_HOST_KEY_CHECKING: 'False' }, cwd: ws.dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /Reset is not implemented/);
+  assert.equal((await logins()) - before, 2);
+});
+
+test('a become_method tsplay cannot run is an error before the run, at the keyword\'s task, worded as Ansible', async (t) => {
+  const ws = await workspace(t);
+  const pb = await ws.write(
+    'site.yml',
+    `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - command: "true"
+      become: true
+      become_method: doas2
+`,
+  );
+  const r = await runTsplay(['run', '-i', 'localhost,', '-c', 'local', pb], { env: ws.env, cwd: ws.dir });
+  assert.equal(r.code, 3, r.stdout + r.stderr);
+  assert.match(r.stderr, /Invalid become method specified, could not find matching plugin: 'doas2'/);
+  assert.ok(r.stderr.includes(`${pb}:4:7`), r.stderr);
 });

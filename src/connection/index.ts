@@ -17,7 +17,7 @@ export interface ConnectionRequest {
   ssh?: SshResolveOptions;
 }
 
-export const SSH_NAMES = new Set(['ssh', 'ansible.builtin.ssh', 'ansible.legacy.ssh', 'paramiko', 'ansible.builtin.paramiko_ssh', 'paramiko_ssh']);
+export const SSH_NAMES = new Set(['ssh', 'smart', 'ansible.builtin.ssh', 'ansible.legacy.ssh', 'paramiko', 'ansible.builtin.paramiko_ssh', 'paramiko_ssh']);
 
 export const LOCAL_NAMES = new Set(['local', 'ansible.builtin.local', 'ansible.legacy.local']);
 export const DOCKER_NAMES = new Set(['docker', 'community.docker.docker', 'community.docker.docker_api']);

@@ -298,3 +298,34 @@ test('a become_method tsplay cannot run is an error before the run, at the keywo
   assert.match(r.stderr, /Invalid become method specified, could not find matching plugin: 'doas2'/);
   assert.ok(r.stderr.includes(`${pb}:4:7`), r.stderr);
 });
+
+test('~/.ssh/config decides address, port, user and key for a bare inventory name; an encrypted key needs --private-key-passphrase-file', async (t) => {
+  if (!ready(t)) return;
+  const h = await sshHost(0);
+  const ws = await workspace(t);
+  const ssh = join(ws.home, '.ssh');
+  // a passphrase-protected key the host accepts too
+  const encKey = join(ssh, 'enc_key');
+  const gen = await runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'open sesame', '-C', 'tsplay-enc', '-f', encKey]);
+  assert.equal(gen.code, 0, gen.stderr);
+  const pub = (await readFile(`${encKey}.pub`, 'utf8')).trim();
+  await inContainer(h, `grep -qxF '${pub}' /root/.ssh/authorized_keys || echo '${pub}' >> /root/.ssh/authorized_keys`);
+  await mkdir(join(ssh, 'conf.d'));
+  await writeFile(join(ssh, 'conf.d', 'web.conf'), `Host webby\n  HostName 127.0.0.1\n  Port ${h.port}\n  User root\n  IdentityFile ${h.key.privateKeyPath}\n`);
+  await writeFile(join(ssh, 'config'), `Include conf.d/*.conf\nHost locked\n  HostName 127.0.0.1\n  Port ${h.port}\n  User root\n  IdentityFile ~/.ssh/enc_key\n`);
+  const marker = uniq('cfg');
+  const inv = await ws.write('inventory', 'webby\nlocked\n');
+  const pb = await ws.write('site.yml', MARK_PLAY(marker));
+  const env = { ...ws.env, ANSIBLE_HOST_KEY_CHECKING: 'False' };
+  const r = await runTsplay(['run', '-i', inv, pb], { env, cwd: ws.dir });
+  const out = r.stdout + r.stderr;
+  assert.equal(r.code, 4, out);
+  assert.equal(await exists(h, `/tmp/${marker}-webby`), true, 'webby was reached through the included config');
+  assert.match(out, /fatal: \[locked\]: UNREACHABLE!/);
+  assert.ok(out.includes(`the private key ${encKey} is encrypted: give its passphrase with --private-key-passphrase-file`), out);
+  const pass = await ws.write('passphrase', 'open sesame\n');
+  const r2 = await runTsplay(['run', '-i', inv, pb, '--limit', 'locked', '--private-key-passphrase-file', pass], { env, cwd: ws.dir });
+  assert.equal(r2.code, 0, r2.stdout + r2.stderr);
+  assert.equal(await exists(h, `/tmp/${marker}-locked`), true);
+  assert.ok(!(r2.stdout + r2.stderr).includes('open sesame'));
+});

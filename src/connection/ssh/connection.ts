@@ -201,8 +201,9 @@ export class SshConnection implements Connection {
       const sftp = await live.sftp.catch(() => undefined);
       sftp?.end();
     }
+    // the jump hosts go once the target's goodbye went through them
+    if (live.jumps.length > 0) live.client.once('close', () => live.jumps.forEach((j) => j.end()));
     live.client.end();
-    for (const j of live.jumps) j.end();
   }
 
   /** meta: reset_connection: drop the connection; the next call opens a new one */
@@ -362,7 +363,8 @@ export class SshConnection implements Connection {
         flushSid();
         cleanup();
         if (rc === undefined) {
-          reject(live.dead ?? new UnreachableError(`Failed to connect to the host via ssh: ${this.where}: the channel closed before the command's exit status came: ${shown}`, this.host));
+          // a dropped connection closes its channels before it reports itself: let it, for the cause
+          setTimeout(() => reject(live.dead ?? new UnreachableError(`Failed to connect to the host via ssh: ${this.where}: the channel closed before the command's exit status came: ${shown}`, this.host)), 20);
           return;
         }
         if (escalation && escalation.state === 'pending') {

@@ -82,6 +82,27 @@ function commandLine(cmd: string[] | string, opts: ExecOptions): string {
   return line;
 }
 
+/**
+ * A Node stream destroys itself once both directions ended, and ssh2's Channel.destroy() sends
+ * CHANNEL_CLOSE: after our EOF (stdin done) and the server's EOF (output done) the channel would
+ * close itself before the exit status arrived whenever that came in a later packet, and sshd
+ * does not send an exit status on a channel we closed. The server closes the channel after the
+ * status; ssh2 answers that close itself.
+ */
+function keepOpenUntilServerCloses(channel: ClientChannel): ClientChannel {
+  const states = channel as unknown as { _readableState?: { autoDestroy: boolean }; _writableState?: { autoDestroy: boolean } };
+  if (states._readableState) states._readableState.autoDestroy = false;
+  if (states._writableState) states._writableState.autoDestroy = false;
+  return channel;
+}
+
+/** the exit status ssh2 recorded for a channel, if one came: code, or -N for signal N */
+function exitCodeOf(channel: ClientChannel): number | undefined {
+  const exit = (channel as unknown as { _exit?: { code?: number | null; signal?: string } })._exit;
+  if (!exit || exit.code === undefined) return undefined;
+  return exit.code ?? -signalNumber(exit.signal);
+}
+
 function signalNumber(name: string | undefined): number {
   if (!name) return 1;
   const sig = name.startsWith('SIG') ? name : `SIG${name}`;
@@ -201,8 +222,9 @@ export class SshConnection implements Connection {
       const sftp = await live.sftp.catch(() => undefined);
       sftp?.end();
     }
+    // the jump hosts go once the target's goodbye went through them
+    if (live.jumps.length > 0) live.client.once('close', () => live.jumps.forEach((j) => j.end()));
     live.client.end();
-    for (const j of live.jumps) j.end();
   }
 
   /** meta: reset_connection: drop the connection; the next call opens a new one */
@@ -250,7 +272,7 @@ export class SshConnection implements Connection {
           const channel = await this.guard<ClientChannel>(live, (resolve, reject) => {
             live.client.exec(command, options, (err, ch) => {
               if (err) reject(live.dead ?? err);
-              else resolve(ch);
+              else resolve(keepOpenUntilServerCloses(ch));
             });
           });
           return { channel, release };
@@ -361,8 +383,11 @@ export class SshConnection implements Connection {
         if (finished) return;
         flushSid();
         cleanup();
+        // the status may have come with the channel's opening, before our 'exit' listener
+        rc ??= exitCodeOf(channel);
         if (rc === undefined) {
-          reject(live.dead ?? new UnreachableError(`Failed to connect to the host via ssh: ${this.where}: the channel closed before the command's exit status came: ${shown}`, this.host));
+          // a dropped connection closes its channels before it reports itself: let it, for the cause
+          setTimeout(() => reject(live.dead ?? new UnreachableError(`Failed to connect to the host via ssh: ${this.where}: the channel closed before the command's exit status came: ${shown}`, this.host)), 20);
           return;
         }
         if (escalation && escalation.state === 'pending') {

@@ -117,6 +117,8 @@ function attempt(ssh2: Ssh2Module, t: SshTarget, sock: Readable | undefined): Pr
     client.once('ready', () => {
       if (settled) return;
       settled = true;
+      // small requests and their answers make up the work: no waiting for Nagle's algorithm
+      client.setNoDelay(true);
       resolve(client);
     });
     client.on('error', (err: Error & { level?: string; code?: string }) => {
@@ -141,6 +143,7 @@ function attempt(ssh2: Ssh2Module, t: SshTarget, sock: Readable | undefined): Pr
       keepaliveCountMax: 3,
       authHandler: plan.handler,
       sock,
+      debug: process.env.TSPLAY_SSH_DEBUG ? (m: string) => process.stderr.write(`${Date.now() % 100000} [ssh ${t.host}:${t.port}] ${m}\n`) : undefined,
     };
     if (t.verifyHostKey) {
       const verify = t.verifyHostKey;

@@ -184,7 +184,11 @@ async function main(argv: string[]): Promise<number> {
       return err instanceof UserError ? err.exitCode : EXIT.invalidInput;
     }
     const e = err as Error;
-    process.stderr.write(`ERROR! Unexpected failure inside tsplay (this is a bug, please report it): ${e.message}\n${process.env.TSPLAY_DEBUG ? e.stack + '\n' : 'Run with TSPLAY_DEBUG=1 for the stack trace.\n'}`);
+    process.stderr.write(
+      `ERROR! Unexpected failure inside tsplay (this is a bug, please report it): ${e.message}\n` +
+        (process.env.TSPLAY_DEBUG ? `${e.stack}\n` : 'Run again with TSPLAY_DEBUG=1 for the stack trace.\n') +
+        'To report it, send the command line, `tsplay --version`, the smallest playbook that shows it and that stack trace to the tsplay maintainers.\n',
+    );
     return EXIT.bug;
   }
 }

@@ -103,6 +103,8 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
       await reporter.close();
       throw new UserError(err.message, err.pos, EXIT.error, err.detail);
     }
+    // a tsplay bug outside any task: what ran so far is still summed up before the error
+    reporter.recap(new Map([...run.hosts.values()].map((h) => [h.name, h.stats])));
     await reporter.close();
     throw err;
   }

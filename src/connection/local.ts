@@ -25,6 +25,7 @@ import {
   constants as fsConstants,
 } from 'node:fs';
 import * as os from 'node:os';
+import { mkdirParents } from '../util/mkdirp.js';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
@@ -669,7 +670,8 @@ export class LocalConnection implements Connection {
       await this.asUser(opts.become, `mkdir ${opts.parents ? '-p ' : ''}-- ${shellQuote(p)}${modeFlag}`);
       return;
     }
-    mkdirSync(p, { recursive: opts.parents ?? false });
+    if (opts.parents) mkdirParents(p);
+    else mkdirSync(p);
     // mkdir's mode is filtered by the umask; an explicit mode must land exactly
     if (opts.mode !== undefined) chmodSync(p, opts.mode);
   }

@@ -67,6 +67,8 @@ async function runCommand(playbooks: string[], flags: RunFlags): Promise<number>
     timeout: flags.timeout ? Number(flags.timeout) : undefined,
     forceHandlers: flags.forceHandlers ?? false,
   };
+  const json = flags.json ?? process.env.TSPLAY_JSON;
+  if (json) (await import('../report/json.js')).checkJsonPath(json);
   const out = (line: string) => process.stdout.write(line + '\n');
   return runPlaybooks({
     playbooks,
@@ -78,7 +80,7 @@ async function runCommand(playbooks: string[], flags: RunFlags): Promise<number>
     listHosts: flags.listHosts ?? false,
     syntaxCheck: flags.syntaxCheck ?? false,
     out,
-    reporter: () => makeReporter({ verbosity: flags.verbose, check: options.check, diff: options.diff, json: flags.json ?? process.env.TSPLAY_JSON, live: flags.live }),
+    reporter: () => makeReporter({ verbosity: flags.verbose, check: options.check, diff: options.diff, json, live: flags.live }),
   });
 }
 

@@ -16,6 +16,7 @@ import { statusOf } from '../report/events.js';
 import type { HostState } from './state.js';
 import type { PlayContext } from './play-context.js';
 import { moduleFailure, unexpectedFailure } from './fault.js';
+import { maskText, removeValues } from './secrets.js';
 import { runAction, ENGINE_ACTIONS, type ActionOutcome, type IncludeRequest } from './actions.js';
 
 export interface ItemOutcome {
@@ -294,6 +295,8 @@ export class TaskRunner {
     if (validated.errors.length) {
       return { result: { failed: true, msg: validated.crash ?? validated.message ?? moduleArgsMessage(task.action.split('.').pop() ?? mod.name, validated.errors) } };
     }
+    // values of the module's no_log options: hidden in whatever it says (result, warnings, lines)
+    const secrets = validated.noLogValues ?? [];
     const delegateTo = inherited(task, 'delegate_to');
     const delegated = delegateTo === undefined || delegateTo === null ? undefined : String(t.template(delegateTo, taskVars, opts));
     const conn = await this.play.connectionFor(host, delegated);
@@ -310,18 +313,18 @@ export class TaskRunner {
       vars: taskVars,
       findFile: (kind, name) => this.play.findFile(task, kind, name),
       renderTemplate: (source, extra) => t.renderFile(source, extra ? layer(taskVars, extra) : taskVars, opts),
-      warn: (m) => this.play.run.reporter.warning(m),
-      log: (level, m) => this.play.run.reporter.verbose(level, m),
+      warn: (m) => this.play.run.reporter.warning(maskText(m, secrets)),
+      log: (level, m) => this.play.run.reporter.verbose(level, maskText(m, secrets)),
     };
     const asyncSeconds = task.async === undefined ? 0 : Number(t.template(task.async, taskVars, opts));
     const poll = task.poll === undefined ? 10 : Number(t.template(task.poll, taskVars, opts));
     if (asyncSeconds > 0 && poll === 0) {
-      const job = this.play.startAsyncJob(host.name, () => runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds));
+      const job = this.play.startAsyncJob(host.name, () => runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds).then((r) => hideSecrets(r, secrets)));
       return { result: { ansible_job_id: job.id, started: 1, finished: 0, changed: false, results_file: `tsplay-async:${job.id}` }, delegatedTo: delegated };
     }
     const result = await runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds);
     if (result.invocation === undefined) result.invocation = { module_args: validated.params };
-    return { result, delegatedTo: delegated };
+    return { result: hideSecrets(result, secrets), delegatedTo: delegated };
   }
 
   becomeFor(task: TaskNode, vars: Vars): BecomeOptions {
@@ -384,6 +387,18 @@ async function runModule(
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+/**
+ * A module result as AnsibleModule returns it: no_log values removed everywhere, invocation
+ * included. The diff is left alone: Ansible's copy and template compute it on the controller,
+ * outside the module's masking (a no_log task hides it whole).
+ */
+function hideSecrets(result: ModuleResult, secrets: readonly string[]): ModuleResult {
+  if (secrets.length === 0) return result;
+  const masked = removeValues(result, secrets);
+  if (result.diff !== undefined) masked.diff = result.diff;
+  return masked;
 }
 
 /** Ansible's executor adds stdout_lines/stderr_lines to every result that has stdout/stderr */

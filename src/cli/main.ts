@@ -198,6 +198,13 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv).then(
   (code) => {
     process.exitCode = code;
+    // an interrupted run does not wait for what was left hanging (a host that never answers)
+    if (code === EXIT.interrupted) {
+      void import('../report/choose.js').then(({ flushReportOutput }) => {
+        flushReportOutput();
+        process.stdout.write('', () => process.exit(code));
+      });
+    }
   },
   () => {
     process.exitCode = EXIT.bug;

@@ -20,6 +20,8 @@ import type { Reporter } from '../report/events.js';
 import { playRoleBlocks } from '../load/playbook.js';
 import { staticCheck } from '../execute/static-check.js';
 import { startSpawnHelper } from '../connection/local.js';
+import { watchInterrupts } from './interrupt.js';
+import { flushReportOutput } from '../report/choose.js';
 
 const STATIC_ACTIONS = new Set(['ansible.builtin.import_tasks', 'ansible.builtin.import_role', 'ansible.builtin.validate_argument_spec']);
 
@@ -85,18 +87,28 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
     throw problems.length === 1 ? problems[0] : new UserErrors(problems);
   }
   let exit: number = EXIT.ok;
+  const interrupts = watchInterrupts(run);
   try {
-    for (const [i, pb] of playbooks.entries()) {
-      reporter.playbookStart(pb.file);
-      for (const runner of runners[i]) {
-        await runner.execute();
-        if ([...run.hosts.values()].every((h) => !h.active) && run.hosts.size > 0) {
-          // Ansible stops the playbook when every host has failed
-          const anyLeft = [...run.hosts.values()].some((h) => !h.failed && !h.unreachable);
-          if (!anyLeft) break;
+    const work = (async () => {
+      for (const [i, pb] of playbooks.entries()) {
+        reporter.playbookStart(pb.file);
+        for (const runner of runners[i]) {
+          if (run.interrupted) return;
+          await runner.execute();
+          if ([...run.hosts.values()].every((h) => !h.active) && run.hosts.size > 0) {
+            // Ansible stops the playbook when every host has failed
+            const anyLeft = [...run.hosts.values()].some((h) => !h.failed && !h.unreachable);
+            if (!anyLeft) break;
+          }
         }
       }
-    }
+    })();
+    // once interrupted, the running task gets a moment to unwind (its commands are killed), no more
+    await Promise.race([work, interrupts.stopped]).catch((err: unknown) => {
+      if (!run.interrupted) throw err;
+    });
+    work.catch(() => undefined);
+    if (run.interrupted) return await endInterrupted(run, reporter, interrupts.signal());
   } catch (err) {
     if (err instanceof UserError && err.exitCode === EXIT.invalidInput) {
       // a problem found while running (a missing handler, a bad include): Ansible exits 1 here
@@ -107,6 +119,8 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
     reporter.recap(new Map([...run.hosts.values()].map((h) => [h.name, h.stats])));
     await reporter.close();
     throw err;
+  } finally {
+    interrupts.uninstall();
   }
   const stats = new Map([...run.hosts.values()].map((h) => [h.name, h.stats]));
   reporter.recap(stats);
@@ -115,6 +129,18 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
   if ([...run.hosts.values()].some((h) => h.stats.unreachable > 0)) exit = EXIT.unreachable;
   else if ([...run.hosts.values()].some((h) => h.stats.failed > 0)) exit = EXIT.hostFailed;
   return exit;
+}
+
+/** an interrupted run: Ansible's error line, the recap so far, every connection closed; exit 99 */
+async function endInterrupted(run: RunState, reporter: Reporter, signal: NodeJS.Signals | undefined): Promise<number> {
+  flushReportOutput();
+  process.stderr.write(` [ERROR]: ${signal === 'SIGTERM' ? 'Execution terminated (SIGTERM)' : 'User interrupted execution'}\n`);
+  reporter.recap(new Map([...run.hosts.values()].map((h) => [h.name, h.stats])));
+  await reporter.close();
+  // a connection that does not close in time is left to the exit
+  const closing = Promise.all([...run.hosts.values()].map((h) => h.conn?.close().catch(() => undefined)));
+  await Promise.race([closing, new Promise((r) => setTimeout(r, 1000).unref())]);
+  return EXIT.interrupted;
 }
 
 function playTags(play: PlayNode): string[] {

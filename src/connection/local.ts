@@ -114,6 +114,34 @@ interface Running {
   kill(): void;
 }
 
+/**
+ * The commands still running, so an interrupted run can stop them all (each kill() stops the
+ * command's process group once commands run in groups of their own, as the spawn helper's
+ * rework does).
+ */
+const runningCommands = new Set<Running>();
+let exitHooked = false;
+
+function tracked(running: Running): Running {
+  runningCommands.add(running);
+  if (!exitHooked) {
+    exitHooked = true;
+    // however the engine ends, no command it started outlives it
+    process.once('exit', killRunningCommands);
+  }
+  running.done.then(
+    () => runningCommands.delete(running),
+    () => runningCommands.delete(running),
+  );
+  return running;
+}
+
+/** kills every command still running, with its whole process group (an interrupted run) */
+export function killRunningCommands(): void {
+  for (const running of runningCommands) running.kill();
+  runningCommands.clear();
+}
+
 function launchDirect(spec: LaunchSpec): Running {
   let child: ChildProcess;
   try {
@@ -471,7 +499,7 @@ export class LocalConnection implements Connection {
     const env = opts.env && Object.keys(opts.env).length > 0 ? { ...process.env, ...opts.env } : process.env;
     const shown = Array.isArray(cmd) ? cmd.join(' ') : cmd;
     const launch: LaunchSpec = { file, args, cwd: opts.cwd, env, stdin: stdin === undefined ? undefined : Buffer.from(stdin) };
-    const running = spawnHelper.ready() ? spawnHelper.launch(launch) : launchDirect(launch);
+    const running = tracked(spawnHelper.ready() ? spawnHelper.launch(launch) : launchDirect(launch));
     if (!spawnHelper.ready()) spawnHelper.warmUp();
 
     return new Promise<ExecResult>((resolve, reject) => {

@@ -92,6 +92,7 @@ export class TaskRunner {
     const info = this.play.taskInfo(task);
     let anyUnreachable = false;
     for (let i = 0; i < items.length; i++) {
+      if (this.play.run.interrupted) break;
       const item = items[i];
       const itemVars: Vars = { [loopVar]: item, ansible_loop_var: loopVar };
       if (indexVar) {
@@ -315,6 +316,7 @@ export class TaskRunner {
       renderTemplate: (source, extra) => t.renderFile(source, extra ? layer(taskVars, extra) : taskVars, opts),
       warn: (m) => this.play.run.reporter.warning(maskText(m, secrets)),
       log: (level, m) => this.play.run.reporter.verbose(level, maskText(m, secrets)),
+      signal: this.play.run.stop.signal,
     };
     const asyncSeconds = task.async === undefined ? 0 : Number(t.template(task.async, taskVars, opts));
     const poll = task.poll === undefined ? 10 : Number(t.template(task.poll, taskVars, opts));

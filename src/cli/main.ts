@@ -77,6 +77,8 @@ async function runCommand(playbooks: string[], flags: RunFlags): Promise<number>
     ...passwords,
     forceHandlers: flags.forceHandlers ?? false,
   };
+  const json = flags.json ?? process.env.TSPLAY_JSON;
+  if (json) (await import('../report/json.js')).checkJsonPath(json);
   const out = (line: string) => process.stdout.write(line + '\n');
   return runPlaybooks({
     playbooks,
@@ -88,7 +90,7 @@ async function runCommand(playbooks: string[], flags: RunFlags): Promise<number>
     listHosts: flags.listHosts ?? false,
     syntaxCheck: flags.syntaxCheck ?? false,
     out,
-    reporter: () => makeReporter({ verbosity: flags.verbose, check: options.check, diff: options.diff, json: flags.json ?? process.env.TSPLAY_JSON, live: flags.live }),
+    reporter: () => makeReporter({ verbosity: flags.verbose, check: options.check, diff: options.diff, json, live: flags.live }),
   });
 }
 
@@ -199,7 +201,11 @@ async function main(argv: string[]): Promise<number> {
       return err instanceof UserError ? err.exitCode : EXIT.invalidInput;
     }
     const e = err as Error;
-    process.stderr.write(`ERROR! Unexpected failure inside tsplay (this is a bug, please report it): ${e.message}\n${process.env.TSPLAY_DEBUG ? e.stack + '\n' : 'Run with TSPLAY_DEBUG=1 for the stack trace.\n'}`);
+    process.stderr.write(
+      `ERROR! Unexpected failure inside tsplay (this is a bug, please report it): ${e.message}\n` +
+        (process.env.TSPLAY_DEBUG ? `${e.stack}\n` : 'Run again with TSPLAY_DEBUG=1 for the stack trace.\n') +
+        'To report it, send the command line, `tsplay --version`, the smallest playbook that shows it and that stack trace to the tsplay maintainers.\n',
+    );
     return EXIT.bug;
   }
 }
@@ -207,6 +213,13 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv).then(
   (code) => {
     process.exitCode = code;
+    // an interrupted run does not wait for what was left hanging (a host that never answers)
+    if (code === EXIT.interrupted) {
+      void import('../report/choose.js').then(({ flushReportOutput }) => {
+        flushReportOutput();
+        process.stdout.write('', () => process.exit(code));
+      });
+    }
   },
   () => {
     process.exitCode = EXIT.bug;

@@ -19,6 +19,8 @@ import { EXIT, UserError, UserErrors } from '../util/errors.js';
 import type { Reporter } from '../report/events.js';
 import { playRoleBlocks } from '../load/playbook.js';
 import { staticCheck } from '../execute/static-check.js';
+import { watchInterrupts } from './interrupt.js';
+import { flushReportOutput } from '../report/choose.js';
 
 const STATIC_ACTIONS = new Set(['ansible.builtin.import_tasks', 'ansible.builtin.import_role', 'ansible.builtin.validate_argument_spec']);
 
@@ -83,11 +85,13 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
     throw problems.length === 1 ? problems[0] : new UserErrors(problems);
   }
   let exit: number = EXIT.ok;
+  const interrupts = watchInterrupts(run);
   try {
-    try {
+    const work = (async () => {
       for (const [i, pb] of playbooks.entries()) {
         reporter.playbookStart(pb.file);
         for (const runner of runners[i]) {
+          if (run.interrupted) return;
           await runner.execute();
           if ([...run.hosts.values()].every((h) => !h.active) && run.hosts.size > 0) {
             // Ansible stops the playbook when every host has failed
@@ -96,25 +100,43 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
           }
         }
       }
-    } catch (err) {
-      if (err instanceof UserError && err.exitCode === EXIT.invalidInput) {
-        // a problem found while running (a missing handler, a bad include): Ansible exits 1 here
-        await reporter.close();
-        throw new UserError(err.message, err.pos, EXIT.error, err.detail);
-      }
-      await reporter.close();
-      throw err;
-    }
+    })();
+    // once interrupted, the running task gets a moment to unwind (its commands are killed), no more
+    await Promise.race([work, interrupts.stopped]).catch((err: unknown) => {
+      if (!run.interrupted) throw err;
+    });
+    work.catch(() => undefined);
+    if (run.interrupted) return await endInterrupted(run, reporter, interrupts.signal());
     const stats = new Map([...run.hosts.values()].map((h) => [h.name, h.stats]));
     reporter.recap(stats);
     await reporter.close();
+  } catch (err) {
+    if (err instanceof UserError && err.exitCode === EXIT.invalidInput) {
+      // a problem found while running (a missing handler, a bad include): Ansible exits 1 here
+      await reporter.close();
+      throw new UserError(err.message, err.pos, EXIT.error, err.detail);
+    }
+    // a tsplay bug outside any task: what ran so far is still summed up before the error
+    reporter.recap(new Map([...run.hosts.values()].map((h) => [h.name, h.stats])));
+    await reporter.close();
+    throw err;
   } finally {
-    // every way out closes every connection (signals: closeAllConnections() in connection/pool.ts)
-    await run.connections.dispose();
+    interrupts.uninstall();
+    // every way out closes every connection; one that does not close in time is left to the exit
+    await Promise.race([run.connections.dispose(), new Promise((r) => setTimeout(r, 1000).unref())]);
   }
   if ([...run.hosts.values()].some((h) => h.stats.unreachable > 0)) exit = EXIT.unreachable;
   else if ([...run.hosts.values()].some((h) => h.stats.failed > 0)) exit = EXIT.hostFailed;
   return exit;
+}
+
+/** an interrupted run: Ansible's error line and the recap so far (run's finally closes the connections); exit 99 */
+async function endInterrupted(run: RunState, reporter: Reporter, signal: NodeJS.Signals | undefined): Promise<number> {
+  flushReportOutput();
+  process.stderr.write(` [ERROR]: ${signal === 'SIGTERM' ? 'Execution terminated (SIGTERM)' : 'User interrupted execution'}\n`);
+  reporter.recap(new Map([...run.hosts.values()].map((h) => [h.name, h.stats])));
+  await reporter.close();
+  return EXIT.interrupted;
 }
 
 function playTags(play: PlayNode): string[] {

@@ -23,10 +23,11 @@ import {
   constants as fsConstants,
 } from 'node:fs';
 import * as os from 'node:os';
+import { mkdirParents } from '../util/mkdirp.js';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { spawnHelper } from './local/spawn-helper.js';
+import { spawnHelper, trackRunning } from './local/spawn-helper.js';
 import type {
   TargetInfo,
   BecomeOptions,
@@ -91,7 +92,7 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-export { warmSpawnHelper } from './local/spawn-helper.js';
+export { killRunningCommands, warmSpawnHelper } from './local/spawn-helper.js';
 
 export class LocalConnection implements Connection {
   readonly transport = 'local';
@@ -145,7 +146,7 @@ export class LocalConnection implements Connection {
     const env = opts.env && Object.keys(opts.env).length > 0 ? { ...process.env, ...opts.env } : process.env;
     const shown = Array.isArray(cmd) ? cmd.join(' ') : cmd;
     const launch = { file, args, cwd: opts.cwd, env, stdin: stdin === undefined ? undefined : Buffer.from(stdin) };
-    const running = spawnHelper.launch(launch);
+    const running = trackRunning(spawnHelper.launch(launch));
 
     return new Promise<ExecResult>((resolve, reject) => {
       let timedOut = false;
@@ -343,7 +344,8 @@ export class LocalConnection implements Connection {
       await this.asUser(opts.become, `mkdir ${opts.parents ? '-p ' : ''}-- ${shellQuote(p)}${modeFlag}`);
       return;
     }
-    mkdirSync(p, { recursive: opts.parents ?? false });
+    if (opts.parents) mkdirParents(p);
+    else mkdirSync(p);
     // mkdir's mode is filtered by the umask; an explicit mode must land exactly
     if (opts.mode !== undefined) chmodSync(p, opts.mode);
   }

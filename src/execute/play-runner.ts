@@ -172,7 +172,7 @@ export class PlayRunner {
 
   private async walk(nodes: Node[], hosts: HostState[], frames: Frame[]): Promise<void> {
     for (const node of nodes) {
-      if (this.endPlay) return;
+      if (this.endPlay || this.run.interrupted) return;
       const active = hosts.filter((h) => h.active);
       if (active.length === 0) return;
       if (node.kind === 'block') await this.runBlock(node, active, frames);
@@ -250,6 +250,8 @@ export class PlayRunner {
     const runOnce = toBool(this.templateKeyword(task, inherited(task, 'run_once'), hosts[0]) ?? false);
     const targets = runOnce ? hosts.slice(0, 1) : hosts;
     const outcomes = await mapLimit(targets, Math.max(1, this.run.options.forks), (h) => this.runner.run(task, h));
+    // an interrupted task's results (commands killed under it) are not the hosts' doing
+    if (this.run.interrupted) return;
     const includes: IncludeRequest[] = [];
     targets.forEach((h, i) => {
       const outcome = outcomes[i];

@@ -112,6 +112,8 @@ export class RunState {
   readonly failedHosts = new Set<string>();
   readonly unreachableHosts = new Set<string>();
   startAtTaskReached: boolean;
+  /** aborted when the run is interrupted (SIGINT/SIGTERM): no new task starts */
+  readonly stop = new AbortController();
 
   constructor(
     readonly options: RunOptions,
@@ -119,6 +121,10 @@ export class RunState {
     readonly reporter: Reporter,
   ) {
     this.startAtTaskReached = !options.startAtTask;
+  }
+
+  get interrupted(): boolean {
+    return this.stop.signal.aborted;
   }
 
   host(name: string): HostState {

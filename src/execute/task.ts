@@ -16,6 +16,8 @@ import { layer, type Vars } from '../vars/layers.js';
 import { statusOf } from '../report/events.js';
 import type { HostState } from './state.js';
 import type { PlayContext } from './play-context.js';
+import { moduleFailure, unexpectedFailure } from './fault.js';
+import { maskText, removeValues } from './secrets.js';
 import { runAction, ENGINE_ACTIONS, type ActionOutcome, type IncludeRequest } from './actions.js';
 
 export interface ItemOutcome {
@@ -43,94 +45,111 @@ const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: tru
 export class TaskRunner {
   constructor(private readonly play: PlayContext) {}
 
+  /**
+   * The fault boundary of a task on a host: whatever is thrown while it runs becomes this host's
+   * result (failed, or unreachable for transport errors), so ignore_errors, rescue and the other
+   * hosts carry on as Ansible's do.
+   */
   async run(task: TaskNode, host: HostState): Promise<TaskOutcome> {
+    try {
+      return await this.runGuarded(task, host);
+    } catch (err) {
+      if (err instanceof UnreachableError) return { result: { unreachable: true, msg: err.message, changed: false }, unreachable: true };
+      let noLog = false;
+      try {
+        noLog = this.bool(inherited(task, 'no_log'), this.play.varsFor(host, task), task, false);
+      } catch {
+        // an unreadable no_log hides the result: the safe side
+        noLog = true;
+      }
+      if (err instanceof TemplateError || err instanceof UserError) {
+        return { result: { failed: true, msg: taskErrorMessage(task, err as Error) }, noLog };
+      }
+      return { result: unexpectedFailure(err), noLog };
+    }
+  }
+
+  private async runGuarded(task: TaskNode, host: HostState): Promise<TaskOutcome> {
     const baseVars = this.play.varsFor(host, task);
     const t = this.play.templar;
     const opts = this.play.templateOptions(task);
     const noLog = this.bool(inherited(task, 'no_log'), baseVars, task, false);
-    try {
-      if (!task.loop) {
-        if (!this.conditionsHold(task, baseVars)) return { result: skippedResult(task, this.falseCondition), noLog };
-        const once = await this.runOnce(task, host, baseVars);
-        return { ...once, noLog: noLog || once.noLog };
-      }
-      const items = this.loopItems(task, baseVars);
-      // label is templated per item; the other loop_control options once
-      const { label: _label, ...lcRaw } = task.loopControl ?? {};
-      const lc = stripUnsafe(t.template(lcRaw, baseVars, opts)) as Record<string, unknown>;
-      const hasLabel = task.loopControl !== undefined && 'label' in task.loopControl;
-      let loopVars = baseVars;
-      const loopVar = typeof lc.loop_var === 'string' ? lc.loop_var : 'item';
-      const indexVar = typeof lc.index_var === 'string' ? lc.index_var : undefined;
-      const pauseMs = typeof lc.pause === 'number' ? lc.pause * 1000 : 0;
-      const outcomes: ItemOutcome[] = [];
-      const includes: IncludeRequest[] = [];
-      const info = this.play.taskInfo(task);
-      let anyUnreachable = false;
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i];
-        const itemVars: Vars = { [loopVar]: item, ansible_loop_var: loopVar };
-        if (indexVar) {
-          itemVars[indexVar] = i;
-          itemVars.ansible_index_var = indexVar;
-        }
-        if (lc.extended) {
-          const loopInfo: Record<string, unknown> = {
-            allitems: items, index: i + 1, index0: i, revindex: items.length - i, revindex0: items.length - i - 1,
-            first: i === 0, last: i === items.length - 1, length: items.length,
-          };
-          // at the edges Ansible leaves previtem/nextitem out, so they are undefined, not None
-          if (i > 0) loopInfo.previtem = items[i - 1];
-          if (i < items.length - 1) loopInfo.nextitem = items[i + 1];
-          itemVars.ansible_loop = loopInfo;
-        }
-        const vars = layer(loopVars, itemVars);
-        const label = hasLabel ? t.template(task.loopControl?.label, vars, opts) : item;
-        let result: ModuleResult;
-        let itemDelegate: string | undefined;
-        if (!this.conditionsHold(task, vars)) {
-          result = skippedResult(task, this.falseCondition);
-        } else {
-          const once = await this.runOnce(task, host, vars);
-          result = once.result;
-          itemDelegate = once.delegatedTo;
-          // set_fact/include_vars results are visible to the next items, as in Ansible
-          const facts = result.ansible_facts;
-          if (facts && typeof facts === 'object' && FACT_ACTIONS.has(task.resolved)) loopVars = layer(loopVars, facts as Vars);
-          if (once.includes) includes.push(...once.includes);
-          if (once.unreachable) anyUnreachable = true;
-        }
-        const shaped: ModuleResult = { ...result, [loopVar]: item, ansible_loop_var: loopVar };
-        if (indexVar) {
-          shaped[indexVar] = i;
-          shaped.ansible_index_var = indexVar;
-        }
-        if (hasLabel) shaped._ansible_item_label = label;
-        outcomes.push({ item, label, result: shaped });
-        // each item is shown as it finishes, as Ansible does: a long loop shows its progress
-        this.play.run.reporter.hostResult({
-          host: host.name, task: info, status: statusOf(shaped), result: shaped, item: label, hasItem: true, noLog, delegatedTo: itemDelegate,
-        });
-        if (anyUnreachable) break;
-        if (pauseMs && i < items.length - 1) await new Promise((r) => setTimeout(r, pauseMs));
-      }
-      const results = outcomes.map((o) => o.result);
-      const allSkipped = results.length === 0 || results.every((r) => r.skipped);
-      const anyFailed = results.some((r) => r.failed && !r._ansible_ignored);
-      // key order matters: to_json shows it
-      const aggregate: ModuleResult =
-        results.length === 0
-          ? { changed: false, skipped: true, skipped_reason: 'No items in the list', results }
-          : { changed: results.some((r) => r.changed === true), msg: anyFailed ? 'One or more items failed' : 'All items completed', results, skipped: allSkipped };
-      if (anyFailed) aggregate.failed = true;
-      return { result: aggregate, items: outcomes, includes, unreachable: anyUnreachable, noLog };
-    } catch (err) {
-      if (err instanceof UnreachableError) return { result: { unreachable: true, msg: err.message, changed: false }, unreachable: true };
-      if (err instanceof TemplateError || err instanceof UserError) {
-        return { result: { failed: true, msg: taskErrorMessage(task, err as Error) }, noLog };
-      }
-      throw err;
+    if (!task.loop) {
+      if (!this.conditionsHold(task, baseVars)) return { result: skippedResult(task, this.falseCondition), noLog };
+      const once = await this.runOnce(task, host, baseVars);
+      return { ...once, noLog: noLog || once.noLog };
     }
+    const items = this.loopItems(task, baseVars);
+    // label is templated per item; the other loop_control options once
+    const { label: _label, ...lcRaw } = task.loopControl ?? {};
+    const lc = stripUnsafe(t.template(lcRaw, baseVars, opts)) as Record<string, unknown>;
+    const hasLabel = task.loopControl !== undefined && 'label' in task.loopControl;
+    let loopVars = baseVars;
+    const loopVar = typeof lc.loop_var === 'string' ? lc.loop_var : 'item';
+    const indexVar = typeof lc.index_var === 'string' ? lc.index_var : undefined;
+    const pauseMs = typeof lc.pause === 'number' ? lc.pause * 1000 : 0;
+    const outcomes: ItemOutcome[] = [];
+    const includes: IncludeRequest[] = [];
+    const info = this.play.taskInfo(task);
+    let anyUnreachable = false;
+    for (let i = 0; i < items.length; i++) {
+      if (this.play.run.interrupted) break;
+      const item = items[i];
+      const itemVars: Vars = { [loopVar]: item, ansible_loop_var: loopVar };
+      if (indexVar) {
+        itemVars[indexVar] = i;
+        itemVars.ansible_index_var = indexVar;
+      }
+      if (lc.extended) {
+        const loopInfo: Record<string, unknown> = {
+          allitems: items, index: i + 1, index0: i, revindex: items.length - i, revindex0: items.length - i - 1,
+          first: i === 0, last: i === items.length - 1, length: items.length,
+        };
+        // at the edges Ansible leaves previtem/nextitem out, so they are undefined, not None
+        if (i > 0) loopInfo.previtem = items[i - 1];
+        if (i < items.length - 1) loopInfo.nextitem = items[i + 1];
+        itemVars.ansible_loop = loopInfo;
+      }
+      const vars = layer(loopVars, itemVars);
+      const label = hasLabel ? t.template(task.loopControl?.label, vars, opts) : item;
+      let result: ModuleResult;
+      let itemDelegate: string | undefined;
+      if (!this.conditionsHold(task, vars)) {
+        result = skippedResult(task, this.falseCondition);
+      } else {
+        const once = await this.runOnce(task, host, vars);
+        result = once.result;
+        itemDelegate = once.delegatedTo;
+        // set_fact/include_vars results are visible to the next items, as in Ansible
+        const facts = result.ansible_facts;
+        if (facts && typeof facts === 'object' && FACT_ACTIONS.has(task.resolved)) loopVars = layer(loopVars, facts as Vars);
+        if (once.includes) includes.push(...once.includes);
+        if (once.unreachable) anyUnreachable = true;
+      }
+      const shaped: ModuleResult = { ...result, [loopVar]: item, ansible_loop_var: loopVar };
+      if (indexVar) {
+        shaped[indexVar] = i;
+        shaped.ansible_index_var = indexVar;
+      }
+      if (hasLabel) shaped._ansible_item_label = label;
+      outcomes.push({ item, label, result: shaped });
+      // each item is shown as it finishes, as Ansible does: a long loop shows its progress
+      this.play.run.reporter.hostResult({
+        host: host.name, task: info, status: statusOf(shaped), result: shaped, item: label, hasItem: true, noLog, delegatedTo: itemDelegate,
+      });
+      if (anyUnreachable) break;
+      if (pauseMs && i < items.length - 1) await new Promise((r) => setTimeout(r, pauseMs));
+    }
+    const results = outcomes.map((o) => o.result);
+    const allSkipped = results.length === 0 || results.every((r) => r.skipped);
+    const anyFailed = results.some((r) => r.failed && !r._ansible_ignored);
+    // key order matters: to_json shows it
+    const aggregate: ModuleResult =
+      results.length === 0
+        ? { changed: false, skipped: true, skipped_reason: 'No items in the list', results }
+        : { changed: results.some((r) => r.changed === true), msg: anyFailed ? 'One or more items failed' : 'All items completed', results, skipped: allSkipped };
+    if (anyFailed) aggregate.failed = true;
+    return { result: aggregate, items: outcomes, includes, unreachable: anyUnreachable, noLog };
   }
 
   private falseCondition: unknown;
@@ -278,6 +297,8 @@ export class TaskRunner {
     if (validated.errors.length) {
       return { result: { failed: true, msg: validated.crash ?? validated.message ?? moduleArgsMessage(task.action.split('.').pop() ?? mod.name, validated.errors) } };
     }
+    // values of the module's no_log options: hidden in whatever it says (result, warnings, lines)
+    const secrets = validated.noLogValues ?? [];
     const delegateTo = inherited(task, 'delegate_to');
     const delegated = delegateTo === undefined || delegateTo === null ? undefined : String(t.template(delegateTo, taskVars, opts));
     const conn = await this.play.connectionFor(host, delegated);
@@ -294,18 +315,19 @@ export class TaskRunner {
       vars: taskVars,
       findFile: (kind, name) => this.play.findFile(task, kind, name),
       renderTemplate: (source, extra) => t.renderFile(source, extra ? layer(taskVars, extra) : taskVars, opts),
-      warn: (m) => this.play.run.reporter.warning(m),
-      log: (level, m) => this.play.run.reporter.verbose(level, m),
+      warn: (m) => this.play.run.reporter.warning(maskText(m, secrets)),
+      log: (level, m) => this.play.run.reporter.verbose(level, maskText(m, secrets)),
+      signal: this.play.run.stop.signal,
     };
     const asyncSeconds = task.async === undefined ? 0 : Number(t.template(task.async, taskVars, opts));
     const poll = task.poll === undefined ? 10 : Number(t.template(task.poll, taskVars, opts));
     if (asyncSeconds > 0 && poll === 0) {
-      const job = this.play.startAsyncJob(host.name, () => runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds));
+      const job = this.play.startAsyncJob(host.name, () => runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds).then((r) => hideSecrets(r, secrets)));
       return { result: { ansible_job_id: job.id, started: 1, finished: 0, changed: false, results_file: `tsplay-async:${job.id}` }, delegatedTo: delegated };
     }
     const result = await runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds);
     if (result.invocation === undefined) result.invocation = { module_args: validated.params };
-    return { result, delegatedTo: delegated };
+    return { result: hideSecrets(result, secrets), delegatedTo: delegated };
   }
 
   becomeFor(task: TaskNode, vars: Vars): BecomeOptions {
@@ -354,7 +376,17 @@ async function runModule(
   ctx: ModuleContext,
   timeoutSeconds: number,
 ): Promise<ModuleResult> {
-  const work = run(args, ctx).then((r) => markHostData(withLines({ ...r })));
+  // a module's own failure (a write that meets ENOTDIR, EACCES, EROFS...) is its host's MODULE
+  // FAILURE; errors the engine gives meaning to (unreachable, template, user errors) pass on
+  const work = Promise.resolve()
+    .then(() => run(args, ctx))
+    .then(
+      (r) => markHostData(withLines({ ...r })),
+      (err: unknown) => {
+        if (err instanceof UnreachableError || err instanceof TemplateError || err instanceof UserError) throw err;
+        return moduleFailure(err);
+      },
+    );
   if (!timeoutSeconds) return work;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<ModuleResult>((resolve) => {
@@ -365,6 +397,18 @@ async function runModule(
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+/**
+ * A module result as AnsibleModule returns it: no_log values removed everywhere, invocation
+ * included. The diff is left alone: Ansible's copy and template compute it on the controller,
+ * outside the module's masking (a no_log task hides it whole).
+ */
+function hideSecrets(result: ModuleResult, secrets: readonly string[]): ModuleResult {
+  if (secrets.length === 0) return result;
+  const masked = removeValues(result, secrets);
+  if (result.diff !== undefined) masked.diff = result.diff;
+  return masked;
 }
 
 /** Ansible's executor adds stdout_lines/stderr_lines to every result that has stdout/stderr */

@@ -1,9 +1,13 @@
 /**
  * Machine-readable results (`--json FILE` or TSPLAY_JSON=FILE): every task's result per host and
  * the recap, in the shape of ansible.posix's json callback ({plays:[{play, tasks:[{task, hosts}]}], stats}).
- * Written atomically at the end of the run.
+ * Written atomically at the end of the run, readable by its owner only (0600); no_log results are
+ * censored as the json callback censors them.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { EXIT, UserError } from '../util/errors.js';
+import { censored } from './plain.js';
 import type { HostResultEvent, HostStats, Reporter, TaskInfo } from './events.js';
 import { stripInternal } from '../execute/play-runner.js';
 
@@ -32,7 +36,9 @@ export class JsonRecorder implements Reporter {
   }
   hostResult(ev: HostResultEvent): void {
     if (ev.hasItem || ev.verbosity === -1 || !this.current) return;
-    this.current.hosts[ev.host] = { ...stripInternal(ev.result), action: ev.task.action, _status: ev.status, ...(ev.ignored ? { _ignored: true } : {}) };
+    // no_log: what ansible.posix.json records, the notice, the kept keys and the verdict flags
+    const shown = ev.noLog ? { ...censored(ev.result), ...verdict(ev.status) } : stripInternal(ev.result);
+    this.current.hosts[ev.host] = { ...shown, action: ev.task.action, _status: ev.status, ...(ev.ignored ? { _ignored: true } : {}) };
   }
   warning(): void {}
   verbose(): void {}
@@ -43,9 +49,40 @@ export class JsonRecorder implements Reporter {
   }
   async close(): Promise<void> {
     const tmp = `${this.path}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify({ plays: this.plays, stats: this.stats }, null, 2) + '\n');
+    // results can hold what only the hosts should know: readable by the user alone
+    writeFileSync(tmp, JSON.stringify({ plays: this.plays, stats: this.stats }, null, 2) + '\n', { mode: 0o600 });
     renameSync(tmp, this.path);
   }
+}
+
+function verdict(status: HostResultEvent['status']): Record<string, boolean> {
+  if (status === 'failed') return { failed: true };
+  if (status === 'skipped') return { skipped: true };
+  if (status === 'unreachable') return { unreachable: true };
+  return {};
+}
+
+/**
+ * The --json path is checked before anything runs: a directory, or a file in a directory that
+ * does not exist, is a usage error now rather than a lost report at the end.
+ */
+export function checkJsonPath(path: string): void {
+  const target = resolve(path);
+  let info;
+  try {
+    info = statSync(target);
+  } catch {
+    info = undefined;
+  }
+  if (info?.isDirectory()) throw new UserError(`--json ${path}: is a directory; give a file name for the JSON report`, undefined, EXIT.usage);
+  let parent;
+  try {
+    parent = statSync(dirname(target));
+  } catch {
+    parent = undefined;
+  }
+  if (!parent) throw new UserError(`--json ${path}: the directory ${dirname(target)} does not exist`, undefined, EXIT.usage);
+  if (!parent.isDirectory()) throw new UserError(`--json ${path}: ${dirname(target)} is not a directory`, undefined, EXIT.usage);
 }
 
 /** sends every event to several reporters */

@@ -84,7 +84,7 @@ export function cleanResult(result: ModuleResult, action: string, verbosity: num
 const CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 /** a no_log result as Ansible's TaskResult.clean_copy leaves it: the notice and the keys it preserves */
-function censored(result: ModuleResult): Record<string, unknown> {
+export function censored(result: ModuleResult): Record<string, unknown> {
   const out: Record<string, unknown> = { censored: CENSORED };
   for (const key of ['attempts', 'changed', 'retries']) if (key in result) out[key] = result[key];
   return out;
@@ -197,6 +197,7 @@ export class PlainReporter implements Reporter {
         this.out(`${ev.status}: [${host}]${item}${verboseAlways ? ` => ${pyJson(shown, 4)}` : ''}`);
         break;
       case 'failed':
+        this.exceptionLine(shown);
         if (ev.hasItem) this.out(`failed: [${host}] (item=${label}) => ${pyJson(shown)}`);
         else {
           // Ansible's show_task_path_on_failure, always on: where to look
@@ -209,6 +210,18 @@ export class PlainReporter implements Reporter {
         this.out(`fatal: [${host}]: UNREACHABLE! => ${pyJson(shown)}`);
         break;
     }
+  }
+
+  /**
+   * A result carrying a stack (an unexpected failure): one line naming the error, the whole stack
+   * at -vvv, as Ansible's callbacks do. Below -vvv the stack is left out of the result shown too.
+   */
+  private exceptionLine(shown: Record<string, unknown>): void {
+    const exception = shown.exception;
+    if (typeof exception !== 'string') return;
+    delete shown.exception;
+    if (this.verbosity >= 3) this.out(`The full traceback is:\n${exception}`);
+    else this.out(`An exception occurred during task execution. To see the full traceback, use -vvv. The error was: ${exception.trim().split('\n').pop()}`);
   }
 
   /** Ansible shows each distinct warning once per run */

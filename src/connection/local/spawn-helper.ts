@@ -277,6 +277,32 @@ export class SpawnHelper {
   }
 }
 
+/**
+ * The commands still running, so an interrupted run can stop them all, each with its whole
+ * process group; and however the engine ends, no command it started outlives it.
+ */
+const runningCommands = new Set<Running>();
+let exitHooked = false;
+
+export function trackRunning(running: Running): Running {
+  runningCommands.add(running);
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', killRunningCommands);
+  }
+  const forget = (): void => {
+    runningCommands.delete(running);
+  };
+  running.done.then(forget, forget);
+  return running;
+}
+
+/** kills every command still running, with its whole process group (an interrupted run) */
+export function killRunningCommands(): void {
+  for (const running of runningCommands) running.kill();
+  runningCommands.clear();
+}
+
 /** the one helper of this process */
 export const spawnHelper = new SpawnHelper();
 

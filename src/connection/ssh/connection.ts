@@ -330,11 +330,27 @@ export class SshConnection implements Connection {
         for (const t of timers) clearTimeout(t);
         opts.signal?.removeEventListener('abort', onAbort);
       };
+      let killPending = false;
+      const killNow = (): void => {
+        killPending = false;
+        // as the login user (sudo itself, a become program that hangs) and, unless escalation
+        // was refused, as the become user too (the command, once sudo started it)
+        const asBecomeUser = plan !== undefined && escalation?.state !== 'failed' ? opts.become : undefined;
+        this.kill(channel, sid, asBecomeUser);
+      };
       const stop = (why: Error): void => {
         if (finished) return;
         cleanup();
-        this.kill(channel, sid, escalation?.state === 'done' ? opts.become : undefined);
         reject(why);
+        if (!killable || sid !== undefined) {
+          killNow();
+          return;
+        }
+        // its session id is still on its way: kill once it arrives, or just close after a while
+        killPending = true;
+        setTimeout(() => {
+          if (killPending) killNow();
+        }, 5000).unref();
       };
       let sid: number | undefined;
       let sidPending: Buffer | undefined = killable ? Buffer.alloc(0) : undefined;
@@ -352,6 +368,7 @@ export class SshConnection implements Connection {
           sid = Number(sidPending.subarray(at + sidMarker.length + 1, nl).toString('latin1'));
           sidPending = Buffer.concat([sidPending.subarray(0, at), sidPending.subarray(nl + 1)]);
           flushSid();
+          if (killPending) killNow();
         } else if (sidPending.length > 65536) flushSid();
       };
       const sendInput = (): void => {
@@ -423,6 +440,8 @@ export class SshConnection implements Connection {
         stop(reason instanceof Error ? reason : new Error(`command aborted: ${shown}`));
       };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
+      // aborted while waiting for the connection or a channel
+      if (opts.signal?.aborted) onAbort();
     });
   }
 
@@ -443,9 +462,9 @@ export class SshConnection implements Connection {
       return;
     }
     const script = `kill -KILL -- -${sid} 2>/dev/null; pkill -KILL -s ${sid} 2>/dev/null; true`;
-    void this.runRaw(script, { become, shown: `kill session ${sid}` })
-      .catch(() => undefined)
-      .finally(close);
+    const kills = [this.runRaw(script, { shown: `kill session ${sid}` })];
+    if (become) kills.push(this.runRaw(script, { become, shown: `kill session ${sid}` }));
+    void Promise.allSettled(kills).finally(close);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ async function watchCommandLines(host: SshHost): Promise<{ stop(): Promise<strin
   };
 }
 
-test('sudo with a password: right, wrong and missing password; su; no password in any command line or output', async (t) => {
+test('sudo with a password: right, wrong and missing password; su; login by password; no password in any command line or output', async (t) => {
   if (!ready(t)) return;
   const secret = 'Sudo-Pass-4711-x';
   const host = await startSshHost(await baseImage('bookworm'), t, {
@@ -49,6 +49,7 @@ test('sudo with a password: right, wrong and missing password; su; no password i
       { name: 'deploy', sudo: 'nopasswd' },
       { name: 'secure', password: secret, sudo: 'password' },
     ],
+    passwordAuth: 'password',
   });
   const secure = await connectionFor(host, t, { user: 'secure' });
   const deploy = await connectionFor(host, t, { user: 'deploy' });
@@ -92,6 +93,9 @@ test('sudo with a password: right, wrong and missing password; su; no password i
     stderr: '',
   });
   await assert.rejects(deploy.exec('id', { become: { become: true, method: 'su', user: 'secure', password: 'wrong-su-456' } }), (e: Error) => /^Incorrect su password/.test(note(e.message)));
+  // a login by password, watched as well
+  const byPassword = await connectionFor(host, t, { user: 'secure', privateKeys: [], password: secret });
+  assert.equal(note(await byPassword.exec(['id', '-un'], { become })).stdout, 'root\n');
   const root = await connectionFor(host, t);
   assert.equal((await root.exec(['id', '-un'], { become: { become: true, method: 'su', user: 'deploy' } })).stdout, 'deploy\n');
 

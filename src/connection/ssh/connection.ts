@@ -6,7 +6,7 @@
  * (become.ts), and file operations that need another user run as one shell command each; a write
  * as root is uploaded by SFTP first and moved into place by one sudo command.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
 import { posix as posixPath } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -27,6 +27,9 @@ const MAX_CHANNELS = 8;
 const SFTP_NO_SUCH_FILE = 2;
 const SFTP_PERMISSION_DENIED = 3;
 const SFTP_FAILURE = 4;
+
+/** files up to this size are hashed on this side of the connection */
+const CHECKSUM_READ_LIMIT = 1024 * 1024;
 
 /** how far apart an SFTP write is cut: below OpenSSH's packet limit */
 const WRITE_CHUNK = 256 * 1024;
@@ -327,11 +330,27 @@ export class SshConnection implements Connection {
         for (const t of timers) clearTimeout(t);
         opts.signal?.removeEventListener('abort', onAbort);
       };
+      let killPending = false;
+      const killNow = (): void => {
+        killPending = false;
+        // as the login user (sudo itself, a become program that hangs) and, unless escalation
+        // was refused, as the become user too (the command, once sudo started it)
+        const asBecomeUser = plan !== undefined && escalation?.state !== 'failed' ? opts.become : undefined;
+        this.kill(channel, sid, asBecomeUser);
+      };
       const stop = (why: Error): void => {
         if (finished) return;
         cleanup();
-        this.kill(channel, sid, escalation?.state === 'done' ? opts.become : undefined);
         reject(why);
+        if (!killable || sid !== undefined) {
+          killNow();
+          return;
+        }
+        // its session id is still on its way: kill once it arrives, or just close after a while
+        killPending = true;
+        setTimeout(() => {
+          if (killPending) killNow();
+        }, 5000).unref();
       };
       let sid: number | undefined;
       let sidPending: Buffer | undefined = killable ? Buffer.alloc(0) : undefined;
@@ -349,6 +368,7 @@ export class SshConnection implements Connection {
           sid = Number(sidPending.subarray(at + sidMarker.length + 1, nl).toString('latin1'));
           sidPending = Buffer.concat([sidPending.subarray(0, at), sidPending.subarray(nl + 1)]);
           flushSid();
+          if (killPending) killNow();
         } else if (sidPending.length > 65536) flushSid();
       };
       const sendInput = (): void => {
@@ -420,6 +440,8 @@ export class SshConnection implements Connection {
         stop(reason instanceof Error ? reason : new Error(`command aborted: ${shown}`));
       };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
+      // aborted while waiting for the connection or a channel
+      if (opts.signal?.aborted) onAbort();
     });
   }
 
@@ -440,9 +462,9 @@ export class SshConnection implements Connection {
       return;
     }
     const script = `kill -KILL -- -${sid} 2>/dev/null; pkill -KILL -s ${sid} 2>/dev/null; true`;
-    void this.runRaw(script, { become, shown: `kill session ${sid}` })
-      .catch(() => undefined)
-      .finally(close);
+    const kills = [this.runRaw(script, { shown: `kill session ${sid}` })];
+    if (become) kills.push(this.runRaw(script, { become, shown: `kill session ${sid}` }));
+    void Promise.allSettled(kills).finally(close);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -592,10 +614,10 @@ export class SshConnection implements Connection {
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (this.escalates(opts.become)) return this.writeFileAsUser(path, buf, opts);
     const tmp = posixPath.join(posixPath.dirname(path), `.${posixPath.basename(path)}.${randomBytes(6).toString('hex')}.tsplay-tmp`);
-    // what the file is now (its mode and owner carry over) and the temp file, in one round trip
+    // what the file is now (its mode and owner carry over) and the temp file, in one round trip;
+    // 0666: the server's umask gives a new file its usual mode
     const [existing, opened] = await Promise.allSettled([
       opts.mode === undefined ? this.sftpStat(path, true) : Promise.resolve(null),
-      // 0666: the server's umask gives a new file its usual mode
       this.sftp<Buffer>('open', tmp, (s, cb) => s.open(tmp, 'wx', { mode: 0o666 }, cb)),
     ]);
     if (opened.status === 'rejected') throw opened.reason;
@@ -603,33 +625,54 @@ export class SshConnection implements Connection {
     try {
       if (existing.status === 'rejected') throw existing.reason;
       const current = existing.value;
-      // every request is sent at once: sftp-server answers them in order
-      const pending: Array<Promise<unknown>> = [];
-      for (let at = 0; at < buf.length || (at === 0 && buf.length === 0); at += WRITE_CHUNK) {
-        if (buf.length === 0) break;
-        const len = Math.min(WRITE_CHUNK, buf.length - at);
-        const offset = at;
-        pending.push(this.sftp('write', path, (s, cb) => s.write(handle, buf, offset, len, offset, cb)));
-      }
+      const extra: Array<Promise<unknown>> = [];
       if (current && opts.mode === undefined) {
-        // only root may give a file away; for anyone else the file stays theirs
-        pending.push(this.sftpRaw((s, cb) => s.fchown(handle, current.uid, current.gid, cb)).catch(() => undefined));
+        // only root may give a file away; for anyone else the file stays theirs anyway
+        extra.push(this.sftpRaw((s, cb) => s.fchown(handle, current.uid, current.gid, cb)).catch(() => undefined));
       }
       const mode = opts.mode ?? (current ? current.mode & 0o7777 : undefined);
-      if (mode !== undefined) pending.push(this.sftp('chmod', path, (s, cb) => s.fchmod(handle, mode, cb)));
-      await Promise.all(pending);
+      if (mode !== undefined) extra.push(this.sftp('chmod', path, (s, cb) => s.fchmod(handle, mode, cb)));
+      await this.fill(handle, tmp, buf, extra);
     } catch (err) {
       await this.sftpRaw((s, cb) => s.close(handle, cb)).catch(() => undefined);
       await this.sftpRaw((s, cb) => s.unlink(tmp, cb)).catch(() => undefined);
       throw err;
     }
-    try {
-      await this.sftp('close', tmp, (s, cb) => s.close(handle, cb));
-      await this.sftp('rename', path, (s, cb) => s.ext_openssh_rename(tmp, path, cb));
-    } catch (err) {
+    // sftp-server answers in order: the rename goes out with the close, one round trip for both
+    const [closed, renamed] = await Promise.allSettled([
+      this.sftp('close', tmp, (s, cb) => s.close(handle, cb)),
+      this.sftp('rename', path, (s, cb) => s.ext_openssh_rename(tmp, path, cb)),
+    ]);
+    const failed = closed.status === 'rejected' ? closed.reason : renamed.status === 'rejected' ? renamed.reason : undefined;
+    if (failed !== undefined) {
       await this.sftpRaw((s, cb) => s.unlink(tmp, cb)).catch(() => undefined);
+      throw failed;
+    }
+  }
+
+  /** writes `buf` into an open handle, every chunk (and `extra` requests) sent at once */
+  private async fill(handle: Buffer, path: string, buf: Buffer, extra: Array<Promise<unknown>> = []): Promise<void> {
+    const pending: Array<Promise<unknown>> = [];
+    for (let at = 0; at < buf.length; at += WRITE_CHUNK) {
+      const len = Math.min(WRITE_CHUNK, buf.length - at);
+      const offset = at;
+      pending.push(this.sftp('write', path, (s, cb) => s.write(handle, buf, offset, len, offset, cb)));
+    }
+    await Promise.all([...pending, ...extra]);
+  }
+
+  /** a new private file in our temp dir: open, write, close in one round trip */
+  private async stage(data: Buffer): Promise<string> {
+    const staged = posixPath.join(await this.tempDir(), `upload-${randomBytes(6).toString('hex')}`);
+    const handle = await this.sftp<Buffer>('open', staged, (s, cb) => s.open(staged, 'wx', { mode: 0o600 }, cb));
+    const closing = (): Promise<unknown> => this.sftp('close', staged, (s, cb) => s.close(handle, cb));
+    try {
+      await Promise.all([this.fill(handle, staged, data), closing()]);
+    } catch (err) {
+      await this.sftpRaw((s, cb) => s.unlink(staged, cb)).catch(() => undefined);
       throw err;
     }
+    return staged;
   }
 
   /**
@@ -645,9 +688,7 @@ export class SshConnection implements Connection {
     const place = `${setMode}mv -f -- ${beside} ${q} || { rm -f -- ${beside}; exit 1; }`;
     const user = escalationUser(opts.become, this.loginUser());
     if (user === 'root') {
-      const staged = posixPath.join(await this.tempDir(), `upload-${randomBytes(6).toString('hex')}`);
-      await this.writeFile(staged, data, { mode: 0o600 });
-      const src = shellQuote(staged);
+      const src = shellQuote(await this.stage(data));
       await this.sh(`cat -- ${src} > ${beside} || { rm -f -- ${src} ${beside}; exit 1; }; rm -f -- ${src}; ${place}`, opts.become);
       return;
     }
@@ -805,6 +846,12 @@ export class SshConnection implements Connection {
   }
 
   async checksum(path: string, opts: { become?: BecomeOptions } = {}): Promise<string | null> {
+    if (!this.escalates(opts.become)) {
+      // a small file is read and hashed here: two SFTP requests cost less than a process there
+      const st = await this.sftpStat(path, true);
+      if (!st || fileTypeOfMode(st.mode) !== 'file') return null;
+      if (st.size <= CHECKSUM_READ_LIMIT) return createHash('sha1').update(await this.readFile(path)).digest('hex');
+    }
     const res = await this.runRaw(checksumScript(shellQuote(path)), { become: opts.become, shown: `sha1 ${path}` });
     return parseChecksum(res.rc, res.stdout.toString('utf8'), res.stderr.toString('utf8'), path);
   }

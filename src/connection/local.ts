@@ -420,6 +420,7 @@ export async function warmSpawnHelper(timeoutMs = 5000): Promise<boolean> {
 
 export class LocalConnection implements Connection {
   readonly transport = 'local';
+  readonly targetIsController = true;
   private runTempDir: string | undefined;
 
   constructor(readonly host: string = 'localhost') {}
@@ -764,6 +765,7 @@ export class LocalConnection implements Connection {
         home: os.homedir(),
         umask: currentUmask(),
         env,
+        cwd: process.cwd(),
       };
     }
     return this.info;

@@ -7,6 +7,7 @@ import { UnreachableError } from '../connection/types.js';
 import type { TaskNode } from '../load/model.js';
 import type { ModuleResult, ModuleContext } from '../modules/types.js';
 import { findModule } from '../modules/registry.js';
+import { targetEnvironment, wantsExpansion } from '../modules/target-env.js';
 import { compileArgSpec } from '../argspec/index.js';
 import { OMIT_TOKEN, TemplateError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
 import { UserError, formatPos } from '../util/errors.js';
@@ -273,15 +274,17 @@ export class TaskRunner {
     if (check && !mod.supportsCheckMode) {
       return { result: { changed: false, skipped: true, msg: 'remote module does not support check mode' } };
     }
-    const validated = compileArgSpec(mod.spec, 'module').validate(args, { moduleName: task.action.split('.').pop() });
-    if (validated.errors.length) {
-      return { result: { failed: true, msg: validated.crash ?? validated.message ?? moduleArgsMessage(task.action.split('.').pop() ?? mod.name, validated.errors) } };
-    }
     const delegateTo = inherited(task, 'delegate_to');
     const delegated = delegateTo === undefined || delegateTo === null ? undefined : String(t.template(delegateTo, taskVars, opts));
     const conn = await this.play.connectionFor(host, delegated);
     const become = this.becomeFor(task, taskVars);
     const env = this.environmentFor(task, taskVars);
+    // `~` and `$VAR` in path options mean what they mean on the target, where Ansible's module runs
+    const paths = wantsExpansion(args) ? await targetEnvironment(conn, become, env) : undefined;
+    const validated = compileArgSpec(mod.spec, 'module').validate(args, { moduleName: task.action.split('.').pop(), paths });
+    if (validated.errors.length) {
+      return { result: { failed: true, msg: validated.crash ?? validated.message ?? moduleArgsMessage(task.action.split('.').pop() ?? mod.name, validated.errors) } };
+    }
     const ctx: ModuleContext = {
       conn,
       host: host.name,

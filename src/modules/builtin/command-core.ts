@@ -9,7 +9,7 @@ import { glob } from './support/glob.js';
 import { shlexQuote, shlexSplit, ShlexError } from '../../util/shlex.js';
 import { preciseNow, pyDatetime, pyTimedelta } from './support/pytime.js';
 import { errnoNumber } from './support/failure.js';
-import { Accounts } from './support/users.js';
+import { expandUser, expandVars, targetEnvironment, type TargetEnvironment } from '../target-env.js';
 import { splitLines } from './support/lines.js';
 
 export interface CommandArgs {
@@ -46,30 +46,6 @@ function withLines(r: ModuleResult): ModuleResult {
   r.stdout_lines = splitLines(String(r.stdout ?? ''));
   r.stderr_lines = splitLines(String(r.stderr ?? ''));
   return r;
-}
-
-/** the environment the command sees on the target, for $VAR expansion in argv */
-function commandEnv(ctx: ModuleContext): Record<string, string | undefined> {
-  return ctx.conn.transport === 'local' ? { ...process.env, ...ctx.env } : { ...ctx.env };
-}
-
-/** Python's os.path.expandvars: $NAME and ${NAME} that are set; anything else is kept */
-function expandVars(text: string, env: Record<string, string | undefined>): string {
-  if (!text.includes('$')) return text;
-  return text.replace(/\$(\w+|\{[^}]*\})/g, (whole, name: string) => {
-    const key = name.startsWith('{') ? name.slice(1, -1) : name;
-    const value = env[key];
-    return value === undefined ? whole : value;
-  });
-}
-
-async function expandUser(text: string, ctx: ModuleContext, env: Record<string, string | undefined>): Promise<string> {
-  if (!text.startsWith('~')) return text;
-  const slash = text.indexOf('/');
-  const user = text.slice(1, slash < 0 ? undefined : slash);
-  const home = user === '' ? env.HOME : (await Accounts.of(ctx.conn)).home(user);
-  if (home === undefined) return text;
-  return home.replace(/\/$/, '') + (slash < 0 ? '' : text.slice(slash)) || '/';
 }
 
 export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell: boolean): Promise<ModuleResult> {
@@ -126,7 +102,8 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
       return finish({ ...r, msg: `Unable to change directory before execution: ${why}`, failed: true });
     }
   }
-  const globBase = cwd ?? (ctx.conn.transport === 'local' ? process.cwd() : '/');
+  // relative creates/removes are taken from the module's working directory on the target
+  const globBase = cwd ?? (args.creates || args.removes ? (await ctx.conn.targetInfo()).cwd ?? '/' : '/');
   const verb = ctx.check ? 'Would' : 'Did';
   if (args.creates && (await glob(ctx.conn, args.creates, globBase, ctx.become)).length > 0) {
     r.msg = `${verb} not run command since '${args.creates}' exists`;
@@ -158,11 +135,12 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
   } else {
     const words: string[] = [];
     // copying the environment costs more than most commands take to run: only when a word needs it
-    let env: Record<string, string | undefined> | undefined;
+    let target: TargetEnvironment | undefined;
     for (const word of command as string[]) {
       if (word.includes('$') || word.startsWith('~')) {
-        env ??= commandEnv(ctx);
-        words.push(await expandUser(expandVars(word, env), ctx, env));
+        // the target's environment and home, as the command module there expands them
+        target ??= await targetEnvironment(ctx.conn, ctx.become, ctx.env);
+        words.push(await expandUser(expandVars(word, target.env), target));
       } else {
         words.push(word);
       }

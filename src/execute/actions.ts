@@ -18,6 +18,7 @@ import type { TaskRunner } from './task.js';
 import { pyRepr, toBool, dropOmitted } from './task.js';
 import { markUnsafe, stripUnsafe } from '../template/index.js';
 import { floatRepr } from '../template/values.js';
+import type { GatherOptions } from '../facts/index.js';
 
 export const ENGINE_ACTIONS = new Set(
   ['debug', 'set_fact', 'assert', 'fail', 'pause', 'meta', 'include_tasks', 'include_role', 'include_vars', 'include', 'setup', 'gather_facts', 'async_status', 'ping'].map(
@@ -172,8 +173,19 @@ export async function runAction(task: TaskNode, ctx: ActionContext): Promise<Act
       return includeVars(task, ctx);
     case 'setup':
     case 'gather_facts': {
+      const args = stripUnsafe(tpl(task.args)) as Record<string, unknown>;
+      const listOf = (v: unknown): string[] | undefined =>
+        v === undefined || v === null ? undefined : (Array.isArray(v) ? v : String(v).split(',')).map((x) => String(x).trim());
       const conn = await ctx.play.connectionFor(ctx.host);
-      const facts = await gatherFacts(conn);
+      // facts describe the user the play's tasks run as: gathered with the play's become
+      const become = ctx.runner.becomeFor(task, ctx.vars);
+      let facts: Record<string, unknown>;
+      try {
+        facts = await gatherFacts(conn, { become, gatherSubset: listOf(args.gather_subset), filter: listOf(args.filter) });
+      } catch (err) {
+        if (err instanceof Error && err.name === 'GatherSubsetError') return { result: { failed: true, msg: err.message, changed: false } };
+        throw err;
+      }
       ctx.host.addFacts(facts);
       ctx.host.factsGathered = true;
       return { result: { ansible_facts: facts, changed: false } };
@@ -344,10 +356,10 @@ function includeVars(task: TaskNode, ctx: ActionContext): ActionOutcome {
   return { result: { ansible_facts: facts, ansible_included_var_files: files, changed: false } };
 }
 
-/** facts through the packaging area's one-round-trip probe */
-async function gatherFacts(conn: import('../connection/types.js').Connection): Promise<Record<string, unknown>> {
-  const { gatherFacts: probe } = await import('../modules/packaging/facts.js');
-  const facts = await probe(conn);
+/** facts through src/facts' one-round-trip script */
+async function gatherFacts(conn: import('../connection/types.js').Connection, opts: GatherOptions): Promise<Record<string, unknown>> {
+  const { gatherFacts: probe } = await import('../facts/index.js');
+  const facts = await probe(conn, opts);
   for (const [k, v] of Object.entries(facts)) facts[k] = markUnsafe(v);
   return facts;
 }

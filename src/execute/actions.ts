@@ -19,6 +19,7 @@ import { pyRepr, toBool, dropOmitted } from './task.js';
 import { markUnsafe, stripUnsafe } from '../template/index.js';
 import { floatRepr } from '../template/values.js';
 import type { GatherOptions } from '../facts/index.js';
+import { targetJobStatus } from './async-target.js';
 
 export const ENGINE_ACTIONS = new Set(
   ['debug', 'set_fact', 'assert', 'fail', 'pause', 'meta', 'include_tasks', 'include_role', 'include_vars', 'include', 'setup', 'gather_facts', 'async_status', 'ping'].map(
@@ -193,7 +194,14 @@ export async function runAction(task: TaskNode, ctx: ActionContext): Promise<Act
     case 'async_status': {
       const jid = String(tpl(task.args.jid));
       const job = ctx.play.run.jobs.get(jid);
-      if (!job) return { result: { failed: true, msg: `could not find job`, ansible_job_id: jid, started: 1, finished: 1 } };
+      if (!job) {
+        // not one of this run's in-process jobs: a job detached on the target (command/shell)
+        const mode = tpl(task.args.mode ?? 'status') === 'cleanup' ? 'cleanup' : 'status';
+        const conn = await ctx.play.connectionFor(ctx.host);
+        const become = ctx.runner.becomeFor(task, ctx.vars);
+        const env = ctx.runner.environmentFor(task, ctx.vars);
+        return { result: await targetJobStatus(conn, jid, mode, become, env) };
+      }
       if (tpl(task.args.mode) === 'cleanup') {
         ctx.play.run.jobs.delete(jid);
         return { result: { ansible_job_id: jid, erased: jid, changed: false } };

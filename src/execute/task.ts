@@ -8,6 +8,14 @@ import type { TaskNode } from '../load/model.js';
 import type { ModuleResult, ModuleContext } from '../modules/types.js';
 import { findModule } from '../modules/registry.js';
 import { targetEnvironment, wantsExpansion } from '../modules/target-env.js';
+import { planCommand, type CommandArgs } from '../modules/builtin/command-core.js';
+import { startCommandOnTarget } from './async-target.js';
+
+/** modules whose async jobs run detached on the target: name → uses a shell */
+const ON_TARGET_ASYNC = new Map([
+  ['ansible.builtin.command', false],
+  ['ansible.builtin.shell', true],
+]);
 import { compileArgSpec } from '../argspec/index.js';
 import { OMIT_TOKEN, TemplateError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
 import { UserError, formatPos } from '../util/errors.js';
@@ -302,6 +310,18 @@ export class TaskRunner {
     const asyncSeconds = task.async === undefined ? 0 : Number(t.template(task.async, taskVars, opts));
     const poll = task.poll === undefined ? 10 : Number(t.template(task.poll, taskVars, opts));
     if (asyncSeconds > 0 && poll === 0) {
+      // command and shell are started detached on the target, as Ansible's async_wrapper does;
+      // other modules run here as in-process jobs (they live as long as this run)
+      const useShell = ON_TARGET_ASYNC.get(mod.name);
+      if (useShell !== undefined) {
+        const plan = await planCommand(validated.params as CommandArgs, ctx, useShell);
+        if ('toRun' in plan) {
+          const started = await startCommandOnTarget(conn, plan, { become, env, asyncSeconds, moduleArgs: validated.params });
+          return { result: started, delegatedTo: delegated };
+        }
+        const job = this.play.startAsyncJob(host.name, async () => plan.done);
+        return { result: { ansible_job_id: job.id, started: 1, finished: 0, changed: false, results_file: `tsplay-async:${job.id}` }, delegatedTo: delegated };
+      }
       const job = this.play.startAsyncJob(host.name, () => runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds));
       return { result: { ansible_job_id: job.id, started: 1, finished: 0, changed: false, results_file: `tsplay-async:${job.id}` }, delegatedTo: delegated };
     }

@@ -48,7 +48,29 @@ function withLines(r: ModuleResult): ModuleResult {
   return r;
 }
 
+/** what is left to do once the checks passed: run `toRun` there and report into `result` */
+export interface CommandPlan {
+  toRun: string | string[];
+  cwd?: string;
+  stdin?: string;
+  /** the result so far (cmd set, rc/start/end/delta still empty) */
+  result: ModuleResult;
+  stripEmptyEnds: boolean;
+  finish(res: ModuleResult): ModuleResult;
+}
+
 export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell: boolean): Promise<ModuleResult> {
+  const plan = await planCommand(args, ctx, useShell);
+  if (!('toRun' in plan)) return plan.done;
+  return executePlan(plan, ctx);
+}
+
+/**
+ * Everything the module decides before the command runs (argument checks, chdir, creates/removes,
+ * check mode, `~`/`$VAR` in argv): either the final result, or the command to run. Async jobs
+ * started on the target use the same plan, so both report alike.
+ */
+export async function planCommand(args: CommandArgs, ctx: ModuleContext, useShell: boolean): Promise<CommandPlan | { done: ModuleResult }> {
   const r: ModuleResult = {
     changed: false,
     stdout: '',
@@ -75,10 +97,10 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
   const raw = args._raw_params ?? undefined;
   const argv = args.argv ?? undefined;
   if ((!raw || raw.trim() === '') && !(argv && argv.length)) {
-    return finish({ ...r, rc: 256, msg: 'no command given', failed: true });
+    return { done: finish({ ...r, rc: 256, msg: 'no command given', failed: true }) };
   }
   if (raw && argv && argv.length) {
-    return finish({ ...r, rc: 256, msg: 'only command or argv can be given, not both', failed: true });
+    return { done: finish({ ...r, rc: 256, msg: 'only command or argv can be given, not both', failed: true }) };
   }
 
   let command: string | string[];
@@ -86,7 +108,7 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
     try {
       command = shlexSplit(raw);
     } catch (err) {
-      if (err instanceof ShlexError) return finish({ ...r, rc: 257, msg: err.message, failed: true });
+      if (err instanceof ShlexError) return { done: finish({ ...r, rc: 257, msg: err.message, failed: true }) };
       throw err;
     }
   } else {
@@ -99,7 +121,7 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
     const info = await ctx.conn.stat(cwd, { follow: true, become: ctx.become });
     if (!info || info.type !== 'directory') {
       const why = info ? `[Errno 20] Not a directory: b'${cwd}'` : `[Errno 2] No such file or directory: b'${cwd}'`;
-      return finish({ ...r, msg: `Unable to change directory before execution: ${why}`, failed: true });
+      return { done: finish({ ...r, msg: `Unable to change directory before execution: ${why}`, failed: true }) };
     }
   }
   // relative creates/removes are taken from the module's working directory on the target
@@ -115,7 +137,7 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
     r.stdout = `skipped, since ${args.removes} does not exist`;
     r.rc = 0;
   }
-  if (r.msg) return finish(r);
+  if (r.msg) return { done: finish(r) };
 
   r.changed = true;
   if (ctx.check) {
@@ -125,7 +147,7 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
       r.skipped = true;
       r.changed = false;
     }
-    return finish(r);
+    return { done: finish(r) };
   }
 
   let toRun: string | string[];
@@ -149,7 +171,11 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
   }
   let stdin: string | undefined;
   if (args.stdin) stdin = args.stdin + (args.stdin_add_newline === false ? '' : '\n');
+  return { toRun, cwd, stdin, result: r, stripEmptyEnds: args.strip_empty_ends !== false, finish };
+}
 
+async function executePlan(plan: CommandPlan, ctx: ModuleContext): Promise<ModuleResult> {
+  const { toRun, cwd, stdin, result: r, finish } = plan;
   const started = preciseNow();
   let outcome;
   try {
@@ -179,7 +205,7 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
   r.rc = outcome.rc;
   r.stdout = outcome.stdout;
   r.stderr = outcome.stderr;
-  if (args.strip_empty_ends !== false) {
+  if (plan.stripEmptyEnds) {
     r.stdout = outcome.stdout.replace(/[\r\n]+$/, '');
     r.stderr = outcome.stderr.replace(/[\r\n]+$/, '');
   }

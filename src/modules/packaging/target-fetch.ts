@@ -72,12 +72,12 @@ EOF
   fi
   line=$(curl "$@" "$TSF_URL" 2>"$TSF_OUT.e"); rc=$?
   failed=0; [ $rc -ne 0 ] && case "$line" in 000*|'') failed=1;; esac
-  if [ $failed = 1 ]; then echo "-1 $TSF_URL"; echo "E $(sed -e 's/^curl: ([0-9]*) //' "$TSF_OUT.e" | head -n 1)"
+  if [ $failed = 1 ]; then echo "-1 $TSF_URL"; echo "C curl $rc"; echo "E $(sed -e 's/^curl: ([0-9]*) //' "$TSF_OUT.e" | head -n 1)"
   else echo "$line"; awk 'BEGIN{RS="\r?\n\r?\n"} NF{last=$0} END{print last}' "$hdr" | tr -d '\r' | sed -n -e 's/^HTTP\/[0-9.]* [0-9]* *\(.*\)/R \1/p' -e 's/^\([^: ]*\): */H \1: /p'
   fi
   rm -f "$hdr" "$TSF_OUT.e"
 elif command -v wget >/dev/null 2>&1; then
-  set -- -q -S -O "$TSF_OUT" --timeout="$TSF_TIMEOUT" --max-redirect=10
+  set -- -nv -S -O "$TSF_OUT" --timeout="$TSF_TIMEOUT" --max-redirect=10
   [ "$TSF_INSECURE" = 1 ] && set -- "$@" --no-check-certificate
   [ "$TSF_NOPROXY" = 1 ] && set -- "$@" --no-proxy
   [ "$TSF_METHOD" = HEAD ] && set -- "$@" --spider
@@ -88,7 +88,7 @@ EOF
   fi
   wget "$@" "$TSF_URL" 2>"$hdr"
   status=$(sed -n 's/^ *HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$hdr" | tail -n 1)
-  if [ -z "$status" ]; then echo "-1 $TSF_URL"; echo "E $(grep -v '^ ' "$hdr" | tail -n 1)"
+  if [ -z "$status" ]; then echo "-1 $TSF_URL"; echo "E $(sed -n 's/.*failed: \(.*\)\.$/\1/p' "$hdr" | tail -n 1)"
   else echo "$status $TSF_URL"; awk '/^ *HTTP\//{n=0; r=$0; sub(/^ *HTTP\/[0-9.]* [0-9]* */, "", r)} /^  [A-Za-z-]+:/{sub(/^  /, ""); h[n++]=$0} END{print "R " r; for(i=0;i<n;i++) print "H " h[i]}' "$hdr"
   fi
   rm -f "$hdr"
@@ -134,13 +134,18 @@ export async function fetchOnTarget(ctx: ModuleContext, url: string, opts: Fetch
     if (line.startsWith('H ')) {
       const colon = line.indexOf(':');
       if (colon > 2) out[line.slice(2, colon).toLowerCase()] = line.slice(colon + 1).trim();
-    } else if (line.startsWith('E ')) error = line.slice(2).trim();
+    } else if (line.startsWith('E ')) error ||= line.slice(2).trim();
     else if (line.startsWith('R ')) reason = line.slice(2).trim();
+    else if (line.startsWith('C curl ')) error = CURL_ERRORS[line.slice(7).trim()] ?? error;
   }
-  if (status === -1 || status === 0) return { status: -1, msg: `Request failed: <urlopen error ${error}>`, url: first[2], headers: {}, bodyPath };
+  if (status === -1 || status === 0) return { status: -1, msg: `Request failed: <urlopen error ${PYTHON_WORDS[error] ?? error}>`, url: first[2], headers: {}, bodyPath };
   const msg = status === 200 ? `OK (${out['content-length'] ?? 'unknown'} bytes)` : `HTTP Error ${status}: ${reason ?? reasonPhrase(status)}`;
   return { status, msg, url: first[2], headers: out, bodyPath };
 }
+
+/** curl's exit codes and wget's words for the failures urllib names, in urllib's words */
+const CURL_ERRORS: Record<string, string> = { '6': '[Errno -2] Name or service not known', '7': '[Errno 111] Connection refused', '28': 'timed out' };
+const PYTHON_WORDS: Record<string, string> = { 'Connection refused': '[Errno 111] Connection refused', 'Name or service not known': '[Errno -2] Name or service not known' };
 
 function reasonPhrase(status: number): string {
   const known: Record<number, string> = { 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };

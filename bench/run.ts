@@ -2,11 +2,14 @@
  * `npm run bench`: the same generated playbook through ansible-playbook and tsplay, side by side.
  * - 200 simple tasks on localhost (50 each of file, copy, command, set_fact), first run and the
  *   idempotent second run;
- * - start-up: `--version` and an empty play.
+ * - start-up: `--version` and an empty play;
+ * - `tsplay check playbooks/site.yaml` (three roles with argument specs) beside
+ *   `ansible-playbook --syntax-check` of the same playbook.
  * Prints times and ratios. A benchmark, not a test: nothing here fails on a slow machine.
  * tsplay's times are medians of BENCH_REPEAT (default 5) runs, each pair in a fresh directory:
  * its runs are short enough for the machine's noise to matter. ansible-playbook runs once.
- * Set BENCH_SKIP_ANSIBLE=1 to time tsplay alone.
+ * Set BENCH_SKIP_ANSIBLE=1 to time tsplay alone. Then bench/remote.ts times hosts over SSH
+ * (BENCH_SKIP_REMOTE=1 leaves that out).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -86,8 +89,18 @@ function main(): void {
   console.log(row('start-up: empty play', emptyT, emptyA?.seconds));
   rmSync(dir, { recursive: true, force: true });
 
+  // roles with meta/argument_specs: loading them validated each spec file with Ajv compiled at run
+  // time until the meta-schema validator was generated at build time
+  const site = join(repo, 'playbooks', 'site.yaml');
+  const checkT = median(Array.from({ length: repeat }, () => time(cli, ['check', site]).seconds));
+  const checkA = skipAnsible ? undefined : time('ansible-playbook', ['--syntax-check', site]);
+  console.log(row('site.yaml static check (arg specs)', checkT, checkA?.seconds));
+
   const parts = spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'parts.js')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   console.log('\n' + parts.stdout.trim());
+
+  // hosts over SSH (containers): see bench/remote.ts; BENCH_SKIP_REMOTE=1 leaves it out
+  if (process.env.BENCH_SKIP_REMOTE !== '1') spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'remote.js')], { stdio: 'inherit' });
 }
 
 main();

@@ -46,8 +46,11 @@ fi
 bash scripts/env/dockerd.sh start
 
 step "2/6 tsplay itself"
+# shellcheck source=env/node.sh
+source "$REPO/scripts/env/node.sh"
+tsplay_require_node || exit 1
 if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
-if [ ! -f dist/bundle/tsplay.cjs ] || [ ! -f dist/src/mirror/fixture-main.js ] || [ ! -f dist/test/support/services.js ]; then
+if [ ! -f dist/bundle/tsplay.cjs ] || [ ! -f dist/src/argspec/meta-validator.js ] || [ ! -f dist/src/mirror/fixture-main.js ] || [ ! -f dist/test/support/services.js ]; then
   npx tsc -p tsconfig.json || true   # emits JS even when another part has type errors
   node scripts/bundle.mjs
 fi

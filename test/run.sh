@@ -90,6 +90,11 @@ else
 fi
 
 # --- 2. Node dependencies and build ------------------------------------------------------------
+step "checking Node.js (20 or newer)"
+# shellcheck source=../scripts/env/node.sh
+source "$REPO/scripts/env/node.sh"
+tsplay_require_node || exit 1
+note "node $(node --version)"
 if [ ! -d node_modules ]; then
   step "installing node dependencies (npm ci)"
   npm ci --no-audit --no-fund || exit 1
@@ -164,9 +169,22 @@ if [ "${#files[@]}" -eq 0 ]; then
 fi
 step "running ${#files[@]} test files (node --test --test-concurrency=2, CI=${CI:-false})"
 test_start=$(date +%s)
-node --test --test-concurrency=2 "${files[@]}"
+SUMMARY=$(mktemp /tmp/tsplay-summary.XXXXXX)
+# Tests get a temp directory of their own: whatever a test leaves there is named and removed below.
+SUITE_TMP=$(mktemp -d /tmp/tsplay-suite.XXXXXX)
+TMPDIR="$SUITE_TMP" node --test --test-concurrency=2 \
+  --test-reporter=tap --test-reporter-destination=stdout \
+  --test-reporter=./dist/test/support/summary-reporter.js --test-reporter-destination="$SUMMARY" \
+  "${files[@]}"
 test_rc=$?
+leftovers=$(find "$SUITE_TMP" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort)
+if [ -n "$leftovers" ]; then
+  note "tests left these in their temp directory (removed now): $(echo "$leftovers" | tr '\n' ' ')"
+fi
+rm -rf "$SUITE_TMP"
 note "tests finished in $(seconds_since "$test_start") s with exit code $test_rc"
+cat "$SUMMARY"
+rm -f "$SUMMARY"
 
 if [ "$test_rc" -eq 0 ] && [ "$build_rc" -ne 0 ]; then
   step "tests passed, but the build had type errors: failing"

@@ -1,18 +1,18 @@
 /**
  * Reads a role's argument specs the way ansible-core 2.14 finds them, and checks the spec file
- * itself against schemas/argument_specs.schema.json so a malformed spec is a load error with
- * file:line:column instead of a surprise at run time.
+ * itself against schemas/argument_specs.schema.json (with the validator Ajv generated from it at
+ * build time: meta-validator.js) so a malformed spec is a load error with file:line:column instead
+ * of a surprise at run time.
  *
  * Lookup (Role._get_role_argspecs): if meta/argument_specs.{yml,yaml,json} exists, that file
  * alone is used (its `argument_specs` key; an empty file means no validation); otherwise the
  * `argument_specs` key of meta/main.{yml,yaml,json}. The two are never merged.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
+import { validate as checkArgumentSpecs } from './meta-validator.js';
 import { PyFloat } from '../template/values.js';
 import type { EntryPointSpec } from './types.js';
 import { UserError } from '../util/errors.js';
@@ -115,9 +115,8 @@ export function parseArgumentSpecs(text: string, file: string, source: RoleArgSp
   }
   const root = data as Record<string, unknown>;
   if (!root.argument_specs) return undefined;
-  const check = metaSchemaValidator();
-  if (!check({ argument_specs: root.argument_specs })) {
-    return schemaError(file, doc, at, (check.errors ?? [])[0]);
+  if (!checkArgumentSpecs({ argument_specs: root.argument_specs })) {
+    return schemaError(file, doc, at, (checkArgumentSpecs.errors ?? [])[0]);
   }
   const entryPoints = root.argument_specs as Record<string, EntryPointSpec | null>;
   if (!Object.keys(entryPoints).length) return undefined;
@@ -180,28 +179,6 @@ function optionPathOf(path: string[]): string | undefined {
   return names.length ? names.join('.') : undefined;
 }
 
-let metaValidator: ValidateFunction | undefined;
-
-function metaSchemaValidator(): ValidateFunction {
-  if (!metaValidator) {
-    const ajv = new Ajv2020({ allErrors: false, strict: false, verbose: true });
-    metaValidator = ajv.compile(loadMetaSchema());
-  }
-  return metaValidator;
-}
-
-export function loadMetaSchema(): Record<string, unknown> {
-  // dist/src/argspec or dist/bundle → repository root, or src/argspec when run from sources
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const up of ['../../..', '../..']) {
-    try {
-      return JSON.parse(readFileSync(join(here, up, 'schemas', 'argument_specs.schema.json'), 'utf8')) as Record<string, unknown>;
-    } catch {
-      // try the next layout
-    }
-  }
-  throw new Error('schemas/argument_specs.schema.json not found next to the tsplay installation');
-}
 
 /**
  * Document → value with Python's int/float distinction kept (`2.0` stays a float, as a

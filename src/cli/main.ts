@@ -36,6 +36,11 @@ interface RunFlags {
   user?: string;
   privateKey?: string;
   timeout?: string;
+  askPass?: boolean;
+  connectionPasswordFile?: string;
+  askBecomePass?: boolean;
+  becomePasswordFile?: string;
+  privateKeyPassphraseFile?: string;
   forceHandlers?: boolean;
   json?: string;
   live?: boolean;
@@ -48,6 +53,10 @@ async function runCommand(playbooks: string[], flags: RunFlags): Promise<number>
   const cwd = process.cwd();
   const forks = Number(flags.forks);
   if (!Number.isInteger(forks) || forks < 1) throw new UserError(`forks must be a positive integer, got '${flags.forks}'`, undefined, EXIT.usage);
+  const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
+  if (timeout !== undefined && !(timeout > 0)) throw new UserError(`-T/--timeout must be a positive number of seconds, got '${flags.timeout}'`, undefined, EXIT.usage);
+  const listing = flags.listTasks || flags.listTags || flags.listHosts || flags.syntaxCheck;
+  const passwords = listing ? {} : await (await import('./passwords.js')).collectPasswords(flags);
   const options = {
     check: flags.check ?? false,
     diff: flags.diff ?? false,
@@ -64,7 +73,8 @@ async function runCommand(playbooks: string[], flags: RunFlags): Promise<number>
     becomeMethod: flags.becomeMethod,
     user: flags.user,
     privateKey: flags.privateKey,
-    timeout: flags.timeout ? Number(flags.timeout) : undefined,
+    timeout,
+    ...passwords,
     forceHandlers: flags.forceHandlers ?? false,
   };
   const out = (line: string) => process.stdout.write(line + '\n');
@@ -106,14 +116,19 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--syntax-check', 'perform a syntax check on the playbook, but do not execute it')
     .option('--start-at-task <name>', 'start the playbook at the task matching this name')
     .option('-f, --forks <n>', 'number of parallel processes to use', '5')
-    .option('-c, --connection <type>', 'connection type to use (local, community.docker.docker_api)')
+    .option('-c, --connection <type>', 'connection type to use (ssh, the default; local; community.docker.docker_api)')
     .option('-v, --verbose', 'verbose mode (-vvv for more)', count, 0)
     .option('-b, --become', 'run operations with become')
     .option('--become-user <user>', 'run operations as this user')
     .option('--become-method <method>', 'privilege escalation method to use')
     .option('-u, --user <user>', 'connect as this user')
     .option('--private-key <file>', 'use this file to authenticate the connection')
-    .option('-T, --timeout <seconds>', 'override the connection timeout in seconds')
+    .option('-T, --timeout <seconds>', 'override the connection timeout in seconds (default 10)')
+    .option('-k, --ask-pass', 'ask for the connection password')
+    .option('--connection-password-file <file>', 'connection password file')
+    .option('-K, --ask-become-pass', 'ask for the privilege escalation password')
+    .option('--become-password-file <file>', 'become password file')
+    .option('--private-key-passphrase-file <file>', 'passphrase of an encrypted --private-key / IdentityFile (tsplay only)')
     .option('--force-handlers', 'run handlers even if a task fails')
     .addOption(new Option('--json <file>', 'write every task result per host and the recap as JSON to this file'))
     .addOption(new Option('--live', 'force the live (listr2) view even when stdout is not a terminal'))

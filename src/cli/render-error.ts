@@ -1,4 +1,4 @@
-/** The one place user errors become text: Ansible's `ERROR!` paragraph, plus file:line:column. */
+/** The one place user errors become text: Ansible's `ERROR!` line, the place as file:line:column once, and the offending source lines. */
 import { readFileSync } from 'node:fs';
 import { UserError, UserErrors, formatPos } from '../util/errors.js';
 import { sourceExcerpt } from '../load/yaml.js';
@@ -6,11 +6,9 @@ import { sourceExcerpt } from '../load/yaml.js';
 export function renderUserError(err: UserError): string {
   const lines = [`ERROR! ${err.message}`];
   if (err.pos) {
-    lines.push(
-      '',
-      `The error appears to be in '${err.pos.file}': line ${err.pos.line}, column ${err.pos.col} (${formatPos(err.pos)}), but may`,
-      'be elsewhere in the file depending on the exact syntax problem.',
-    );
+    // Ansible names the place twice and hedges over a line break ("..., but may\nbe elsewhere");
+    // one file:line:column, which editors and terminals open, says it once.
+    lines.push('', `  in ${formatPos(err.pos)}`);
     let excerpt = err.detail;
     if (!excerpt) {
       try {

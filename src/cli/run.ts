@@ -19,7 +19,6 @@ import { EXIT, UserError, UserErrors } from '../util/errors.js';
 import type { Reporter } from '../report/events.js';
 import { playRoleBlocks } from '../load/playbook.js';
 import { staticCheck } from '../execute/static-check.js';
-import { startSpawnHelper } from '../connection/local.js';
 
 const STATIC_ACTIONS = new Set(['ansible.builtin.import_tasks', 'ansible.builtin.import_role', 'ansible.builtin.validate_argument_spec']);
 
@@ -59,7 +58,6 @@ export function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>): Playboo
 export async function runPlaybooks(req: RunRequest): Promise<number> {
   const listing = req.syntaxCheck || req.listTasks || req.listTags || req.listHosts;
   // while the playbook loads and is checked; a run without local commands costs one idle process
-  if (!listing) startSpawnHelper();
   const inventory = loadInventory(req.inventory, req.cwd);
   for (const warning of inventoryWarnings(inventory)) process.stderr.write(`${warningText(warning)}\n`);
   const playbooks = loadAll(req);
@@ -86,30 +84,34 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
   }
   let exit: number = EXIT.ok;
   try {
-    for (const [i, pb] of playbooks.entries()) {
-      reporter.playbookStart(pb.file);
-      for (const runner of runners[i]) {
-        await runner.execute();
-        if ([...run.hosts.values()].every((h) => !h.active) && run.hosts.size > 0) {
-          // Ansible stops the playbook when every host has failed
-          const anyLeft = [...run.hosts.values()].some((h) => !h.failed && !h.unreachable);
-          if (!anyLeft) break;
+    try {
+      for (const [i, pb] of playbooks.entries()) {
+        reporter.playbookStart(pb.file);
+        for (const runner of runners[i]) {
+          await runner.execute();
+          if ([...run.hosts.values()].every((h) => !h.active) && run.hosts.size > 0) {
+            // Ansible stops the playbook when every host has failed
+            const anyLeft = [...run.hosts.values()].some((h) => !h.failed && !h.unreachable);
+            if (!anyLeft) break;
+          }
         }
       }
-    }
-  } catch (err) {
-    if (err instanceof UserError && err.exitCode === EXIT.invalidInput) {
-      // a problem found while running (a missing handler, a bad include): Ansible exits 1 here
+    } catch (err) {
+      if (err instanceof UserError && err.exitCode === EXIT.invalidInput) {
+        // a problem found while running (a missing handler, a bad include): Ansible exits 1 here
+        await reporter.close();
+        throw new UserError(err.message, err.pos, EXIT.error, err.detail);
+      }
       await reporter.close();
-      throw new UserError(err.message, err.pos, EXIT.error, err.detail);
+      throw err;
     }
+    const stats = new Map([...run.hosts.values()].map((h) => [h.name, h.stats]));
+    reporter.recap(stats);
     await reporter.close();
-    throw err;
+  } finally {
+    // every way out closes every connection (signals: closeAllConnections() in connection/pool.ts)
+    await run.connections.dispose();
   }
-  const stats = new Map([...run.hosts.values()].map((h) => [h.name, h.stats]));
-  reporter.recap(stats);
-  await reporter.close();
-  for (const h of run.hosts.values()) await h.conn?.close().catch(() => undefined);
   if ([...run.hosts.values()].some((h) => h.stats.unreachable > 0)) exit = EXIT.unreachable;
   else if ([...run.hosts.values()].some((h) => h.stats.failed > 0)) exit = EXIT.hostFailed;
   return exit;

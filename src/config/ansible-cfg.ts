@@ -11,6 +11,8 @@ export interface AnsibleConfig {
   file?: string;
   /** [defaults] roles_path, resolved against the file's directory */
   rolesPath?: string[];
+  /** every `key = value` of the file, as `section.key` (connection settings read by src/connection/ssh/settings.ts) */
+  values: Map<string, string>;
 }
 
 let cached: AnsibleConfig | undefined;
@@ -19,7 +21,7 @@ export function ansibleConfig(): AnsibleConfig {
   if (cached) return cached;
   const candidates = [process.env.ANSIBLE_CONFIG, resolve('ansible.cfg'), resolve(homedir(), '.ansible.cfg'), '/etc/ansible/ansible.cfg'];
   const file = candidates.find((c): c is string => typeof c === 'string' && c !== '' && existsSync(c));
-  cached = { file };
+  cached = { file, values: new Map() };
   if (!file) return cached;
   let section = '';
   for (const raw of readFileSync(file, 'utf8').split('\n')) {
@@ -31,9 +33,11 @@ export function ansibleConfig(): AnsibleConfig {
       continue;
     }
     const eq = line.indexOf('=');
-    if (eq < 0 || section !== 'defaults') continue;
+    if (eq < 0) continue;
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
+    cached.values.set(`${section}.${key}`, value);
+    if (section !== 'defaults') continue;
     if (key === 'roles_path') {
       cached.rolesPath = value.split(':').filter((p) => p !== '').map((p) => (isAbsolute(p) ? p : resolve(dirname(file), p.replace(/^~(?=\/)/, homedir()))));
     }

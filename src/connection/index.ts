@@ -5,13 +5,19 @@
  */
 import { UnreachableError, type Connection } from './types.js';
 import { LocalConnection } from './local.js';
+import type { SshResolveOptions } from './ssh/resolve.js';
 
 export interface ConnectionRequest {
   host: string;
+  /** the host's variables, connection variables already templated */
   vars: Record<string, unknown>;
   /** -c/--connection */
   override?: string;
+  /** CLI flags, ansible.cfg, remote_user…: what the ssh transport needs besides the variables */
+  ssh?: SshResolveOptions;
 }
+
+export const SSH_NAMES = new Set(['ssh', 'smart', 'ansible.builtin.ssh', 'ansible.legacy.ssh', 'paramiko', 'ansible.builtin.paramiko_ssh', 'paramiko_ssh']);
 
 export const LOCAL_NAMES = new Set(['local', 'ansible.builtin.local', 'ansible.legacy.local']);
 export const DOCKER_NAMES = new Set(['docker', 'community.docker.docker', 'community.docker.docker_api']);
@@ -21,22 +27,31 @@ export function transportFor(req: ConnectionRequest): string {
   return String(req.override ?? (typeof fromVars === 'string' && fromVars !== '' ? fromVars : 'ssh'));
 }
 
-export async function openConnection(req: ConnectionRequest): Promise<Connection> {
+/** the connection for a host, not connected yet */
+export async function makeConnection(req: ConnectionRequest): Promise<Connection> {
   const transport = transportFor(req);
-  let conn: Connection;
-  if (LOCAL_NAMES.has(transport)) {
-    conn = new LocalConnection(req.host);
-  } else if (DOCKER_NAMES.has(transport)) {
+  if (LOCAL_NAMES.has(transport)) return new LocalConnection(req.host);
+  if (DOCKER_NAMES.has(transport)) {
     const { DockerApiConnection, dockerApiOptionsFromVars } = await import('./docker.js');
-    conn = new DockerApiConnection(dockerApiOptionsFromVars(req.host, req.vars));
-  } else if (transport === 'ssh' || transport === 'ansible.builtin.ssh' || transport === 'paramiko') {
-    throw new UnreachableError(
-      `Failed to connect to the host via ssh: tsplay does not support the ssh connection yet (use -c local, ansible_connection=local or community.docker.docker_api)`,
-      req.host,
-    );
-  } else {
-    throw new UnreachableError(`the connection plugin '${transport}' was not found`, req.host);
+    return new DockerApiConnection(dockerApiOptionsFromVars(req.host, req.vars));
   }
+  if (SSH_NAMES.has(transport)) {
+    const { resolveSshTarget, SshResolveError } = await import('./ssh/resolve.js');
+    let target;
+    try {
+      target = resolveSshTarget(req.host, req.vars, req.ssh);
+    } catch (err) {
+      if (err instanceof SshResolveError) throw new UnreachableError(`Failed to connect to the host via ssh: ${err.message}`, req.host);
+      throw err;
+    }
+    const { SshConnection } = await import('./ssh/connection.js');
+    return new SshConnection(target);
+  }
+  throw new UnreachableError(`the connection plugin '${transport}' was not found`, req.host);
+}
+
+export async function openConnection(req: ConnectionRequest): Promise<Connection> {
+  const conn = await makeConnection(req);
   await conn.connect();
   return conn;
 }

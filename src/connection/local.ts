@@ -1,15 +1,13 @@
 /**
- * The local transport: commands run as child processes of the engine, file operations go
- * straight to node:fs. No process is spawned for a file operation unless privilege escalation
+ * The local transport: commands run as child processes (started by the spawn helper,
+ * local/spawn-helper.ts), file operations go straight to node:fs. No process is spawned for a file operation unless privilege escalation
  * to another user is requested; then the operation runs through sudo with coreutils, because
  * this process cannot act as that user itself.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import type { Socket } from 'node:net';
+import { spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
-  existsSync,
   lchownSync,
   lstatSync,
   mkdirSync,
@@ -28,6 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
+import { spawnHelper } from './local/spawn-helper.js';
 import type {
   TargetInfo,
   BecomeOptions,
@@ -92,331 +91,7 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/** what to run: the program, its arguments and its surroundings */
-interface LaunchSpec {
-  file: string;
-  args: string[];
-  cwd?: string;
-  env: NodeJS.ProcessEnv;
-  stdin?: Buffer;
-}
-
-interface Exit {
-  /** exit code, or -N when killed by signal N (Python's convention, which Ansible reports) */
-  rc: number;
-  stdout: Buffer;
-  stderr: Buffer;
-}
-
-interface Running {
-  done: Promise<Exit>;
-  kill(): void;
-}
-
-function launchDirect(spec: LaunchSpec): Running {
-  let child: ChildProcess;
-  try {
-    child = spawn(spec.file, spec.args, {
-      cwd: spec.cwd,
-      env: spec.env,
-      stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-  } catch (err) {
-    // e.g. a NUL byte in an argument: a failed call, not a crash of the engine
-    return { done: Promise.reject(err as Error), kill: () => undefined };
-  }
-  const done = new Promise<Exit>((resolve, reject) => {
-    const out: Buffer[] = [];
-    const errOut: Buffer[] = [];
-    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr!.on('data', (chunk: Buffer) => errOut.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const rc = code ?? (signal ? -(os.constants.signals[signal] ?? 1) : -1);
-      resolve({ rc, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
-    });
-    if (spec.stdin !== undefined && child.stdin) {
-      // a child that exits without reading stdin must not crash us with EPIPE
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(spec.stdin);
-    }
-  });
-  return { done, kill: () => child.kill('SIGKILL') };
-}
-
-/**
- * Forking this (large) Node process costs several milliseconds per command; a small resident
- * Python process forks much more cheaply. It starts in the background as a run begins, is used
- * once it answers, and everything falls back to direct spawning if it is missing or dies.
- * TSPLAY_SPAWN_HELPER=0 turns it off.
- *
- * One thread and one selector serve every command: requests, kill requests, the children's pipes
- * and their exits (a pidfd each) are all events of one loop. A thread per command cost ~0.2 ms
- * more per command here (another thread to wake); a child that closes its pipes but keeps running
- * holds up nobody.
- */
-const HELPER_SOURCE = String.raw`
-import sys, os, json, base64, subprocess, selectors
-sel = selectors.DefaultSelector()
-out = sys.stdout.buffer
-jobs = {}
-def reply(obj):
-    out.write((json.dumps(obj) + "\n").encode())
-    out.flush()
-def watch(fd, events, data):
-    os.set_blocking(fd, False)
-    sel.register(fd, events, data)
-def drop(fd):
-    sel.unregister(fd)
-    os.close(fd)
-def finish(job):
-    if job["open"] or job["rc"] is None:
-        return
-    del jobs[job["id"]]
-    reply({"id": job["id"], "rc": job["rc"], "stdout": base64.b64encode(b"".join(job["out"])).decode(), "stderr": base64.b64encode(b"".join(job["err"])).decode()})
-def start(req):
-    rid = req["id"]
-    stdin = req.get("stdin")
-    try:
-        p = subprocess.Popen([req["file"]] + req["args"], cwd=req.get("cwd"), env=req.get("env"),
-                             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError as e:
-        reply({"id": rid, "errno": e.errno or 0, "error": e.strerror or str(e)})
-        return
-    except Exception as e:
-        reply({"id": rid, "errno": 0, "error": str(e)})
-        return
-    job = {"id": rid, "p": p, "out": [], "err": [], "open": 2, "rc": None}
-    jobs[rid] = job
-    for f, kind in ((p.stdout, "out"), (p.stderr, "err")):
-        watch(os.dup(f.fileno()), selectors.EVENT_READ, (job, kind))
-        f.close()
-    if stdin is not None:
-        job["in"] = memoryview(base64.b64decode(stdin))
-        job["open"] += 1
-        watch(os.dup(p.stdin.fileno()), selectors.EVENT_WRITE, (job, "in"))
-        p.stdin.close()
-    try:
-        watch(os.pidfd_open(p.pid), selectors.EVENT_READ, (job, "exit"))
-    except (AttributeError, OSError):
-        job["waitpid"] = True
-def event(fd, job, kind):
-    if kind == "exit":
-        drop(fd)
-        job["rc"] = job["p"].wait()
-    elif kind == "in":
-        try:
-            n = os.write(fd, job["in"][:65536])
-            job["in"] = job["in"][n:]
-            if len(job["in"]):
-                return
-        except BlockingIOError:
-            return
-        except OSError:
-            pass
-        drop(fd)
-        job["open"] -= 1
-    else:
-        data = os.read(fd, 65536)
-        if data:
-            job[kind].append(data)
-            return
-        drop(fd)
-        job["open"] -= 1
-    # without pidfds the exit is awaited once every pipe is closed
-    if not job["open"] and job["rc"] is None and job.get("waitpid"):
-        job["rc"] = job["p"].wait()
-    finish(job)
-pending = b""
-def request(line):
-    req = json.loads(line)
-    if "kill" in req:
-        job = jobs.get(req["kill"])
-        if job is not None and job["rc"] is None:
-            try:
-                job["p"].kill()
-            except OSError:
-                pass
-    else:
-        start(req)
-watch(0, selectors.EVENT_READ, None)
-reply({"ready": True})
-while True:
-    for key, _ in sel.select():
-        if key.data is None:
-            chunk = os.read(0, 65536)
-            if not chunk:
-                sys.exit(0)
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                request(line)
-        else:
-            event(key.fd, *key.data)
-`;
-
-const ERRNO_CODES: Record<number, string> = { 1: 'EPERM', 2: 'ENOENT', 8: 'ENOEXEC', 13: 'EACCES', 20: 'ENOTDIR', 21: 'EISDIR' };
-
-interface HelperReply {
-  id?: number;
-  ready?: boolean;
-  rc?: number;
-  stdout?: string;
-  stderr?: string;
-  errno?: number;
-  error?: string;
-}
-
-class SpawnHelper {
-  private child: ChildProcess | undefined;
-  private state: 'off' | 'starting' | 'ready' | 'failed' = 'off';
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (e: Exit) => void; reject: (err: Error) => void; file: string }>();
-  private buffered = '';
-
-  ready(): boolean {
-    return this.state === 'ready';
-  }
-
-  warmUp(): void {
-    if (this.state !== 'off') return;
-    if (process.env.TSPLAY_SPAWN_HELPER === '0') {
-      this.state = 'failed';
-      return;
-    }
-    this.state = 'starting';
-    let child: ChildProcess;
-    try {
-      // the system's Python when there is one: a shim on PATH (pyenv) starts slower than the commands it would speed up
-      const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-      child = spawn(python, ['-I', '-S', '-c', HELPER_SOURCE], { stdio: ['pipe', 'pipe', 'ignore'] });
-    } catch {
-      this.state = 'failed';
-      return;
-    }
-    this.child = child;
-    child.on('error', () => this.fail(new Error('spawn helper could not start')));
-    child.on('exit', () => this.fail(new Error('spawn helper exited')));
-    child.stdin!.on('error', () => this.fail(new Error('spawn helper input closed')));
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => this.receive(chunk));
-    this.idle();
-  }
-
-  launch(spec: LaunchSpec): Running {
-    const id = this.nextId++;
-    const done = new Promise<Exit>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, file: spec.file });
-    });
-    // the helper started with the engine's environment: only a different one is sent
-    let env: Record<string, string> | undefined;
-    if (spec.env !== process.env) {
-      env = {};
-      for (const [k, v] of Object.entries(spec.env)) if (v !== undefined) env[k] = v;
-    }
-    const request = {
-      id,
-      file: spec.file,
-      args: spec.args,
-      // the helper's own cwd is where the engine was when it started; a command runs where the engine is now
-      cwd: spec.cwd ?? process.cwd(),
-      env,
-      stdin: spec.stdin === undefined ? undefined : spec.stdin.toString('base64'),
-    };
-    this.busy();
-    this.child!.stdin!.write(JSON.stringify(request) + '\n');
-    return {
-      done,
-      kill: () => {
-        if (this.pending.has(id)) this.child?.stdin?.write(JSON.stringify({ kill: id }) + '\n');
-      },
-    };
-  }
-
-  private receive(chunk: string): void {
-    this.buffered += chunk;
-    let nl: number;
-    while ((nl = this.buffered.indexOf('\n')) >= 0) {
-      const line = this.buffered.slice(0, nl);
-      this.buffered = this.buffered.slice(nl + 1);
-      let msg: HelperReply;
-      try {
-        msg = JSON.parse(line) as HelperReply;
-      } catch {
-        this.fail(new Error('spawn helper sent garbage'));
-        return;
-      }
-      if (msg.ready) {
-        if (this.state === 'starting') this.state = 'ready';
-        continue;
-      }
-      const waiter = msg.id === undefined ? undefined : this.pending.get(msg.id);
-      if (!waiter) continue;
-      this.pending.delete(msg.id!);
-      if (msg.errno === 0) {
-        waiter.reject(new Error(`cannot run ${waiter.file}: ${msg.error ?? 'unknown error'}`));
-      } else if (msg.errno !== undefined) {
-        const code = ERRNO_CODES[msg.errno] ?? 'EUNKNOWN';
-        const err = new Error(`spawn ${waiter.file} ${code}`) as NodeJS.ErrnoException;
-        err.code = code;
-        err.errno = -msg.errno;
-        err.path = waiter.file;
-        err.syscall = `spawn ${waiter.file}`;
-        waiter.reject(err);
-      } else {
-        waiter.resolve({
-          rc: msg.rc ?? -1,
-          stdout: Buffer.from(msg.stdout ?? '', 'base64'),
-          stderr: Buffer.from(msg.stderr ?? '', 'base64'),
-        });
-      }
-    }
-    if (this.pending.size === 0) this.idle();
-  }
-
-  private fail(err: Error): void {
-    if (this.state === 'failed') return;
-    this.state = 'failed';
-    for (const waiter of this.pending.values()) waiter.reject(err);
-    this.pending.clear();
-    this.child?.kill();
-    this.child = undefined;
-  }
-
-  /** while nothing is pending, the helper must not keep the engine's process alive */
-  private idle(): void {
-    this.child?.unref();
-    (this.child?.stdin as Socket | undefined)?.unref?.();
-    (this.child?.stdout as Socket | undefined)?.unref?.();
-  }
-
-  private busy(): void {
-    this.child?.ref();
-    (this.child?.stdin as Socket | undefined)?.ref?.();
-    (this.child?.stdout as Socket | undefined)?.ref?.();
-  }
-}
-
-const spawnHelper = new SpawnHelper();
-
-/**
- * Starts the spawn helper in the background, so it is ready by the first command: Python takes
- * ~20 ms to start, and the commands before it answers are forked from Node at a few ms each.
- */
-export function startSpawnHelper(): void {
-  spawnHelper.warmUp();
-}
-
-/** starts the spawn helper now and waits (up to timeoutMs) until commands go through it */
-export async function warmSpawnHelper(timeoutMs = 5000): Promise<boolean> {
-  spawnHelper.warmUp();
-  const until = Date.now() + timeoutMs;
-  while (!spawnHelper.ready() && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return spawnHelper.ready();
-}
+export { warmSpawnHelper } from './local/spawn-helper.js';
 
 export class LocalConnection implements Connection {
   readonly transport = 'local';
@@ -470,9 +145,8 @@ export class LocalConnection implements Connection {
     }
     const env = opts.env && Object.keys(opts.env).length > 0 ? { ...process.env, ...opts.env } : process.env;
     const shown = Array.isArray(cmd) ? cmd.join(' ') : cmd;
-    const launch: LaunchSpec = { file, args, cwd: opts.cwd, env, stdin: stdin === undefined ? undefined : Buffer.from(stdin) };
-    const running = spawnHelper.ready() ? spawnHelper.launch(launch) : launchDirect(launch);
-    if (!spawnHelper.ready()) spawnHelper.warmUp();
+    const launch = { file, args, cwd: opts.cwd, env, stdin: stdin === undefined ? undefined : Buffer.from(stdin) };
+    const running = spawnHelper.launch(launch);
 
     return new Promise<ExecResult>((resolve, reject) => {
       let timedOut = false;

@@ -10,8 +10,10 @@ export interface BecomeOptions {
   /** privilege escalation requested for this call */
   become: boolean;
   user?: string; // default 'root'
-  method?: string; // 'sudo' (only one supported so far)
+  method?: string; // 'sudo' (default); the ssh transport also knows 'su'
   flags?: string;
+  /** become_exe: the sudo/su program to run (default: the method's name) */
+  exe?: string;
   password?: string;
 }
 

@@ -9,6 +9,7 @@ import type { Keywords, TaskNode } from '../load/model.js';
 import type { ModuleResult } from '../modules/types.js';
 import { UserError } from '../util/errors.js';
 import { LOCAL_NAMES } from '../connection/index.js';
+import type { Connection } from '../connection/types.js';
 import { isMapping, loadYamlFile } from '../load/yaml.js';
 import { readKeywords } from '../load/tasks.js';
 import { roleChain, type Vars } from '../vars/layers.js';
@@ -233,7 +234,7 @@ function convertBoolString(v: string): unknown {
   return v;
 }
 
-function runMeta(task: TaskNode, ctx: ActionContext, action: string): ActionOutcome {
+async function runMeta(task: TaskNode, ctx: ActionContext, action: string): Promise<ActionOutcome> {
   switch (action) {
     case 'noop':
     case 'flush_handlers':
@@ -252,15 +253,21 @@ function runMeta(task: TaskNode, ctx: ActionContext, action: string): ActionOutc
     case 'end_batch':
       return { result: { changed: false, _tsplay_meta: action } };
     case 'reset_connection': {
-      const conn = ctx.host.conn;
+      const open = ctx.play.run.connections.peek(ctx.host.name);
+      const conn = open ? await open.catch(() => undefined) : undefined;
       // the local connection has nothing to reset; Ansible says so
       const name = conn?.transport ?? ctx.play.connectionName(ctx.host) ?? 'ssh';
       if (LOCAL_NAMES.has(name)) {
         ctx.play.run.reporter.warning('Reset is not implemented for this connection');
         return { result: { changed: false, _tsplay_meta: action } };
       }
-      ctx.host.conn = undefined;
-      void conn?.close();
+      // a transport that can reset in place does (the next command reconnects); others are closed and reopened on next use
+      const resettable = conn as (Connection & { reset?: () => Promise<void> }) | undefined;
+      if (resettable && typeof resettable.reset === 'function') await resettable.reset();
+      else {
+        ctx.host.conn = undefined;
+        await ctx.play.run.connections.close(ctx.host.name);
+      }
       return { result: { changed: false, _tsplay_meta: action } };
     }
     default:

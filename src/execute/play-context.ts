@@ -5,11 +5,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Connection } from '../connection/types.js';
-import { openConnection, LOCAL_NAMES } from '../connection/index.js';
+import { makeConnection } from '../connection/index.js';
+import type { SshResolveOptions } from '../connection/ssh/resolve.js';
+import { ansibleConfig } from '../config/ansible-cfg.js';
 import type { PlayNode, RoleInstance, TaskNode } from '../load/model.js';
 import type { ModuleResult } from '../modules/types.js';
 import type { TaskInfo } from '../report/events.js';
-import { Templar, OMIT_TOKEN, scopeAsDict, templar as sharedTemplar } from '../template/index.js';
+import { Templar, OMIT_TOKEN, scopeAsDict, stripUnsafe, templar as sharedTemplar } from '../template/index.js';
 import type { TemplateOptions } from '../template/api.js';
 import { loadVarsNamed } from '../inventory/inventory.js';
 import { isEmptyLayer, layer, merged, roleChain, roleDefaults, roleParams, roleVars, ROOT, scopeChain, scopeVars, type Vars } from '../vars/layers.js';
@@ -279,38 +281,78 @@ export class PlayContext {
     };
   }
 
-  private readonly localConn = new Map<string, Connection>();
-
+  /**
+   * The connection `host` (or the host it delegates to) runs on: one per inventory host for the
+   * run, opened on first use and shared by concurrent first uses (see ConnectionPool). A delegated
+   * host is reached with ITS variables, and shares the connection with its own tasks.
+   */
   async connectionFor(host: HostState, delegateTo?: string): Promise<Connection> {
     if (delegateTo !== undefined && delegateTo !== host.name) {
-      const inv = this.run.inventory;
-      const target = inv.hosts.get(delegateTo);
-      const vars = target ? flatten(this.inventoryVars(delegateTo)) : {};
-      if (!target && (delegateTo === 'localhost' || delegateTo === '127.0.0.1')) vars.ansible_connection = 'local';
-      let conn = this.localConn.get(delegateTo);
-      if (!conn) {
-        conn = await openConnection({ host: delegateTo, vars: vars.ansible_connection ? vars : { ...vars, ansible_connection: 'local' } });
-        this.localConn.set(delegateTo, conn);
-      }
-      return conn;
+      return this.run.connections.get(delegateTo, () => this.makeDelegated(delegateTo));
     }
-    if (!host.conn) {
-      const vars = flatten(this.varsFor(host));
-      host.conn = await openConnection({ host: host.name, vars, override: this.connectionName(host, vars) });
-    }
-    return host.conn;
+    const conn = await this.run.connections.get(host.name, () => {
+      const scope = this.varsFor(host);
+      const vars = connectionVars(scope, this.templar);
+      return makeConnection({ host: host.name, vars, override: this.connectionName(host, vars), ssh: this.sshOptions(scope) });
+    });
+    host.conn = conn;
+    return conn;
+  }
+
+  private makeDelegated(name: string): Promise<Connection> {
+    const inv = this.run.inventory;
+    const known = inv.hosts.get(name);
+    // the delegated host's own variables, templated in its own scope
+    let scope: Vars = known ? this.inventoryVars(name) : ROOT;
+    scope = layer(scope, this.run.options.extraVars);
+    scope = layer(scope, { inventory_hostname: name, inventory_hostname_short: name.split('.')[0], hostvars: this.hostvars(), groups: (this.groupsCache ??= inv.groupsVar()) });
+    const vars = connectionVars(scope, this.templar);
+    // Ansible's implicit localhost: a local connection for a name the inventory lacks
+    if (!known && (name === 'localhost' || name === '127.0.0.1')) vars.ansible_connection = 'local';
+    const fromKeyword = this.play.keywords.connection;
+    const fromVars = vars.ansible_connection;
+    const override = typeof fromVars === 'string' && fromVars !== '' ? fromVars : fromKeyword !== undefined ? String(fromKeyword) : this.run.options.connection;
+    return makeConnection({ host: name, vars, override, ssh: this.sshOptions(scope) });
+  }
+
+  /** what the ssh transport needs besides the variables: CLI flags, the play's remote_user, ansible.cfg */
+  private sshOptions(scope: Vars): SshResolveOptions {
+    const o = this.run.options;
+    const remoteUser = this.play.keywords.remote_user;
+    return {
+      cli: { user: o.user, privateKey: o.privateKey, timeout: o.timeout, password: o.connectionPassword, keyPassphrase: o.keyPassphrase },
+      remoteUser: remoteUser === undefined || remoteUser === null ? undefined : String(stripUnsafe(this.templar.template(remoteUser, scope, {}))),
+      cfg: ansibleConfig().values,
+      warn: (m) => this.run.reporter.warning(m),
+    };
   }
 
   /** the connection plugin a host uses: ansible_connection beats the play's `connection:` keyword, which beats -c */
-  connectionName(host: HostState, vars: Vars = flatten(this.varsFor(host))): string | undefined {
+  connectionName(host: HostState, vars: Vars = connectionVars(this.varsFor(host), this.templar)): string | undefined {
     const fromKeyword = this.play.keywords.connection;
     const fromVars = vars.ansible_connection;
     return typeof fromVars === 'string' && fromVars !== '' ? fromVars : fromKeyword !== undefined ? String(fromKeyword) : this.run.options.connection;
   }
 
+  /**
+   * At play end: connections of hosts that failed or became unreachable, and of hosts only
+   * delegated to, are closed; the play's remaining hosts keep theirs for the next play (as
+   * Ansible's ControlPersist does). The run closes the rest when it ends.
+   */
   async closeConnections(): Promise<void> {
-    for (const c of this.localConn.values()) await c.close().catch(() => undefined);
-    this.localConn.clear();
+    const keep = new Set(this.hostsAll.filter((n) => {
+      const h = this.run.hosts.get(n);
+      return h !== undefined && !h.failed && !h.unreachable;
+    }));
+    const closing: Promise<void>[] = [];
+    for (const h of this.run.hosts.values()) {
+      if (keep.has(h.name)) continue;
+      h.conn = undefined;
+      closing.push(this.run.connections.close(h.name));
+    }
+    // hosts only delegated to
+    for (const name of this.run.connections.keys()) if (!this.run.hosts.has(name)) closing.push(this.run.connections.close(name));
+    await Promise.all(closing);
   }
 
   startAsyncJob(host: string, work: () => Promise<ModuleResult>): AsyncJob {
@@ -339,6 +381,19 @@ export function factVars(facts: Vars): Vars {
   out.ansible_facts = facts;
   for (const [k, v] of Object.entries(facts)) out[k.startsWith('ansible_') ? k : `ansible_${k}`] = v;
   return out;
+}
+
+/** the variables a connection reads: templated before use (`ansible_host: "{{ … }}"` is common) */
+const CONNECTION_VAR = /^ansible_(connection|host|port|user|password|private_key_file|host_key_checking|ssh_\w+|docker_\w+)$/;
+
+/** a host's variables, flat, with the connection variables templated in the host's scope */
+export function connectionVars(scope: Vars, templar: Templar): Vars {
+  const flat = flatten(scope);
+  for (const k of Object.keys(flat)) {
+    const v = flat[k];
+    if (CONNECTION_VAR.test(k) && typeof v === 'string' && (v.includes('{{') || v.includes('{%'))) flat[k] = stripUnsafe(templar.template(v, scope, {}));
+  }
+  return flat;
 }
 
 /** a plain object holding every visible key of a prototype-chained vars object */

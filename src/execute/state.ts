@@ -1,5 +1,6 @@
 /** Per-run and per-host state shared by the play runner, the task runner and the actions. */
 import type { Connection } from '../connection/types.js';
+import { ConnectionPool } from '../connection/pool.js';
 import type { Inventory } from '../inventory/inventory.js';
 import type { TaskNode } from '../load/model.js';
 import type { ModuleResult } from '../modules/types.js';
@@ -24,6 +25,12 @@ export interface RunOptions {
   user?: string;
   privateKey?: string;
   timeout?: number;
+  /** -k / --connection-password-file (never logged) */
+  connectionPassword?: string;
+  /** --private-key-passphrase-file (never logged) */
+  keyPassphrase?: string;
+  /** -K / --become-password-file (never logged) */
+  becomePassword?: string;
   forceHandlers: boolean;
   flushCache?: boolean;
 }
@@ -99,6 +106,8 @@ export interface AsyncJob {
 export class RunState {
   readonly hosts = new Map<string, HostState>();
   readonly jobs = new Map<string, AsyncJob>();
+  /** every host's connection, one each for the whole run */
+  readonly connections = new ConnectionPool();
   /** hosts that failed or became unreachable in an earlier play are left out of later plays */
   readonly failedHosts = new Set<string>();
   readonly unreachableHosts = new Set<string>();

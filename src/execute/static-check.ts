@@ -9,6 +9,7 @@ import { matchHosts } from '../inventory/patterns.js';
 import { Templar, templar as sharedTemplar } from '../template/index.js';
 import { UserError, UserErrors } from '../util/errors.js';
 import type { RunOptions } from './state.js';
+import { checkBecomeMethods } from './become-check.js';
 
 const PLAYBOOK_MODE = { playbook: true, trimBlocks: true, lstripBlocks: false };
 const DYNAMIC = new Set(['ansible.builtin.include_tasks', 'ansible.builtin.include_role', 'ansible.builtin.include']);
@@ -107,6 +108,7 @@ export function staticCheck(playbooks: Playbook[], inventory: Inventory, o: RunO
       if (tasks.some((t) => DYNAMIC.has(t.resolved))) anyDynamic = true;
     }
   }
+  checkBecomeMethods(playbooks, o.becomeMethod, errors);
   if (!startFound && !anyDynamic) {
     errors.push(new UserError(`No matching task "${o.startAtTask}" found. Note: --start-at-task can only follow static includes.`));
   }

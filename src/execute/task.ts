@@ -4,6 +4,7 @@
  */
 import type { Connection, BecomeOptions } from '../connection/types.js';
 import { UnreachableError } from '../connection/types.js';
+import { becomeMethodProblem } from './become-check.js';
 import type { TaskNode } from '../load/model.js';
 import type { ModuleResult, ModuleContext } from '../modules/types.js';
 import { findModule } from '../modules/registry.js';
@@ -338,13 +339,20 @@ export class TaskRunner {
     const user = inherited(task, 'become_user') ?? vars.ansible_become_user ?? o.becomeUser;
     const method = inherited(task, 'become_method') ?? vars.ansible_become_method ?? o.becomeMethod;
     const flags = inherited(task, 'become_flags') ?? vars.ansible_become_flags;
-    const password = vars.ansible_become_password ?? vars.ansible_become_pass;
+    const exe = inherited(task, 'become_exe') ?? vars.ansible_become_exe;
+    // Ansible's become plugin reads the last of these that is set; then -K / --become-password-file
+    const password = vars.ansible_sudo_pass ?? vars.ansible_become_pass ?? vars.ansible_become_password;
+    const str = (v: unknown) => (v === undefined || v === null ? undefined : String(stripUnsafe(t.template(v, vars, opts))));
+    const methodName = str(method);
+    const problem = become && methodName !== undefined ? becomeMethodProblem(methodName) : undefined;
+    if (problem) throw new UserError(problem, task.pos);
     return {
       become,
-      user: user === undefined ? undefined : String(t.template(user, vars, opts)),
-      method: method === undefined ? undefined : String(t.template(method, vars, opts)),
-      flags: flags === undefined ? undefined : String(t.template(flags, vars, opts)),
-      password: password === undefined ? undefined : String(t.template(password, vars, opts)),
+      user: str(user),
+      method: methodName,
+      flags: str(flags),
+      exe: str(exe),
+      password: str(password) ?? o.becomePassword,
     };
   }
 

@@ -13,6 +13,7 @@ export interface Keywords {
   become_user?: unknown;
   become_method?: unknown;
   become_flags?: unknown;
+  become_exe?: unknown;
   environment?: unknown[];
   ignore_errors?: unknown;
   ignore_unreachable?: unknown;

@@ -97,7 +97,7 @@ export function readKeywords(data: Record<string, unknown>, pos: SourcePos): Key
   }
   if ('environment' in data && data.environment !== null) kw.environment = asList(data.environment);
   for (const key of [
-    'become', 'become_user', 'become_method', 'become_flags', 'ignore_errors', 'ignore_unreachable', 'check_mode', 'diff',
+    'become', 'become_user', 'become_method', 'become_flags', 'become_exe', 'ignore_errors', 'ignore_unreachable', 'check_mode', 'diff',
     'no_log', 'delegate_to', 'run_once', 'any_errors_fatal', 'connection', 'remote_user', 'port', 'module_defaults', 'timeout',
     'throttle',
   ] as const) {

@@ -5,7 +5,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError, type SourcePos } from '../util/errors.js';
 import { ansibleConfig } from '../config/ansible-cfg.js';
 import { isMapping, loadYamlFile, posOf, posOfItem, posOfKey } from '../load/yaml.js';
@@ -63,12 +64,26 @@ export function findRolePath(name: string, playbookDir: string, extra: string[] 
     const p = resolve(playbookDir, name);
     return { path: isDir(p) ? p : undefined, searched: [p] };
   }
-  const dirs = [...extra, ...roleSearchPath(playbookDir)];
+  const dirs = [...new Set([...extra, ...roleSearchPath(playbookDir)])];
   for (const dir of dirs) {
     const p = join(dir, name);
     if (isDir(p)) return { path: p, searched: dirs };
   }
   return { searched: dirs };
+}
+
+/**
+ * The roles that ship with tsplay (docker, pip-mirrors, pip-client), so `tsplay schema pip-mirrors`
+ * answers from any directory; searched after everything Ansible searches.
+ */
+export function shippedRolesDir(): string | undefined {
+  // dist/src/roles or dist/bundle → the installation's root
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../../..', '../..']) {
+    const dir = join(here, up, 'roles');
+    if (isDir(join(dir, 'pip-mirrors'))) return dir;
+  }
+  return undefined;
 }
 
 function isDir(p: string): boolean {

@@ -10,7 +10,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { ajvValidator, argSpecToJsonSchema, type ValidationMode } from '../../src/argspec/compile.js';
+import { argSpecToJsonSchema, type ValidationMode } from '../../src/argspec/compile.js';
+import { ajvValidator } from '../../src/argspec/ajv-reference.js';
 import { ansibleErrorLines } from '../../src/argspec/errors.js';
 import { interpretSchema } from '../../src/argspec/interpret.js';
 import { ValidationCrash, type RunContext } from '../../src/argspec/keywords.js';

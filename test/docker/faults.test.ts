@@ -13,7 +13,7 @@ import { createDockerClient } from '../../src/docker/client.js';
 import { DockerError } from '../../src/docker/errors.js';
 import { dockerContainer } from '../../src/modules/docker/docker_container.js';
 import { dockerContainerInfo } from '../../src/modules/docker/docker_container_info.js';
-import { runCommand, tempDir } from '../support/services.js';
+import { requireService, runCommand, tempDir } from '../support/services.js';
 import { moduleContext, needDocker, removeContainers, runModule, testImage, uniqueSuffix } from './support.js';
 
 test('no daemon: a bogus docker_host socket says the daemon is not running and how to start one', async (t) => {
@@ -52,10 +52,7 @@ test('no daemon on tcp: a closed loopback port', async () => {
 
 test('permission denied on the socket: a user outside the docker group', async (t) => {
   if (!(await needDocker(t))) return;
-  if (process.getuid?.() !== 0) {
-    t.skip('needs root to run a probe as another user');
-    return;
-  }
+  if (!requireService(t, 'root', process.getuid?.() === 0, 'run bash test/run.sh as root: the probe runs as another user')) return;
   const clientModule = fileURLToPath(new URL('../../src/docker/client.js', import.meta.url));
   const script = `
     const { createDockerClient } = await import(${JSON.stringify(clientModule)});

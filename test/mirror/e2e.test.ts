@@ -108,6 +108,13 @@ async function assertIndexValid(platformDir: string): Promise<string[]> {
   return files.sort();
 }
 
+/** the `changed=` count of localhost's recap line */
+function recapChanged(output: string): number {
+  const m = /^localhost\s*:\s*ok=\d+\s+changed=(\d+)/m.exec(output);
+  assert.ok(m, `no recap line for localhost in:\n${output}`);
+  return Number(m[1]);
+}
+
 async function prerequisites(t: import('node:test').TestContext): Promise<boolean> {
   if (!requireService(t, 'dockerd', await dockerAvailable(), 'start it: scripts/env/dockerd.sh start')) return false;
   if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible python3-docker')) return false;
@@ -126,6 +133,16 @@ test('site.yaml --tags pip: tsplay and ansible-playbook build the same mirror; e
   assert.equal(viaTsplay.code, 0, viaTsplay.output);
   const viaAnsible = await ansibleRun(setup.varsFile, path.join(dir, 'ansible'));
   assert.equal(viaAnsible.code, 0, viaAnsible.output);
+
+  // Molecule's idempotence check: a second identical run changes nothing, under both tools.
+  for (const [tool, again] of [
+    ['tsplay', () => tsplayRun(setup.varsFile, path.join(dir, 'tsplay'))],
+    ['ansible-playbook', () => ansibleRun(setup.varsFile, path.join(dir, 'ansible'))],
+  ] as const) {
+    const second = await again();
+    assert.equal(second.code, 0, second.output);
+    assert.equal(recapChanged(second.output), 0, `${tool}: the second identical run reports changes:\n${second.output}`);
+  }
 
   const tsTree = await snapshotTree(path.join(dir, 'tsplay', 'pip'));
   const ansibleTree = await snapshotTree(path.join(dir, 'ansible', 'pip'));

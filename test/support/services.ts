@@ -751,6 +751,8 @@ export interface SshHost extends ContainerHost {
   port: number;
   user: 'root';
   key: SshClientKey;
+  /** the server's public host keys as `type base64` (ed25519, ecdsa, rsa), for known_hosts lines */
+  hostKeys: string[];
   /** ssh options for a throwaway host: no known_hosts, no prompts. */
   sshArgs: string[];
   /** One INI inventory line for ansible-playbook (and tsplay) naming this host `alias`. */
@@ -762,8 +764,52 @@ export interface SshHost extends ContainerHost {
  * sudo) on the host network whose sshd listens on 127.0.0.1:<free port> and accepts root with
  * sshClientKey(). Each host has its own filesystem. With `t` it is removed after that test.
  */
-export async function startSshHost(image: string, t?: TestContext): Promise<SshHost> {
+export interface SshUserSpec {
+  /** login name; the user gets a home, /bin/bash and sshClientKey() in authorized_keys */
+  name: string;
+  /** set as the user's password (for password login, sudo or su with a password) */
+  password?: string;
+  /** 'nopasswd': sudo without a password; 'password': sudo asks for the user's password */
+  sudo?: 'nopasswd' | 'password';
+}
+
+export interface SshHostOptions {
+  /** extra users besides root, e.g. { name: 'deploy', sudo: 'nopasswd' } */
+  users?: SshUserSpec[];
+  /** sshd accepts passwords: 'password' (PasswordAuthentication) or 'keyboard-interactive' (PAM only) */
+  passwordAuth?: 'password' | 'keyboard-interactive';
+  /** extra `docker run -v` arguments (e.g. the docker socket) */
+  volumes?: string[];
+}
+
+export async function startSshHost(image: string, t?: TestContext, opts: SshHostOptions = {}): Promise<SshHost> {
   const key = await sshClientKey();
+  // passwords reach the container through `docker run -e NAME` from this process's environment,
+  // so no command line (ps) on either side ever shows them
+  const secretEnv: Record<string, string> = {};
+  const userLines: string[] = [];
+  for (const [i, u] of (opts.users ?? []).entries()) {
+    if (!/^[a-z_][a-z0-9_-]*$/.test(u.name)) throw new Error(`startSshHost: bad user name ${u.name}`);
+    userLines.push(
+      `useradd -m -s /bin/bash ${u.name}`,
+      `mkdir -p /home/${u.name}/.ssh && printf "%s\\n" "$TSPLAY_PUBKEY" > /home/${u.name}/.ssh/authorized_keys`,
+      `chown -R ${u.name}: /home/${u.name}/.ssh && chmod 700 /home/${u.name}/.ssh && chmod 600 /home/${u.name}/.ssh/authorized_keys`,
+    );
+    if (u.password !== undefined) {
+      secretEnv[`TSPLAY_PW_${i}`] = u.password;
+      userLines.push(`printf '%s:%s\\n' ${u.name} "$TSPLAY_PW_${i}" | chpasswd`);
+    } else {
+      // an account with no password is locked, and a locked account may not log in by key either
+      userLines.push(`usermod -p '*' ${u.name}`);
+    }
+    if (u.sudo) userLines.push(`echo '${u.name} ALL=(ALL) ${u.sudo === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL' > /etc/sudoers.d/${u.name} && chmod 440 /etc/sudoers.d/${u.name}`);
+  }
+  const auth =
+    opts.passwordAuth === 'password'
+      ? '-o UsePAM=no -o PasswordAuthentication=yes -o KbdInteractiveAuthentication=no'
+      : opts.passwordAuth === 'keyboard-interactive'
+        ? '-o UsePAM=yes -o PasswordAuthentication=no -o KbdInteractiveAuthentication=yes'
+        : '-o UsePAM=no -o PasswordAuthentication=no';
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const name = `tsplay-ssh-${port}-${randomBytes(3).toString('hex')}`;
@@ -774,12 +820,18 @@ export async function startSshHost(image: string, t?: TestContext): Promise<SshH
       'printf "%s\\n" "$TSPLAY_PUBKEY" > /root/.ssh/authorized_keys',
       'chmod 600 /root/.ssh/authorized_keys',
       'ssh-keygen -A >/dev/null',
-      `exec /usr/sbin/sshd -D -e -p ${port} -o ListenAddress=127.0.0.1 -o PermitRootLogin=prohibit-password -o UsePAM=no -o PasswordAuthentication=no -o PidFile=/run/sshd-${port}.pid`,
+      // PAM in a container cannot set a login uid
+      "sed -i 's/^session\\s*required\\s*pam_loginuid.so/session optional pam_loginuid.so/' /etc/pam.d/sshd",
+      ...userLines,
+      `exec /usr/sbin/sshd -D -e -p ${port} -o ListenAddress=127.0.0.1 -o PermitRootLogin=prohibit-password ${auth} -o PidFile=/run/sshd-${port}.pid`,
     ].join('\n');
+    const volumes = (opts.volumes ?? []).flatMap((v) => ['-v', v]);
+    const secrets = Object.keys(secretEnv).flatMap((k) => ['-e', k]);
     const res = await must(
       'docker',
-      ['run', '-d', '--network', 'host', '--name', name, '--label', `tsplay-test.run=${process.env.TSPLAY_TEST_RUN_ID ?? 'manual'}`, '-e', `TSPLAY_PUBKEY=${key.publicKey}`, image, 'sh', '-c', script],
+      ['run', '-d', '--network', 'host', '--name', name, '--label', `tsplay-test.run=${process.env.TSPLAY_TEST_RUN_ID ?? 'manual'}`, '-e', `TSPLAY_PUBKEY=${key.publicKey}`, ...secrets, ...volumes, image, 'sh', '-c', script],
       `starting an SSH host from ${image}`,
+      { env: secretEnv },
     );
     const id = res.stdout.trim();
     let stopped = false;
@@ -798,6 +850,7 @@ export async function startSshHost(image: string, t?: TestContext): Promise<SshH
       throw new Error(`sshd in ${name} did not come up: ${(e as Error).message}\n${(logs.stdout + logs.stderr).slice(-2000)}`);
     }
     const sshArgs = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes'];
+    const keys = await runCommand('docker', ['exec', id, 'sh', '-c', 'cat /etc/ssh/ssh_host_*_key.pub']);
     const sshHost: SshHost = {
       name,
       id,
@@ -806,6 +859,10 @@ export async function startSshHost(image: string, t?: TestContext): Promise<SshH
       port,
       user: 'root',
       key,
+      hostKeys: keys.stdout
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '))
+        .filter((l) => l !== ''),
       sshArgs,
       inventoryLine: (alias) =>
         `${alias} ansible_host=127.0.0.1 ansible_port=${port} ansible_user=root ansible_ssh_private_key_file=${key.privateKeyPath} ansible_ssh_common_args='${sshArgs.join(' ')}'`,

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,16 @@ function vars(values: Record<string, unknown>): Record<string, unknown> {
   return Object.create(root) as Record<string, unknown>;
 }
 
-const marker = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tsplay-sec-')), 'pwned');
+const markerDirs: string[] = [];
+after(() => {
+  for (const dir of markerDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+/** a path an escaped payload would create: it must never exist */
+const marker = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsplay-sec-'));
+  markerDirs.push(dir);
+  return path.join(dir, 'pwned');
+};
 
 // Payloads known to escape plain Nunjucks (see the templating research notes) and Jinja.
 const CODE_EXECUTION_ATTEMPTS = [

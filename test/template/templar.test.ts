@@ -83,8 +83,9 @@ test('evaluateConditional follows when: semantics', () => {
   assert.throws(() => t.evaluateConditional('n >', v), /The conditional check 'n >' failed/);
 });
 
-test('renderFile renders like the template module: trim_blocks, trailing newline, includes from the search path', () => {
+test('renderFile renders like the template module: trim_blocks, trailing newline, includes from the search path', (ctx) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsplay-tpl-'));
+  ctx.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.mkdirSync(path.join(dir, 'templates'));
   fs.writeFileSync(path.join(dir, 'templates', 'part.j2'), 'part {{ name }}\n');
   const t = new Templar();
@@ -106,8 +107,9 @@ test('markUnsafe/isUnsafe/stripUnsafe round trip', () => {
   assert.ok(!isUnsafe('plain'));
 });
 
-test('lookups search TemplateOptions.searchPath (files/ and templates/ subdirectories)', () => {
+test('lookups search TemplateOptions.searchPath (files/ and templates/ subdirectories)', (ctx) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsplay-lookup-'));
+  ctx.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.mkdirSync(path.join(dir, 'files'));
   fs.mkdirSync(path.join(dir, 'templates'));
   fs.writeFileSync(path.join(dir, 'files', 'motd'), 'hello\n');

@@ -12,6 +12,8 @@ import type { Connection, ExecOptions, ExecResult } from '../../src/connection/t
 import { LocalConnection } from '../../src/connection/local.js';
 import { DockerApiConnection } from '../../src/connection/docker.js';
 import { gatherFacts } from '../../src/facts/index.js';
+import { SshConnection } from '../../src/connection/ssh/connection.js';
+import { targetFor } from '../ssh/helpers.js';
 import {
   ansibleAvailable,
   ansibleEnv,
@@ -21,7 +23,9 @@ import {
   runCommand,
   runTsplay,
   startContainerHost,
+  startSshHost,
   tempDir,
+  type SshHost,
 } from '../support/services.js';
 
 type Facts = Record<string, unknown>;
@@ -35,7 +39,7 @@ interface FactTarget {
   inventory: string;
   /** inventory host name */
   host: string;
-  open(): Connection;
+  open(): Promise<Connection>;
 }
 
 function localTarget(): FactTarget {
@@ -44,7 +48,7 @@ function localTarget(): FactTarget {
     ansibleArgs: ['localhost', '-i', 'localhost,', '-c', 'local'],
     inventory: 'localhost ansible_connection=local',
     host: 'localhost',
-    open: () => new LocalConnection('localhost'),
+    open: async () => new LocalConnection('localhost'),
   };
 }
 
@@ -54,7 +58,20 @@ function dockerTarget(container: string): FactTarget {
     ansibleArgs: ['all', '-i', `${container},`, '-c', 'community.docker.docker_api'],
     inventory: `${container} ansible_connection=community.docker.docker_api`,
     host: container,
-    open: () => new DockerApiConnection({ host: container }),
+    open: async () => new DockerApiConnection({ host: container }),
+  };
+}
+
+async function sshTarget(host: SshHost, t: TestContext): Promise<FactTarget> {
+  const dir = await tempDir('tsplay-facts-ssh-', t);
+  const inventory = host.inventoryLine('sshtarget');
+  await writeFile(join(dir, 'inventory'), `${inventory}\n`);
+  return {
+    label: 'ssh',
+    ansibleArgs: ['sshtarget', '-i', join(dir, 'inventory')],
+    inventory,
+    host: 'sshtarget',
+    open: async () => new SshConnection(await targetFor(host)),
   };
 }
 
@@ -113,16 +130,19 @@ function compareFacts(label: string, ours: Facts, theirs: Facts): void {
   assert.ok(Math.abs(minutes(d1) - minutes(d2)) <= 2, `${label}: date_time hour:minute ${d1.time} vs ${d2.time}`);
   const e1 = ours.env as Record<string, string>;
   const e2 = theirs.env as Record<string, string>;
-  const shared = (env: Record<string, string>) => Object.keys(env).filter((k) => !ANSIBLE_ONLY_ENV.test(k)).sort();
+  // over SSH Ansible's session adds its own: a pty (SSH_TTY, TERM) and its module language (LANG)
+  const sessionOnly = label === 'ssh' ? /^(SSH_TTY|TERM|LANG)$/ : /^$/;
+  const shared = (env: Record<string, string>) => Object.keys(env).filter((k) => !ANSIBLE_ONLY_ENV.test(k) && !sessionOnly.test(k)).sort();
   assert.deepEqual(shared(e1), shared(e2), `${label}: env names`);
-  for (const k of shared(e2)) assert.equal(e1[k], e2[k], `${label}: env.${k}`);
+  // an SSH session's own client port is in SSH_CLIENT / SSH_CONNECTION: each session has its own
+  for (const k of shared(e2)) if (!/^SSH_(CLIENT|CONNECTION)$/.test(k)) assert.equal(e1[k], e2[k], `${label}: env.${k}`);
 }
 
 async function checkTarget(target: FactTarget, t: TestContext): Promise<void> {
   const theirs = await ansibleSetup(target, t);
 
   // tsplay's gathering through the connection: one command on the target
-  const conn = target.open();
+  const conn = await target.open();
   let execs = 0;
   const counting: Connection = Object.create(conn, {
     exec: {
@@ -171,6 +191,12 @@ test('facts in a container (community.docker.docker_api) equal ansible -m setup,
   if (!requireService(t, 'dockerd and ansible', haveDocker && haveAnsible, 'run bash test/run.sh, which starts dockerd')) return;
   const host = await startContainerHost(await baseImage('bookworm'), t);
   await checkTarget(dockerTarget(host.name), t);
+});
+
+test('facts over SSH equal ansible -m setup over SSH, key by key', { timeout: 600_000 }, async (t) => {
+  if (!requireService(t, 'dockerd and ansible', haveDocker && haveAnsible, 'run bash test/run.sh, which starts dockerd')) return;
+  const host = await startSshHost(await baseImage('bookworm'), t);
+  await checkTarget(await sshTarget(host, t), t);
 });
 
 test('gather_subset and filter choose facts as setup does', { timeout: 120_000 }, async () => {

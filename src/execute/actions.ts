@@ -162,8 +162,19 @@ export async function runAction(task: TaskNode, ctx: ActionContext): Promise<Act
         },
       };
     }
-    case 'ping':
-      return { result: { ping: tpl(task.args.data ?? 'pong'), changed: false } };
+    case 'ping': {
+      // ping answers from the target, as Ansible's module runs there: an unreachable host, or one
+      // where become fails, does not say pong
+      const conn = await ctx.play.connectionFor(ctx.host);
+      const res = await conn.exec(['/bin/sh', '-c', ':'], { become: ctx.runner.becomeFor(task, ctx.vars) });
+      if (res.rc !== 0) return { result: { failed: true, changed: false, msg: res.stderr.trim() || `ping failed on the target (rc=${res.rc})`, rc: res.rc } };
+      const data = tpl(task.args.data ?? 'pong');
+      // the module raises, and Ansible reports a module failure with its traceback
+      if (data === 'crash') {
+        return { result: { failed: true, changed: false, msg: 'MODULE FAILURE\nSee stdout/stderr for the exact error', rc: 1, module_stdout: '', module_stderr: 'Exception: boom\n' } };
+      }
+      return { result: { ping: data, changed: false } };
+    }
     case 'meta':
       return runMeta(task, ctx, String(tpl(task.args._raw_params ?? task.args.free_form ?? '')));
     case 'include_tasks':

@@ -27,7 +27,17 @@ export class CoercionError extends Error {}
  * records containers it builds itself: strings inside those are plain `str` in Ansible (they come
  * from split(), json.loads() or key=value parsing), not the YAML-born AnsibleUnicode.
  */
-export type Coercer = (value: unknown, strClass: StringClass, derive?: (container: object) => void) => unknown;
+export type Coercer = (value: unknown, strClass: StringClass, derive?: (container: object) => void, paths?: PathExpansion) => unknown;
+
+/**
+ * What `~` and `$VAR` mean in a `type: path` option: the module's own environment on its target
+ * (a module runs there in Ansible). Without one, the controller's process (role argument specs,
+ * which Ansible validates on the controller).
+ */
+export interface PathExpansion {
+  env: Record<string, string | undefined>;
+  home: string;
+}
 
 function deriveDeep(v: unknown, derive: ((c: object) => void) | undefined): void {
   if (!derive) return;
@@ -187,22 +197,22 @@ export function pyFloatFromString(text: string): number | undefined {
   return Number(t.replace(/_/g, ''));
 }
 
-export function checkPath(value: unknown): unknown {
+export function checkPath(value: unknown, _strClass?: StringClass, _derive?: unknown, paths?: PathExpansion): unknown {
   const text = pyStr(value);
-  return expandUser(expandVars(text));
+  const env = paths?.env ?? process.env;
+  return expandUser(expandVars(text, env), paths?.home ?? process.env.HOME ?? homedir());
 }
 
-function expandVars(text: string): string {
+function expandVars(text: string, env: Record<string, string | undefined>): string {
   return text.replace(/\$(\w+|\{[^}]*\})/gu, (whole, name: string) => {
     const key = name.startsWith('{') ? name.slice(1, -1) : name;
-    const v = process.env[key];
+    const v = env[key];
     return v === undefined ? whole : v;
   });
 }
 
-function expandUser(text: string): string {
+function expandUser(text: string, home: string): string {
   if (text !== '~' && !text.startsWith('~/')) return text;
-  const home = process.env.HOME ?? homedir();
   return home.replace(/\/+$/u, '') + text.slice(1) || '/';
 }
 

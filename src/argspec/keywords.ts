@@ -10,7 +10,7 @@
  */
 import type { Ajv2020, ErrorObject, FuncKeywordDefinition } from 'ajv/dist/2020.js';
 import type { CompileKeywordFunc, DataValidateFunction, DataValidationCxt } from 'ajv/dist/types/index.js';
-import { CoercionError, coercerFor } from './coerce.js';
+import { CoercionError, coercerFor, type PathExpansion } from './coerce.js';
 import { deepCopy, isPyDict, isPyFloat, isPyIntNotBool, isPyStr, pyClass, pyClassName, pyEq, pyIn, pyStr, strValue, type StringClass } from './python.js';
 
 /** Per-call state, handed to keywords by Ajv's passContext as `this`. */
@@ -26,6 +26,8 @@ export interface RunContext {
   noLogValues?: Set<string>;
   /** containers built by coercion (split, json.loads, key=value): their strings are plain `str` */
   derived?: WeakSet<object>;
+  /** the target's environment and home for `type: path` (the controller's when absent) */
+  paths?: PathExpansion;
 }
 
 /** Ansible raised something it does not catch: the whole task fails with this text. */
@@ -351,7 +353,7 @@ const typeCheck = stage((schema: TypeSchema): Check => {
       err(`argument '${schema.param}' is of type ${pyClass(data, cls)}${where} and we were unable to convert to ${wanted}: ${inner}`);
     let converted: unknown;
     try {
-      converted = coerce(data, cls, derive);
+      converted = coerce(data, cls, derive, this.paths);
     } catch (e) {
       if (!(e instanceof CoercionError)) throw e;
       return [typeError(e.message)];
@@ -375,7 +377,7 @@ const typeCheck = stage((schema: TypeSchema): Check => {
     const kept: unknown[] = [];
     for (const item of items) {
       try {
-        kept.push(coerceElement(item, itemCls, derive));
+        kept.push(coerceElement(item, itemCls, derive, this.paths));
       } catch (e) {
         if (!(e instanceof CoercionError)) throw e;
         errors.push(

@@ -5,6 +5,7 @@ import { compileSpec, type ValidationMode } from './compile.js';
 import { ansibleErrorLines } from './errors.js';
 import { ValidationCrash, type RunContext } from './keywords.js';
 import { deepCopy, type StringClass } from './python.js';
+import type { PathExpansion } from './coerce.js';
 import type { EntryPointSpec, ValidationOutcome } from './types.js';
 
 export interface ValidateOptions {
@@ -15,6 +16,8 @@ export interface ValidateOptions {
   stringClass?: StringClass;
   /** the module name for "Unsupported parameters for (NAME) module: " (module mode) */
   moduleName?: string;
+  /** `~` and `$VAR` in `type: path` options expand with this (the module's target); else the controller's */
+  paths?: PathExpansion;
 }
 
 export interface ArgValidator {
@@ -42,6 +45,7 @@ export function compileArgSpec(spec: EntryPointSpec, mode: ValidationMode): ArgV
         strClass: options.stringClass ?? (mode === 'role' ? 'AnsibleUnicode' : 'str'),
         warnings: [],
         deprecations: [],
+        paths: options.paths,
       };
       let ajvErrors;
       try {

@@ -96,6 +96,7 @@ export { killRunningCommands, warmSpawnHelper } from './local/spawn-helper.js';
 
 export class LocalConnection implements Connection {
   readonly transport = 'local';
+  readonly targetIsController = true;
   private runTempDir: string | undefined;
 
   constructor(readonly host: string = 'localhost') {}
@@ -440,6 +441,7 @@ export class LocalConnection implements Connection {
         home: os.homedir(),
         umask: currentUmask(),
         env,
+        cwd: process.cwd(),
       };
     }
     return this.info;

@@ -81,6 +81,11 @@ export interface TargetInfo {
   umask: number;
   /** the environment a command started there sees (before the task's `environment:`) */
   env: Record<string, string>;
+  /**
+   * the directory a command started there runs in (a module's cwd: the login directory over SSH,
+   * the container's working directory over Docker); relative `creates`/`removes` are taken from it
+   */
+  cwd?: string;
 }
 
 export interface Connection {
@@ -88,6 +93,12 @@ export interface Connection {
   readonly transport: string;
   /** the host name as the inventory knows it */
   readonly host: string;
+  /**
+   * true when the target is this very process's machine and user: its files are node:fs paths and
+   * its unix sockets can be opened directly. Modules use this to take a fast path (node:fs for the
+   * mirror publisher, the Docker socket without a tunnel) instead of naming transports.
+   */
+  readonly targetIsController?: boolean;
   connect(): Promise<void>;
   close(): Promise<void>;
 

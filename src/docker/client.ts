@@ -118,12 +118,18 @@ const localClients = new Map<string, Promise<DockerClient>>();
  * The client a module running "on" `conn`'s host should use, as Ansible runs docker modules on
  * the target: locally the socket or TCP address from docker_host / DOCKER_HOST; on any other
  * transport the daemon's unix socket on that host, reached through conn.openUnixSocket.
- * Clients are cached per connection and address.
+ * Clients are cached per connection and address. `env` holds the DOCKER_* variables that apply:
+ * a module's come from its target's environment and the task's `environment:` (Ansible's docker
+ * modules read them on the target); the docker_api connection's own from the controller.
  */
-export function dockerClientFor(conn: Connection | undefined, settings: DockerHostSettings = {}): Promise<DockerClient> {
+export function dockerClientFor(
+  conn: Connection | undefined,
+  settings: DockerHostSettings = {},
+  env: Record<string, string | undefined> = process.env,
+): Promise<DockerClient> {
   let transport: DockerTransport;
   try {
-    transport = resolveDockerTransport(settings);
+    transport = resolveDockerTransport(settings, env);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -131,11 +137,12 @@ export function dockerClientFor(conn: Connection | undefined, settings: DockerHo
   const key = JSON.stringify([
     describeTransport(transport),
     settings,
-    process.env.DOCKER_TLS_VERIFY ?? '',
-    process.env.DOCKER_TLS ?? '',
-    process.env.DOCKER_CERT_PATH ?? '',
+    env.DOCKER_HOST ?? '',
+    env.DOCKER_TLS_VERIFY ?? '',
+    env.DOCKER_TLS ?? '',
+    env.DOCKER_CERT_PATH ?? '',
   ]);
-  if (!conn || conn.transport === 'local') {
+  if (!conn || conn.targetIsController) {
     let client = localClients.get(key);
     if (!client) {
       client = createDockerClient(transport);

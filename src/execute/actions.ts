@@ -19,6 +19,8 @@ import type { TaskRunner } from './task.js';
 import { pyRepr, toBool, dropOmitted } from './task.js';
 import { markUnsafe, stripUnsafe } from '../template/index.js';
 import { floatRepr } from '../template/values.js';
+import type { GatherOptions } from '../facts/index.js';
+import { targetJobStatus } from './async-target.js';
 
 export const ENGINE_ACTIONS = new Set(
   ['debug', 'set_fact', 'assert', 'fail', 'pause', 'meta', 'include_tasks', 'include_role', 'include_vars', 'include', 'setup', 'gather_facts', 'async_status', 'ping'].map(
@@ -160,8 +162,19 @@ export async function runAction(task: TaskNode, ctx: ActionContext): Promise<Act
         },
       };
     }
-    case 'ping':
-      return { result: { ping: tpl(task.args.data ?? 'pong'), changed: false } };
+    case 'ping': {
+      // ping answers from the target, as Ansible's module runs there: an unreachable host, or one
+      // where become fails, does not say pong
+      const conn = await ctx.play.connectionFor(ctx.host);
+      const res = await conn.exec(['/bin/sh', '-c', ':'], { become: ctx.runner.becomeFor(task, ctx.vars) });
+      if (res.rc !== 0) return { result: { failed: true, changed: false, msg: res.stderr.trim() || `ping failed on the target (rc=${res.rc})`, rc: res.rc } };
+      const data = tpl(task.args.data ?? 'pong');
+      // the module raises, and Ansible reports a module failure with its traceback
+      if (data === 'crash') {
+        return { result: { failed: true, changed: false, msg: 'MODULE FAILURE\nSee stdout/stderr for the exact error', rc: 1, module_stdout: '', module_stderr: 'Exception: boom\n' } };
+      }
+      return { result: { ping: data, changed: false } };
+    }
     case 'meta':
       return runMeta(task, ctx, String(tpl(task.args._raw_params ?? task.args.free_form ?? '')));
     case 'include_tasks':
@@ -173,8 +186,19 @@ export async function runAction(task: TaskNode, ctx: ActionContext): Promise<Act
       return includeVars(task, ctx);
     case 'setup':
     case 'gather_facts': {
+      const args = stripUnsafe(tpl(task.args)) as Record<string, unknown>;
+      const listOf = (v: unknown): string[] | undefined =>
+        v === undefined || v === null ? undefined : (Array.isArray(v) ? v : String(v).split(',')).map((x) => String(x).trim());
       const conn = await ctx.play.connectionFor(ctx.host);
-      const facts = await gatherFacts(conn);
+      // facts describe the user the play's tasks run as: gathered with the play's become
+      const become = ctx.runner.becomeFor(task, ctx.vars);
+      let facts: Record<string, unknown>;
+      try {
+        facts = await gatherFacts(conn, { become, gatherSubset: listOf(args.gather_subset), filter: listOf(args.filter) });
+      } catch (err) {
+        if (err instanceof Error && err.name === 'GatherSubsetError') return { result: { failed: true, msg: err.message, changed: false } };
+        throw err;
+      }
       ctx.host.addFacts(facts);
       ctx.host.factsGathered = true;
       return { result: { ansible_facts: facts, changed: false } };
@@ -182,7 +206,14 @@ export async function runAction(task: TaskNode, ctx: ActionContext): Promise<Act
     case 'async_status': {
       const jid = String(tpl(task.args.jid));
       const job = ctx.play.run.jobs.get(jid);
-      if (!job) return { result: { failed: true, msg: `could not find job`, ansible_job_id: jid, started: 1, finished: 1 } };
+      if (!job) {
+        // not one of this run's in-process jobs: a job detached on the target (command/shell)
+        const mode = tpl(task.args.mode ?? 'status') === 'cleanup' ? 'cleanup' : 'status';
+        const conn = await ctx.play.connectionFor(ctx.host);
+        const become = ctx.runner.becomeFor(task, ctx.vars);
+        const env = ctx.runner.environmentFor(task, ctx.vars);
+        return { result: await targetJobStatus(conn, jid, mode, become, env) };
+      }
       if (tpl(task.args.mode) === 'cleanup') {
         ctx.play.run.jobs.delete(jid);
         return { result: { ansible_job_id: jid, erased: jid, changed: false } };
@@ -351,10 +382,10 @@ function includeVars(task: TaskNode, ctx: ActionContext): ActionOutcome {
   return { result: { ansible_facts: facts, ansible_included_var_files: files, changed: false } };
 }
 
-/** facts through the packaging area's one-round-trip probe */
-async function gatherFacts(conn: import('../connection/types.js').Connection): Promise<Record<string, unknown>> {
-  const { gatherFacts: probe } = await import('../modules/packaging/facts.js');
-  const facts = await probe(conn);
+/** facts through src/facts' one-round-trip script */
+async function gatherFacts(conn: import('../connection/types.js').Connection, opts: GatherOptions): Promise<Record<string, unknown>> {
+  const { gatherFacts: probe } = await import('../facts/index.js');
+  const facts = await probe(conn, opts);
   for (const [k, v] of Object.entries(facts)) facts[k] = markUnsafe(v);
   return facts;
 }

@@ -158,7 +158,7 @@ export class PlayRunner {
   private async runFactGathering(): Promise<void> {
     const task: TaskNode = {
       kind: 'task', pos: this.play.pos, file: this.play.file, name: 'Gathering Facts', action: 'gather_facts', resolved: 'ansible.builtin.gather_facts',
-      args: {}, keywords: { tags: ['always'] }, scope: this.play.scope, id: 0,
+      args: this.play.gatherSubset === undefined ? {} : { gather_subset: this.play.gatherSubset }, keywords: { tags: ['always'] }, scope: this.play.scope, id: 0,
     };
     await this.runTask(task, this.hosts.filter((h) => h.active), []);
   }

@@ -8,6 +8,15 @@ import { becomeMethodProblem } from './become-check.js';
 import type { TaskNode } from '../load/model.js';
 import type { ModuleResult, ModuleContext } from '../modules/types.js';
 import { findModule } from '../modules/registry.js';
+import { targetEnvironment, wantsExpansion } from '../modules/target-env.js';
+import { planCommand, type CommandArgs } from '../modules/builtin/command-core.js';
+import { startCommandOnTarget } from './async-target.js';
+
+/** modules whose async jobs run detached on the target: name → uses a shell */
+const ON_TARGET_ASYNC = new Map([
+  ['ansible.builtin.command', false],
+  ['ansible.builtin.shell', true],
+]);
 import { compileArgSpec } from '../argspec/index.js';
 import { OMIT_TOKEN, TemplateError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
 import { UserError, formatPos } from '../util/errors.js';
@@ -293,17 +302,19 @@ export class TaskRunner {
     if (check && !mod.supportsCheckMode) {
       return { result: { changed: false, skipped: true, msg: 'remote module does not support check mode' } };
     }
-    const validated = compileArgSpec(mod.spec, 'module').validate(args, { moduleName: task.action.split('.').pop() });
-    if (validated.errors.length) {
-      return { result: { failed: true, msg: validated.crash ?? validated.message ?? moduleArgsMessage(task.action.split('.').pop() ?? mod.name, validated.errors) } };
-    }
-    // values of the module's no_log options: hidden in whatever it says (result, warnings, lines)
-    const secrets = validated.noLogValues ?? [];
     const delegateTo = inherited(task, 'delegate_to');
     const delegated = delegateTo === undefined || delegateTo === null ? undefined : String(t.template(delegateTo, taskVars, opts));
     const conn = await this.play.connectionFor(host, delegated);
     const become = this.becomeFor(task, taskVars);
     const env = this.environmentFor(task, taskVars);
+    // `~` and `$VAR` in path options mean what they mean on the target, where Ansible's module runs
+    const paths = wantsExpansion(args) ? await targetEnvironment(conn, become, env) : undefined;
+    const validated = compileArgSpec(mod.spec, 'module').validate(args, { moduleName: task.action.split('.').pop(), paths });
+    if (validated.errors.length) {
+      return { result: { failed: true, msg: validated.crash ?? validated.message ?? moduleArgsMessage(task.action.split('.').pop() ?? mod.name, validated.errors) } };
+    }
+    // values of the module's no_log options: hidden in whatever it says (result, warnings, lines)
+    const secrets = validated.noLogValues ?? [];
     const ctx: ModuleContext = {
       conn,
       host: host.name,
@@ -322,6 +333,18 @@ export class TaskRunner {
     const asyncSeconds = task.async === undefined ? 0 : Number(t.template(task.async, taskVars, opts));
     const poll = task.poll === undefined ? 10 : Number(t.template(task.poll, taskVars, opts));
     if (asyncSeconds > 0 && poll === 0) {
+      // command and shell are started detached on the target, as Ansible's async_wrapper does;
+      // other modules run here as in-process jobs (they live as long as this run)
+      const useShell = ON_TARGET_ASYNC.get(mod.name);
+      if (useShell !== undefined) {
+        const plan = await planCommand(validated.params as CommandArgs, ctx, useShell);
+        if ('toRun' in plan) {
+          const started = await startCommandOnTarget(conn, plan, { become, env, asyncSeconds, moduleArgs: validated.params });
+          return { result: started, delegatedTo: delegated };
+        }
+        const job = this.play.startAsyncJob(host.name, async () => plan.done);
+        return { result: { ansible_job_id: job.id, started: 1, finished: 0, changed: false, results_file: `tsplay-async:${job.id}` }, delegatedTo: delegated };
+      }
       const job = this.play.startAsyncJob(host.name, () => runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds).then((r) => hideSecrets(r, secrets)));
       return { result: { ansible_job_id: job.id, started: 1, finished: 0, changed: false, results_file: `tsplay-async:${job.id}` }, delegatedTo: delegated };
     }

@@ -137,6 +137,8 @@ export interface PlayNode {
   hosts: unknown;
   keywords: Keywords;
   gatherFacts: unknown;
+  /** the play's gather_subset, given to its implicit fact gathering */
+  gatherSubset?: unknown;
   varsFiles: unknown[];
   scope: Scope;
   preTasks: Node[];

@@ -75,6 +75,7 @@ function loadPlay(data: Record<string, unknown>, file: string, playbookDir: stri
     hosts,
     keywords,
     gatherFacts: data.gather_facts,
+    gatherSubset: data.gather_subset,
     varsFiles: asList(data.vars_files),
     scope,
     preTasks: [],

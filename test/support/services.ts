@@ -402,11 +402,12 @@ export interface ContainerHost {
  * tests. With `t` it is removed after that test. Containers carry the label tsplay-test.run =
  * TSPLAY_TEST_RUN_ID so the test command can remove what its own run left behind.
  */
-export async function startContainerHost(image: string, t?: TestContext, opts: { namePrefix?: string } = {}): Promise<ContainerHost> {
+export async function startContainerHost(image: string, t?: TestContext, opts: { namePrefix?: string; runArgs?: string[] } = {}): Promise<ContainerHost> {
   const name = `${opts.namePrefix ?? 'tsplay-test'}-${randomBytes(5).toString('hex')}`;
   const res = await must(
     'docker',
-    ['run', '-d', '--network', 'host', '--name', name, '--label', `tsplay-test.run=${process.env.TSPLAY_TEST_RUN_ID ?? 'manual'}`, image, 'sleep', 'infinity'],
+    // runArgs (e.g. -e, -w) give a host an environment or working directory of its own
+    ['run', '-d', '--network', 'host', '--name', name, '--label', `tsplay-test.run=${process.env.TSPLAY_TEST_RUN_ID ?? 'manual'}`, ...(opts.runArgs ?? []), image, 'sleep', 'infinity'],
     `starting a container from ${image}`,
   );
   const id = res.stdout.trim();

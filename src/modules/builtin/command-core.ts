@@ -9,7 +9,7 @@ import { glob } from './support/glob.js';
 import { shlexQuote, shlexSplit, ShlexError } from '../../util/shlex.js';
 import { preciseNow, pyDatetime, pyTimedelta } from './support/pytime.js';
 import { errnoNumber } from './support/failure.js';
-import { Accounts } from './support/users.js';
+import { expandUser, expandVars, targetEnvironment, type TargetEnvironment } from '../target-env.js';
 import { splitLines } from './support/lines.js';
 
 export interface CommandArgs {
@@ -48,31 +48,29 @@ function withLines(r: ModuleResult): ModuleResult {
   return r;
 }
 
-/** the environment the command sees on the target, for $VAR expansion in argv */
-function commandEnv(ctx: ModuleContext): Record<string, string | undefined> {
-  return ctx.conn.transport === 'local' ? { ...process.env, ...ctx.env } : { ...ctx.env };
-}
-
-/** Python's os.path.expandvars: $NAME and ${NAME} that are set; anything else is kept */
-function expandVars(text: string, env: Record<string, string | undefined>): string {
-  if (!text.includes('$')) return text;
-  return text.replace(/\$(\w+|\{[^}]*\})/g, (whole, name: string) => {
-    const key = name.startsWith('{') ? name.slice(1, -1) : name;
-    const value = env[key];
-    return value === undefined ? whole : value;
-  });
-}
-
-async function expandUser(text: string, ctx: ModuleContext, env: Record<string, string | undefined>): Promise<string> {
-  if (!text.startsWith('~')) return text;
-  const slash = text.indexOf('/');
-  const user = text.slice(1, slash < 0 ? undefined : slash);
-  const home = user === '' ? env.HOME : (await Accounts.of(ctx.conn)).home(user);
-  if (home === undefined) return text;
-  return home.replace(/\/$/, '') + (slash < 0 ? '' : text.slice(slash)) || '/';
+/** what is left to do once the checks passed: run `toRun` there and report into `result` */
+export interface CommandPlan {
+  toRun: string | string[];
+  cwd?: string;
+  stdin?: string;
+  /** the result so far (cmd set, rc/start/end/delta still empty) */
+  result: ModuleResult;
+  stripEmptyEnds: boolean;
+  finish(res: ModuleResult): ModuleResult;
 }
 
 export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell: boolean): Promise<ModuleResult> {
+  const plan = await planCommand(args, ctx, useShell);
+  if (!('toRun' in plan)) return plan.done;
+  return executePlan(plan, ctx);
+}
+
+/**
+ * Everything the module decides before the command runs (argument checks, chdir, creates/removes,
+ * check mode, `~`/`$VAR` in argv): either the final result, or the command to run. Async jobs
+ * started on the target use the same plan, so both report alike.
+ */
+export async function planCommand(args: CommandArgs, ctx: ModuleContext, useShell: boolean): Promise<CommandPlan | { done: ModuleResult }> {
   const r: ModuleResult = {
     changed: false,
     stdout: '',
@@ -99,10 +97,10 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
   const raw = args._raw_params ?? undefined;
   const argv = args.argv ?? undefined;
   if ((!raw || raw.trim() === '') && !(argv && argv.length)) {
-    return finish({ ...r, rc: 256, msg: 'no command given', failed: true });
+    return { done: finish({ ...r, rc: 256, msg: 'no command given', failed: true }) };
   }
   if (raw && argv && argv.length) {
-    return finish({ ...r, rc: 256, msg: 'only command or argv can be given, not both', failed: true });
+    return { done: finish({ ...r, rc: 256, msg: 'only command or argv can be given, not both', failed: true }) };
   }
 
   let command: string | string[];
@@ -110,7 +108,7 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
     try {
       command = shlexSplit(raw);
     } catch (err) {
-      if (err instanceof ShlexError) return finish({ ...r, rc: 257, msg: err.message, failed: true });
+      if (err instanceof ShlexError) return { done: finish({ ...r, rc: 257, msg: err.message, failed: true }) };
       throw err;
     }
   } else {
@@ -123,10 +121,11 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
     const info = await ctx.conn.stat(cwd, { follow: true, become: ctx.become });
     if (!info || info.type !== 'directory') {
       const why = info ? `[Errno 20] Not a directory: b'${cwd}'` : `[Errno 2] No such file or directory: b'${cwd}'`;
-      return finish({ ...r, msg: `Unable to change directory before execution: ${why}`, failed: true });
+      return { done: finish({ ...r, msg: `Unable to change directory before execution: ${why}`, failed: true }) };
     }
   }
-  const globBase = cwd ?? (ctx.conn.transport === 'local' ? process.cwd() : '/');
+  // relative creates/removes are taken from the module's working directory on the target
+  const globBase = cwd ?? (args.creates || args.removes ? (await ctx.conn.targetInfo()).cwd ?? '/' : '/');
   const verb = ctx.check ? 'Would' : 'Did';
   if (args.creates && (await glob(ctx.conn, args.creates, globBase, ctx.become)).length > 0) {
     r.msg = `${verb} not run command since '${args.creates}' exists`;
@@ -138,7 +137,7 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
     r.stdout = `skipped, since ${args.removes} does not exist`;
     r.rc = 0;
   }
-  if (r.msg) return finish(r);
+  if (r.msg) return { done: finish(r) };
 
   r.changed = true;
   if (ctx.check) {
@@ -148,7 +147,7 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
       r.skipped = true;
       r.changed = false;
     }
-    return finish(r);
+    return { done: finish(r) };
   }
 
   let toRun: string | string[];
@@ -158,11 +157,12 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
   } else {
     const words: string[] = [];
     // copying the environment costs more than most commands take to run: only when a word needs it
-    let env: Record<string, string | undefined> | undefined;
+    let target: TargetEnvironment | undefined;
     for (const word of command as string[]) {
       if (word.includes('$') || word.startsWith('~')) {
-        env ??= commandEnv(ctx);
-        words.push(await expandUser(expandVars(word, env), ctx, env));
+        // the target's environment and home, as the command module there expands them
+        target ??= await targetEnvironment(ctx.conn, ctx.become, ctx.env);
+        words.push(await expandUser(expandVars(word, target.env), target));
       } else {
         words.push(word);
       }
@@ -171,7 +171,11 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
   }
   let stdin: string | undefined;
   if (args.stdin) stdin = args.stdin + (args.stdin_add_newline === false ? '' : '\n');
+  return { toRun, cwd, stdin, result: r, stripEmptyEnds: args.strip_empty_ends !== false, finish };
+}
 
+async function executePlan(plan: CommandPlan, ctx: ModuleContext): Promise<ModuleResult> {
+  const { toRun, cwd, stdin, result: r, finish } = plan;
   const started = preciseNow();
   let outcome;
   try {
@@ -201,7 +205,7 @@ export async function runCommand(args: CommandArgs, ctx: ModuleContext, useShell
   r.rc = outcome.rc;
   r.stdout = outcome.stdout;
   r.stderr = outcome.stderr;
-  if (args.strip_empty_ends !== false) {
+  if (plan.stripEmptyEnds) {
     r.stdout = outcome.stdout.replace(/[\r\n]+$/, '');
     r.stderr = outcome.stderr.replace(/[\r\n]+$/, '');
   }

@@ -79,8 +79,17 @@ async function diffData(ctx: ModuleContext, destFile: string, source: SourceFile
   return diff;
 }
 
-function sameContent(info: FileInfoDetail | null, current: Buffer | null, data: Buffer): boolean {
-  return !!info && info.type === 'file' && current !== null && current.equals(data);
+function sameContent(info: FileInfoDetail | null, currentSum: string | null, wantedSum: string): boolean {
+  return !!info && info.type === 'file' && currentSum !== null && currentSum === wantedSum;
+}
+
+/** the sha1 of the file on the target, computed there (null when unreadable or not a file) */
+async function destChecksum(ctx: ModuleContext, path: string): Promise<string | null> {
+  try {
+    return await ctx.conn.checksum(path, { become: ctx.become });
+  } catch {
+    return null;
+  }
 }
 
 /** the wanted mode when it is a plain number, so the atomic write can set it before the rename */
@@ -139,9 +148,9 @@ async function writeOne(ctx: ModuleContext, args: CopyArgs, dest: string, source
       if (!parent) fail(`Destination directory ${dirname(dest)} does not exist`);
     }
     // the target may already hold these bytes (e.g. a second path to the same file)
-    const current = existing?.type === 'file' && existing.size === source.data.length ? await readDest(ctx, dest) : null;
+    const current = existing?.type === 'file' && existing.size === source.data.length ? await destChecksum(ctx, dest) : null;
     let backupFile: string | undefined;
-    const differs = !sameContent(existing, current, source.data) || existing?.type === 'link';
+    const differs = !sameContent(existing, current, checksum) || existing?.type === 'link';
     if (differs) {
       if (!ctx.check) {
         if (args.backup && followedExisting) backupFile = await backupLocal(ctx, dest);
@@ -168,7 +177,7 @@ async function writeOne(ctx: ModuleContext, args: CopyArgs, dest: string, source
         const m = numericMode(mode);
         const newFile = !existing || existing.type === 'link';
         // a replaced file keeps its mode unless one is asked for; a new one gets the umask default
-        const writeMode = m ?? (newFile ? 0o666 & ~targetUmask(ctx) : undefined);
+        const writeMode = m ?? (newFile ? 0o666 & ~(await targetUmask(ctx)) : undefined);
         await ctx.conn.writeFile(dest, source.data, { mode: writeMode, become: ctx.become });
       }
       res.changed = true;
@@ -206,11 +215,11 @@ export async function copyFile(
     status = (await ctx.conn.stat(destFile, { follow, become: ctx.become })) as FileInfoDetail | null;
   }
   if (status && !force) return null;
-  // equal sizes are the only case worth reading the target for
-  const current = status?.type === 'file' && status.size === source.data.length ? await readDest(ctx, destFile) : null;
+  // equal sizes are the only case worth hashing the target's file for (on the target)
+  const current = status?.type === 'file' && status.size === source.data.length ? await destChecksum(ctx, destFile) : null;
   const checksum = sha1(source.data);
   let moduleReturn: ModuleResult;
-  if (!sameContent(status, current, source.data)) {
+  if (!sameContent(status, current, checksum)) {
     if (ctx.diff) (result.diff as DiffEntry[]).push(await diffData(ctx, destFile, source));
     if (ctx.check) return { ...result, changed: true };
     moduleReturn = await writeOne(ctx, args, dest, source, srcLabel);

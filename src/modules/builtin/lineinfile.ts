@@ -53,7 +53,7 @@ async function writeChanges(ctx: ModuleContext, args: LineinfileArgs, lines: str
     }
   }
   const target = await resolveLinks(ctx, dest);
-  await ctx.conn.writeFile(target, data, { mode: existed ? undefined : 0o666 & ~targetUmask(ctx), become: ctx.become });
+  await ctx.conn.writeFile(target, data, { mode: existed ? undefined : 0o666 & ~(await targetUmask(ctx)), become: ctx.become });
 }
 
 async function checkFileAttrs(ctx: ModuleContext, args: LineinfileArgs, changed: boolean, msg: string) {

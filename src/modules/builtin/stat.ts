@@ -36,9 +36,7 @@ async function effectiveUid(ctx: ModuleContext): Promise<number> {
     if (user === 'root') return 0;
     return (await Accounts.of(ctx.conn)).uid(user) ?? 0;
   }
-  if (ctx.conn.transport === 'local') return process.getuid?.() ?? 0;
-  const fromFacts = Number(ctx.facts.ansible_user_uid);
-  return Number.isFinite(fromFacts) ? fromFacts : 0;
+  return (await ctx.conn.targetInfo()).uid;
 }
 
 /** os.access: root may read and write anything and execute what has an x bit (or is a directory) */
@@ -123,9 +121,16 @@ export async function runStat(args: StatArgs, ctx: ModuleContext): Promise<Modul
   const gr = accounts.groupName(info.gid);
   if (gr !== undefined) st.gr_name = gr;
   if (st.isreg && st.readable && (args.get_md5 || args.get_checksum !== false)) {
-    const data = await ctx.conn.readFile(path, { become: ctx.become });
-    if (args.get_md5) st.md5 = digest('md5', data);
-    if (args.get_checksum !== false) st.checksum = digest(args.checksum_algorithm ?? 'sha1', data);
+    const algorithm = args.checksum_algorithm ?? 'sha1';
+    if (!args.get_md5 && algorithm === 'sha1') {
+      // the common case is hashed on the target: no file content crosses the wire
+      const sum = await ctx.conn.checksum(path, { become: ctx.become });
+      if (sum !== null) st.checksum = sum;
+    } else {
+      const data = await ctx.conn.readFile(path, { become: ctx.become });
+      if (args.get_md5) st.md5 = digest('md5', data);
+      if (args.get_checksum !== false) st.checksum = digest(algorithm, data);
+    }
   }
   const wantMime = args.get_mime !== false;
   const wantAttr = args.get_attributes !== false;

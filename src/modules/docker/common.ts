@@ -7,6 +7,7 @@ import type { ModuleContext, ModuleResult } from '../types.js';
 import type { DockerClient } from '../../docker/client.js';
 import { DockerError } from '../../docker/errors.js';
 import { DockerHostError } from '../../docker/transport.js';
+import { targetEnvironment } from '../target-env.js';
 
 /** community.docker's docker.py doc fragment, the options tsplay honours */
 export const dockerConnectionOptions: ArgumentSpec = {
@@ -28,6 +29,9 @@ export async function clientForTask(args: Record<string, unknown>, ctx: ModuleCo
   const str = (k: string): string | undefined => (typeof args[k] === 'string' && args[k] !== '' ? (args[k] as string) : undefined);
   // the client (node:http, https) loads with the first Docker task, not at every start-up
   const { dockerClientFor } = await import('../../docker/client.js');
+  // DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH: the target's environment and the task's
+  // `environment:`, as Ansible's docker modules see them running there
+  const { env } = await targetEnvironment(ctx.conn, ctx.become, ctx.env);
   // tls / validate_certs default to false in the spec; only an explicit true overrides DOCKER_TLS*
   return dockerClientFor(ctx.conn, {
     dockerHost: str('docker_host'),
@@ -36,7 +40,7 @@ export async function clientForTask(args: Record<string, unknown>, ctx: ModuleCo
     caCert: str('ca_cert'),
     clientCert: str('client_cert'),
     clientKey: str('client_key'),
-  });
+  }, env);
 }
 
 /** A Docker failure (or a user error found while talking to Docker) as a failed module result. */

@@ -160,8 +160,10 @@ export async function runDockerImage(args: Record<string, unknown>, ctx: ModuleC
       }
     }
     const buildLocal = args.source === 'build' || args.source === 'load';
-    if (buildLocal && ctx.conn.transport !== 'local') {
-      fail(`source=${String(args.source)} reads ${args.source === 'build' ? 'build.path' : 'load_path'} on the controller; it is only supported for local hosts so far (host ${ctx.host} uses ${ctx.conn.transport})`);
+    // build.path and load_path are files on the target; tsplay reads them with node:fs, so only
+    // where the connection says its target's files are this machine's
+    if (buildLocal && !ctx.conn.targetIsController) {
+      fail(`source=${String(args.source)} reads ${args.source === 'build' ? 'build.path' : 'load_path'} with the controller's file access; it is only supported on hosts whose files are the controller's so far (host ${ctx.host} uses ${ctx.conn.transport})`);
     }
     const client = await clientForTask(args, ctx);
     const image = isImageId(name) ? await inspectImage(client, name) : await findImage(client, name, tag);

@@ -1,7 +1,10 @@
 /**
- * ansible.builtin.get_url: downloads a URL to a file on the target. The download happens on the
- * controller (Node's http/https) and the file is put on the target through the connection, so
- * the target needs no HTTP client. Decisions follow Ansible 2.14: a destination that already has
+ * ansible.builtin.get_url: downloads a URL to a file on the target. The download happens ON THE
+ * TARGET, as Ansible's module does it (curl, wget or python3 there, into a temp file there; its
+ * proxies and the task's environment apply; target-fetch.ts). Where the connection's target is
+ * this machine, or when the variable `tsplay_get_url_on: controller` asks for it, the controller
+ * downloads with Node's http/https and puts the file on the target through the connection.
+ * Decisions follow Ansible 2.14: a destination that already has
  * the requested checksum is not downloaded again; an existing destination without a checksum is
  * fetched with If-Modified-Since (304 → unchanged); the file is replaced only when its SHA-1
  * differs; a checksum that does not match after download removes the file and fails.
@@ -61,6 +64,69 @@ async function targetDigest(ctx: ModuleContext, path: string, algorithm: string)
   }
 }
 
+/** a downloaded body, wherever it is: on the controller (bytes) or on the target (a temp file) */
+interface Body {
+  /** named as `src` in the result, as Ansible names its temp file */
+  src: string;
+  digest(algorithm: string): Promise<string | undefined>;
+  text(): Promise<string>;
+  /** puts the bytes at dest with this mode (atomically, beside dest) */
+  installTo(dest: string, mode: number): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+interface Fetched {
+  status: number;
+  msg: string;
+  url: string;
+  headers: Record<string, string>;
+  body: Body;
+}
+
+/** where get_url's downloads happen: on the target, unless it is this machine or the play asks */
+function downloadsOnTarget(ctx: ModuleContext): boolean {
+  return !ctx.conn.targetIsController && ctx.vars?.tsplay_get_url_on !== 'controller';
+}
+
+async function fetchAny(ctx: ModuleContext, url: string, opts: FetchOptions, useProxy: boolean): Promise<Fetched> {
+  if (downloadsOnTarget(ctx) && !url.startsWith('file:/')) {
+    const { fetchOnTarget } = await import('./target-fetch.js');
+    const path = posix.join(await ctx.conn.tempDir(), `get_url-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
+    const info = await fetchOnTarget(ctx, url, opts, path, useProxy);
+    const body: Body = {
+      src: path,
+      digest: (algorithm) => targetDigest(ctx, path, algorithm),
+      text: async () => (await ctx.conn.readFile(path, { become: ctx.become })).toString('utf8'),
+      async installTo(dest, mode) {
+        const tmp = posix.join(posix.dirname(dest), `.${posix.basename(dest)}.${process.pid}.tsplay-tmp`);
+        const q = shellQuote(tmp);
+        const out = await run(ctx, `cp -- ${shellQuote(path)} ${q} && chmod ${mode.toString(8)} ${q} && mv -f -- ${q} ${shellQuote(dest)} || { rm -f -- ${q}; exit 1; }`);
+        if (out.rc !== 0) throw new Error(out.stderr.trim() || `rc=${out.rc}`);
+      },
+      cleanup: () => ctx.conn.remove(path, { become: ctx.become }).catch(() => undefined),
+    };
+    return { status: info.status, msg: info.msg, url: info.url, headers: info.headers, body };
+  }
+  const info = await fetchOn(ctx, url, opts);
+  let tempDir: string | undefined;
+  const body: Body = {
+    src: '',
+    digest: async (algorithm) => digest(algorithm, info.body),
+    text: async () => info.body.toString('utf8'),
+    installTo: (dest, mode) => ctx.conn.writeFile(dest, info.body, { mode, become: ctx.become }),
+    cleanup: async () => {
+      if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    },
+  };
+  if (info.status === 200 || url.startsWith('file:/')) {
+    // kept on the controller for the length of the task, named in the result as Ansible names its temp file
+    tempDir = await mkdtemp(join(tmpdir(), 'tsplay-get_url-'));
+    body.src = join(tempDir, 'download');
+    await writeFile(body.src, info.body);
+  }
+  return { status: info.status, msg: info.msg, url: info.url, headers: info.headers, body };
+}
+
 async function fetchOn(ctx: ModuleContext, url: string, opts: FetchOptions): Promise<FetchInfo> {
   if (url.startsWith('file:/')) {
     // a file:// URL names a file on the target, where Ansible's module runs
@@ -106,6 +172,7 @@ async function download(args: GetUrlArgs, ctx: ModuleContext): Promise<ModuleRes
     owner: typeof args.owner === 'string' ? args.owner : undefined,
     group: typeof args.group === 'string' ? args.group : undefined,
   };
+  const useProxy = asBool(args.use_proxy, true);
   const result: ModuleResult = { changed: false, checksum_dest: null, checksum_src: null, dest, elapsed: 0, url };
   const finish = (extra: ModuleResult): ModuleResult => ({ ...result, ...extra });
 
@@ -120,11 +187,13 @@ async function download(args: GetUrlArgs, ctx: ModuleContext): Promise<ModuleRes
     algorithm = checksumArg.slice(0, colon).toLowerCase();
     checksum = checksumArg.slice(colon + 1);
     if (/^(https?|ftp|file):/.test(checksum)) {
-      const listing = await fetchOn(ctx, checksum, fetchOptions(args, ctx, 'GET'));
+      const listing = await fetchAny(ctx, checksum, fetchOptions(args, ctx, 'GET'), useProxy);
+      const listingText = listing.status === 200 ? await listing.body.text() : '';
+      await listing.body.cleanup();
       if (listing.status !== 200) {
         return { failed: true, changed: false, msg: listing.status === -1 ? listing.msg : 'Request failed', status_code: listing.status, url: checksum, dest };
       }
-      const lines = listing.body.toString('utf8').split('\n').map((l) => l.replace(/\r$/, ''));
+      const lines = listingText.split('\n').map((l) => l.replace(/\r$/, ''));
       const filename = urlFilename(url);
       const pairs: Array<[string, string]> = [];
       const nonEmpty = lines.filter((l) => l !== '');
@@ -166,29 +235,30 @@ async function download(args: GetUrlArgs, ctx: ModuleContext): Promise<ModuleRes
   }
 
   const started = Date.now();
-  const info = await fetchOn(ctx, url, fetchOptions(args, ctx, ctx.check ? 'HEAD' : 'GET', force ? undefined : lastModified));
-  const elapsed = Math.floor((Date.now() - started) / 1000);
-  result.elapsed = elapsed;
-  if (info.status === 304) {
-    return { url, dest, changed: false, msg: info.msg, status_code: 304, elapsed };
-  }
-  if (info.status === -1) return { failed: true, changed: false, msg: info.msg, url, dest, elapsed };
-  if (info.status !== 200 && !url.startsWith('file:/')) {
-    return { failed: true, changed: false, msg: 'Request failed', status_code: info.status, response: info.msg, url, dest, elapsed };
+  const info = await fetchAny(ctx, url, fetchOptions(args, ctx, ctx.check ? 'HEAD' : 'GET', force ? undefined : lastModified), useProxy);
+  try {
+    return await install(info, started);
+  } finally {
+    await info.body.cleanup();
   }
 
-  // kept on the controller for the length of the task, named in the result as Ansible names its temp file
-  const tempDir = await mkdtemp(join(tmpdir(), 'tsplay-get_url-'));
-  const tempSrc = join(tempDir, 'download');
-  try {
-    await writeFile(tempSrc, info.body);
-    result.src = tempSrc;
+  async function install(info: Fetched, started: number): Promise<ModuleResult> {
+    const elapsed = Math.floor((Date.now() - started) / 1000);
+    result.elapsed = elapsed;
+    if (info.status === 304) {
+      return { url, dest, changed: false, msg: info.msg, status_code: 304, elapsed };
+    }
+    if (info.status === -1) return { failed: true, changed: false, msg: info.msg, url, dest, elapsed };
+    if (info.status !== 200 && !url.startsWith('file:/')) {
+      return { failed: true, changed: false, msg: 'Request failed', status_code: info.status, response: info.msg, url, dest, elapsed };
+    }
+    result.src = info.body.src;
     if (destIsDir) {
       dest = posix.join(dest, filenameFromHeaders(info.headers) ?? urlFilename(info.url));
       result.dest = dest;
       destStat = await statOnTarget(ctx, dest);
     }
-    result.checksum_src = digest('sha1', info.body);
+    result.checksum_src = (await info.body.digest('sha1')) ?? null;
     if (destStat) {
       result.checksum_dest = (await targetDigest(ctx, dest, 'sha1')) ?? null;
     } else {
@@ -212,16 +282,16 @@ async function download(args: GetUrlArgs, ctx: ModuleContext): Promise<ModuleRes
       try {
         // a replaced file keeps its permissions, a new one gets 0644 as Ansible's atomic_move gives it
         const mode = destStat ? destStat.mode & 0o7777 : 0o644;
-        await ctx.conn.writeFile(dest, info.body, { mode, become: ctx.become });
+        await info.body.installTo(dest, mode);
         if (destStat) await ctx.conn.chown(dest, destStat.uid, destStat.gid, { become: ctx.become }).catch(() => undefined);
       } catch (err) {
-        return { ...result, failed: true, msg: `failed to copy ${tempSrc} to ${dest}: ${err instanceof Error ? err.message : String(err)}` };
+        return { ...result, failed: true, msg: `failed to copy ${info.body.src} to ${dest}: ${err instanceof Error ? err.message : String(err)}` };
       }
       result.changed = true;
     }
 
     if (checksum) {
-      const got = digest(algorithm, info.body);
+      const got = await info.body.digest(algorithm);
       if (got !== checksum) {
         await ctx.conn.remove(dest, { become: ctx.become });
         return { ...result, failed: true, msg: `The checksum for ${dest} did not match ${checksum}; it was ${got}.` };
@@ -230,17 +300,21 @@ async function download(args: GetUrlArgs, ctx: ModuleContext): Promise<ModuleRes
     const applied = await applyAttributes(ctx, dest, attrs);
     if (!applied.ok) return { ...result, failed: true, msg: applied.msg };
     result.changed = Boolean(result.changed) || applied.changed;
-    result.md5sum = digest('md5', info.body);
+    result.md5sum = (await info.body.digest('md5')) ?? null;
     if (backupFile) result.backup_file = backupFile;
     return finish({ msg: info.msg, status_code: info.status });
-  } finally {
-    await rm(tempDir, { recursive: true, force: true });
   }
 }
 
 /** Like every Ansible module result naming an existing `dest`, success or failure, it carries that file's facts. */
 export async function runGetUrl(args: GetUrlArgs, ctx: ModuleContext): Promise<ModuleResult> {
-  const result = await download(args, ctx);
+  let result: ModuleResult;
+  try {
+    result = await download(args, ctx);
+  } catch (err) {
+    if (err instanceof Error && err.name === 'NoHttpClientError') return { failed: true, changed: false, msg: err.message, url: args.url, dest: args.dest };
+    throw err;
+  }
   if (typeof result.dest === 'string' && result.dest !== '') Object.assign(result, pathFacts(await statOnTarget(ctx, result.dest)));
   return result;
 }

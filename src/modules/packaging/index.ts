@@ -6,7 +6,7 @@ import { packageModule } from './package.js';
 import { getUrl } from './get_url.js';
 import { service } from './service.js';
 
-export { gatherFacts, detectPkgMgr } from './facts.js';
+export { gatherFacts, detectPkgMgr } from '../../facts/index.js';
 
 export const modules: ModuleDefinition[] = [
   aptRepository as ModuleDefinition,

@@ -6,7 +6,7 @@
  */
 import type { ModuleDefinition, ModuleResult } from '../types.js';
 import { aptOptions, runApt, type AptArgs } from './apt.js';
-import { detectPkgMgr } from './facts.js';
+import { detectPkgMgr } from '../../facts/distribution.js';
 import { fail } from './common.js';
 
 /** package's own options plus the backend's, since Ansible passes them straight through */

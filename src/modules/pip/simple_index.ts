@@ -16,9 +16,9 @@ export interface SimpleIndexArgs {
 }
 
 function mirrorFsFor(ctx: ModuleContext): MirrorFs {
-  // Straight to node:fs when the target is this machine and no other user is involved: an index
-  // is thousands of small files, and that path is the fast one.
-  if (ctx.conn.transport === 'local' && !ctx.become.become) return localFs;
+  // Straight to node:fs when the connection says its target is this process's machine and user
+  // and no other user is involved: an index is thousands of small files, and that path is the fast one.
+  if (ctx.conn.targetIsController && !ctx.become.become) return localFs;
   return connectionFs(ctx.conn, ctx.become);
 }
 

@@ -8,7 +8,6 @@ import type { FileInfoDetail, PathState } from './fileinfo.js';
 import { octalMode } from './fileinfo.js';
 import { fail } from './failure.js';
 import { Accounts } from './users.js';
-import { currentUmask } from '../../../connection/local.js';
 
 export type DiffSide = Record<string, unknown>;
 export interface AttrDiff {
@@ -23,9 +22,9 @@ export interface FileAttrArgs {
   group?: string | null;
 }
 
-/** the umask that applies on the target; only the local one is knowable without a round trip */
-export function targetUmask(ctx: ModuleContext): number {
-  return ctx.conn.transport === 'local' ? currentUmask() : 0o022;
+/** the umask new files get on the target (from the connection's one probe of it) */
+export async function targetUmask(ctx: ModuleContext): Promise<number> {
+  return (await ctx.conn.targetInfo()).umask;
 }
 
 export async function lstatOf(ctx: ModuleContext, path: string): Promise<FileInfoDetail | null> {
@@ -192,7 +191,7 @@ export async function applyFileAttributes(
     }
   }
   if (args.mode != null) {
-    const mode = resolveMode(args.mode, info, args.path, targetUmask(ctx));
+    const mode = resolveMode(args.mode, info, args.path, await targetUmask(ctx));
     const prev = info.mode & PERM_BITS;
     if (prev !== mode) {
       record(diff, 'mode', octalMode(prev), octalMode(mode));

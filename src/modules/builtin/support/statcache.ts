@@ -6,7 +6,7 @@
 import type { Connection, FileInfo } from '../../../connection/types.js';
 import type { ModuleContext } from '../../types.js';
 
-const READ_ONLY = new Set(['stat', 'readFile', 'readlink', 'readdir', 'tempDir', 'transport', 'host']);
+const READ_ONLY = new Set(['stat', 'readFile', 'readlink', 'readdir', 'tempDir', 'transport', 'host', 'targetInfo', 'checksum', 'targetIsController']);
 const UNDERLYING = Symbol('connection under a stat-cached view');
 
 /** the connection itself behind any per-run view, for caches that must outlive one module run */

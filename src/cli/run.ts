@@ -89,12 +89,8 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
     for (const [i, pb] of playbooks.entries()) {
       reporter.playbookStart(pb.file);
       for (const runner of runners[i]) {
-        await runner.execute();
-        if ([...run.hosts.values()].every((h) => !h.active) && run.hosts.size > 0) {
-          // Ansible stops the playbook when every host has failed
-          const anyLeft = [...run.hosts.values()].some((h) => !h.failed && !h.unreachable);
-          if (!anyLeft) break;
-        }
+        // false: a batch's hosts all failed, or any_errors_fatal/max_fail_percentage broke the play
+        if (!(await runner.execute())) break;
       }
     }
   } catch (err) {
@@ -106,7 +102,7 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
     await reporter.close();
     throw err;
   }
-  const stats = new Map([...run.hosts.values()].map((h) => [h.name, h.stats]));
+  const stats = new Map([...run.hosts.values()].filter((h) => h.played).map((h) => [h.name, h.stats]));
   reporter.recap(stats);
   await reporter.close();
   for (const h of run.hosts.values()) await h.conn?.close().catch(() => undefined);

@@ -15,6 +15,7 @@ interface JsonTask {
 export class JsonRecorder implements Reporter {
   private readonly plays: Array<{ play: { name: string; hosts: string[] }; tasks: JsonTask[] }> = [];
   private current?: JsonTask;
+  private readonly byRun = new Map<number, JsonTask>();
   private stats: Record<string, HostStats> = {};
 
   constructor(private readonly path: string) {}
@@ -24,15 +25,20 @@ export class JsonRecorder implements Reporter {
     this.plays.push({ play: { name, hosts }, tasks: [] });
   }
   taskStart(task: TaskInfo): void {
+    // under the free strategy every host starts the task: one entry per run of it
+    const same = task.run !== undefined ? this.byRun.get(task.run) : undefined;
+    if (same) return;
     this.current = {
       task: { name: task.title, action: task.action, path: task.file ? `${task.file}:${task.line}` : undefined, handler: task.handler, tags: task.tags },
       hosts: {},
     };
     this.plays[this.plays.length - 1]?.tasks.push(this.current);
+    if (task.run !== undefined) this.byRun.set(task.run, this.current);
   }
   hostResult(ev: HostResultEvent): void {
-    if (ev.hasItem || ev.verbosity === -1 || !this.current) return;
-    this.current.hosts[ev.host] = { ...stripInternal(ev.result), action: ev.task.action, _status: ev.status, ...(ev.ignored ? { _ignored: true } : {}) };
+    const entry = (ev.task.run !== undefined ? this.byRun.get(ev.task.run) : undefined) ?? this.current;
+    if (ev.hasItem || ev.verbosity === -1 || !entry) return;
+    entry.hosts[ev.host] = { ...stripInternal(ev.result), action: ev.task.action, _status: ev.status, ...(ev.ignored ? { _ignored: true } : {}) };
   }
   warning(): void {}
   verbose(): void {}
@@ -59,6 +65,7 @@ export class FanOut implements Reporter {
   verbose(l: number, m: string) { for (const t of this.targets) t.verbose(l, m); }
   diff(h: string, text: string) { for (const t of this.targets) t.diff(h, text); }
   error(m: string) { for (const t of this.targets) t.error(m); }
+  noHostsRemaining() { for (const t of this.targets) t.noHostsRemaining?.(); }
   recap(s: Map<string, HostStats>) { for (const t of this.targets) t.recap(s); }
   async close() { for (const t of this.targets) await t.close(); }
 }

@@ -216,12 +216,15 @@ export class PlayRunner {
     return errors;
   }
 
+  /** the implicit fact-gathering task, one per play: under the free strategy its hosts share it */
+  private factsTask?: TaskNode;
+
   private async runFactGathering(hosts: HostState[]): Promise<void> {
-    const task: TaskNode = {
+    this.factsTask ??= {
       kind: 'task', pos: this.play.pos, file: this.play.file, name: 'Gathering Facts', action: 'gather_facts', resolved: 'ansible.builtin.gather_facts',
       args: {}, keywords: { tags: ['always'] }, scope: this.play.scope, id: 0,
     };
-    await this.runTask(task, hosts.filter((h) => h.active), []);
+    await this.runTask(this.factsTask, hosts.filter((h) => h.active), []);
   }
 
   private get stopped(): boolean {
@@ -257,7 +260,8 @@ export class PlayRunner {
     if (role?.validate) await this.runRoleValidation(role, entered, inner);
     await this.walk(b.block, entered, inner);
     const failedHere = entered.filter((h) => h.failed && !h.unreachable);
-    for (const h of entered) this.awaitingRescue.delete(h);
+    // this block's rescue is the one that handles them (an inner block without one leaves them waiting)
+    if (b.rescue.length) for (const h of entered) this.awaitingRescue.delete(h);
     if (b.rescue.length && failedHere.length) {
       for (const h of failedHere) h.failed = false;
       frame.phase = 'rescue';
@@ -313,13 +317,16 @@ export class PlayRunner {
     const reporter = this.run.reporter;
     const strategy = this.strategy;
     const info = this.ctx.beginTask(task, !strategy.lockstep);
-    reporter.taskStart({ ...info, title: this.taskTitle(task, hosts[0]), hosts: hosts.length });
     let runOnce = toBool(this.templateKeyword(task, inherited(task, 'run_once'), hosts[0]) ?? false);
     if (runOnce && !strategy.lockstep) {
       reporter.warning('Using run_once with the free strategy is not currently supported. This task will still be executed for every host in the inventory list.');
       runOnce = false;
     }
+    if (!strategy.lockstep && toBool(this.templateKeyword(task, inherited(task, 'any_errors_fatal'), hosts[0]) ?? false)) {
+      reporter.warning('Using any_errors_fatal with the free strategy is not supported, as tasks are executed independently on each host');
+    }
     const targets = runOnce ? hosts.slice(0, 1) : hosts;
+    reporter.taskStart({ ...info, title: this.taskTitle(task, hosts[0]), hosts: targets.length });
     // throttle does not apply to a run_once task (Ansible ignores it there)
     const throttle = runOnce ? 0 : toInt(this.templateKeyword(task, inherited(task, 'throttle'), hosts[0]), task);
     // each host's result is counted and shown as soon as it is in

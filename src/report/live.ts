@@ -54,7 +54,8 @@ export function taskLineText(line: TaskLine): string {
 
 export class LiveReporter implements Reporter {
   private play?: PlayView;
-  private readonly lines = new Map<number | TaskInfo, TaskLine>();
+  /** the current play's task lines (each play view keeps its own map) */
+  private lines = new Map<number | TaskInfo, TaskLine>();
   private last?: TaskLine;
   private readonly deferred: string[] = [];
   private readonly plain: PlainReporter;
@@ -67,7 +68,7 @@ export class LiveReporter implements Reporter {
 
   playStart(name: string, hosts: string[]): void {
     void this.endPlay();
-    this.lines.clear();
+    const lines = (this.lines = new Map());
     this.last = undefined;
     let done!: () => void;
     const gate = new Promise<void>((r) => (done = r));
@@ -90,7 +91,7 @@ export class LiveReporter implements Reporter {
               await gate;
               clearInterval(timer);
               sync();
-              task.title = `${heading}: ${this.lines.size} tasks${view.failed ? ', with failures' : ''}`;
+              task.title = `${heading}: ${lines.size} task${lines.size === 1 ? '' : 's'}${view.failed ? ', with failures' : ''}`;
             },
           },
         ],
@@ -103,6 +104,8 @@ export class LiveReporter implements Reporter {
 
   taskStart(task: TaskInfo): void {
     this.plain.taskStart(task);
+    // meta tasks act on the play, not on hosts: nothing to count
+    if (task.action === 'ansible.builtin.meta') return;
     const key = task.run ?? task;
     const line = this.lines.get(key);
     if (line) {
@@ -121,8 +124,8 @@ export class LiveReporter implements Reporter {
   hostResult(ev: HostResultEvent): void {
     // failures and debug output are kept for the plain summary after the view
     if (ev.status === 'failed' || ev.status === 'unreachable' || ev.task.action === 'ansible.builtin.debug') this.plain.hostResult(ev);
-    // a loop's items and retries are progress, not the host's result
-    if (ev.hasItem || ev.verbosity === -1) return;
+    // a loop's items and retries are progress, not the host's result; meta tasks are not counted
+    if (ev.hasItem || ev.verbosity === -1 || ev.task.action === 'ansible.builtin.meta') return;
     const line = (ev.task.run !== undefined ? this.lines.get(ev.task.run) : undefined) ?? this.last;
     if (!line) return;
     line.done++;

@@ -24,6 +24,7 @@ import { roleEntrySpec, roleTaskScope, roleWillRun, validateRoleCall } from './r
 import { markUnsafe } from '../template/index.js';
 import { orderHosts, parseOrder, parsePercent, parseSerial, parseStrategy, serialBatches, type HostOrder, type StrategyName } from './strategy/batches.js';
 import { makeStrategy, type Strategy } from './strategy/strategy.js';
+import { applyTaskFailures } from './strategy/failures.js';
 import type { RoleInstance } from '../load/model.js';
 
 interface Frame {
@@ -208,6 +209,13 @@ export class PlayRunner {
     const hosts = names.map((n) => this.run.host(n));
     for (const h of hosts) this.ctx.playVars.set(h.name, this.loadPlayVars(h));
     const errors: UserError[] = [];
+    // serial, order, strategy and max_fail_percentage are checked before any play runs
+    try {
+      this.planKeywords();
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      errors.push(err);
+    }
     for (const role of this.play.allRoles) {
       if (!role.validate) continue;
       const err = await validateRoleCall(role, this.ctx, hosts, o);
@@ -348,35 +356,22 @@ export class PlayRunner {
     if (includes.length) await this.runIncludes(includes, hosts, frames);
   }
 
-  /**
-   * After a task has run on every host (linear only): any_errors_fatal (and a failed run_once
-   * task) fails every host of the batch and ends the play; max_fail_percentage does so when more
-   * than that share of the batch has failed.
-   */
+  /** after a task has run on every host (linear only): any_errors_fatal, run_once, max_fail_percentage */
   private applyFailurePolicy(task: TaskNode, hosts: HostState[], targets: HostState[], outcomes: TaskOutcome[], frames: Frame[], runOnce: boolean): void {
-    const reporter = this.run.reporter;
-    const failedNow = targets.filter((h, i) => (outcomes[i].result.failed && !outcomes[i].ignored && h.failed && !this.awaitingRescue.has(h)) || outcomes[i].unreachable);
-    const ignoreErrors = toBool(this.templateKeyword(task, inherited(task, 'ignore_errors'), hosts[0]) ?? false);
-    if (runOnce && !ignoreErrors && failedNow.some((h) => !h.unreachable)) {
-      // a run_once task speaks for every host: its failure is theirs
-      for (const h of this.hosts) if (!h.unreachable) h.failed = true;
-    }
-    const fatal = (runOnce || toBool(this.templateKeyword(task, inherited(task, 'any_errors_fatal'), hosts[0]) ?? false)) && !ignoreErrors;
-    if (fatal && failedNow.length > 0) {
-      // hosts inside a rescue or always section are left to finish it, as Ansible does
-      const sparing = frames.some((f) => f.phase !== 'block') ? new Set(hosts.filter((h) => !failedNow.includes(h))) : new Set<HostState>();
-      for (const h of this.hosts) if (!h.unreachable && !sparing.has(h)) h.failed = true;
-      if (this.hosts.every((h) => h.failed || h.unreachable)) this.breakPlay = true;
-    }
-    if (this.maxFailPercentage !== undefined && outcomes.length > 0) {
-      const failed = this.hosts.filter((h) => h.failed && !h.unreachable && !this.awaitingRescue.has(h)).length;
-      // "greater than", over the whole batch
-      if (failed / this.hosts.length > this.maxFailPercentage / 100) {
-        for (const h of this.hosts) if (!h.unreachable) h.failed = true;
-        reporter.noHostsRemaining?.();
-        this.breakPlay = true;
-      }
-    }
+    if (outcomes.length === 0) return;
+    const verdict = applyTaskFailures({
+      batch: this.hosts,
+      hosts,
+      failedNow: targets.filter((h, i) => (outcomes[i].result.failed && !outcomes[i].ignored && h.failed && !this.awaitingRescue.has(h)) || outcomes[i].unreachable),
+      runOnce,
+      anyErrorsFatal: toBool(this.templateKeyword(task, inherited(task, 'any_errors_fatal'), hosts[0]) ?? false),
+      ignoreErrors: toBool(this.templateKeyword(task, inherited(task, 'ignore_errors'), hosts[0]) ?? false),
+      inRescueOrAlways: frames.some((f) => f.phase !== 'block'),
+      awaitingRescue: this.awaitingRescue,
+      maxFailPercentage: this.maxFailPercentage,
+    });
+    if (verdict.tooManyFailed) this.run.reporter.noHostsRemaining?.();
+    if (verdict.breakPlay) this.breakPlay = true;
   }
 
   private taskTitle(task: TaskNode, host: HostState | undefined): string {

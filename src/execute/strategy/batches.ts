@@ -14,7 +14,7 @@ export type StrategyName = 'linear' | 'free' | 'host_pinned';
 export function parseOrder(value: unknown, pos?: SourcePos): HostOrder {
   if (value === undefined || value === null || value === '') return 'inventory';
   const name = String(value);
-  if (!(ORDERS as readonly string[]).includes(name)) throw new UserError(`Invalid 'order' specified for inventory hosts: ${name}`, pos, 1);
+  if (!(ORDERS as readonly string[]).includes(name)) throw new UserError(`Invalid 'order' specified for inventory hosts: ${name}`, pos);
   return name as HostOrder;
 }
 
@@ -49,8 +49,8 @@ export function parseStrategy(value: unknown, pos?: SourcePos): StrategyName {
   if (value === undefined || value === null || value === '') return 'linear';
   const name = String(value).replace(/^ansible\.(builtin|legacy)\./, '');
   if (name === 'linear' || name === 'free' || name === 'host_pinned') return name;
-  if (name === 'debug') throw new UserError(`strategy 'debug' (the interactive task debugger) is not supported by tsplay`, pos, 1);
-  throw new UserError(`Invalid play strategy specified: ${String(value)}`, pos, 1);
+  if (name === 'debug') throw new UserError(`strategy 'debug' (the interactive task debugger) is not supported by tsplay`, pos);
+  throw new UserError(`Invalid play strategy specified: ${String(value)}`, pos);
 }
 
 /** `serial`: a number, a "N%" string, or a list of those (the last one repeats) */
@@ -61,7 +61,7 @@ export function parseSerial(value: unknown, pos?: SourcePos): Array<number | str
     if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
     if (typeof v === 'string' && /^\s*-?\d+\s*%$/.test(v)) return v.trim();
     if (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v)) return Number.parseInt(v, 10);
-    throw new UserError(`serial must be an integer, a percentage such as "30%", or a list of those; got ${JSON.stringify(v)}`, pos, 1);
+    throw new UserError(`serial must be an integer, a percentage such as "30%", or a list of those; got ${JSON.stringify(v)}`, pos);
   });
 }
 
@@ -95,7 +95,7 @@ export function parsePercent(value: unknown, pos?: SourcePos): number | undefine
   if (value === undefined || value === null) return undefined;
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.replace(/%/g, '').trim()) : Number.NaN;
   if (!Number.isFinite(n) || (typeof value === 'string' && value.replace(/%/g, '').trim() === '')) {
-    throw new UserError(`max_fail_percentage must be a number or a percentage; got ${JSON.stringify(value)}`, pos, 1);
+    throw new UserError(`max_fail_percentage must be a number or a percentage; got ${JSON.stringify(value)}`, pos);
   }
   return n;
 }

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, tsplayCli } from '../support/services.js';
+import { tempDir, tsplayCli, startContainerHost } from '../support/services.js';
+import { needDocker, testImage } from '../docker/support.js';
 import { orderHosts, serialBatches, batchSize, parseSerial, parsePercent, parseOrder, parseStrategy } from '../../src/execute/strategy/batches.js';
 import { taskLineText } from '../../src/report/live.js';
 
@@ -29,9 +30,9 @@ interface Run {
   stderr: string;
 }
 
-async function fleetDir(t: TestContext, playbook: string, extraInventory = ''): Promise<string> {
+async function fleetDir(t: TestContext, playbook: string, extraInventory = '', hosts = HOSTS): Promise<string> {
   const dir = await tempDir('tsplay-fleet-', t);
-  writeFileSync(join(dir, 'inventory'), HOSTS.map((h) => `${h} ansible_connection=local`).join('\n') + '\n' + extraInventory);
+  writeFileSync(join(dir, 'inventory'), hosts.map((h) => `${h} ansible_connection=local`).join('\n') + '\n' + extraInventory);
   writeFileSync(join(dir, 'site.yml'), playbook);
   mkdirSync(join(dir, 'out'));
   return dir;
@@ -223,6 +224,51 @@ test('an interrupted fleet run stops promptly and leaves no task running', { tod
       }
     });
   assert.deepEqual(left, [], 'sleep processes were left running');
+});
+
+test('docker_api hosts: serial batches, throttle and free across containers; a missing container is unreachable', async (t) => {
+  if (!(await needDocker(t))) return;
+  const image = await testImage();
+  const containers = await Promise.all(Array.from({ length: 6 }, () => startContainerHost(image, t, { namePrefix: 'tsplay-fleet' })));
+  const names = containers.map((c) => c.name);
+  // the missing container shares the first batch: a batch of only unreachable hosts would end the playbook
+  const boxes = [names[0], names[1], 'tsplay-fleet-missing', ...names.slice(2)];
+  const inventory = ['[boxes]', ...boxes.map((n) => `${n} ansible_connection=community.docker.docker_api`), ''].join('\n');
+  const dir = await fleetDir(
+    t,
+    `- hosts: boxes
+  gather_facts: false
+  serial: 3
+  tasks:
+    - name: inside the box
+      shell: "echo {{ inventory_hostname }} > /tmp/me; cat /tmp/me"
+      throttle: 2
+      register: me
+    - copy:
+        dest: "{{ playbook_dir }}/out/{{ inventory_hostname }}"
+        content: "{{ me.stdout }} {{ ansible_play_batch | length }}\\n"
+      delegate_to: localhost
+- hosts: boxes
+  gather_facts: false
+  strategy: free
+  tasks:
+    - command: "sleep {{ '2' if inventory_hostname == '${names[0]}' else '0' }}"
+    - command: "true"
+`,
+    inventory,
+    [],
+  );
+  const run = await runFleet(dir, []);
+  assert.equal(run.code, 4, run.stdout + run.stderr);
+  const r = recap(run);
+  assert.equal(r.get('tsplay-fleet-missing')?.unreachable, 1, run.stdout);
+  for (const n of names) {
+    assert.deepEqual([r.get(n)?.ok, r.get(n)?.changed, r.get(n)?.failed], [4, 4, 0], n);
+    assert.match(readFileSync(join(dir, 'out', n), 'utf8'), new RegExp(`^${n} [1-3]\\n$`));
+  }
+  // the free play: the slow box's last result comes after every other box's last one
+  const last = (n: string) => run.lines.map((l) => l.text).lastIndexOf(`changed: [${n}]`);
+  for (const n of names.slice(1)) assert.ok(last(n) < last(names[0]), `${n} waited for the slow box:\n${run.stdout}`);
 });
 
 test('batches: order, serial sizes and percentages as Ansible computes them', () => {

@@ -50,6 +50,8 @@ export class PlayRunner {
   private maxFailPercentage?: number;
   /** hosts whose failure a rescue section is about to handle: not (yet) failed for the batch */
   private readonly awaitingRescue = new Set<HostState>();
+  /** hosts that failed inside a block with an always section: their failure is not counted in the batch */
+  private readonly shielded = new Set<HostState>();
   private taskLoader?: TaskLoader;
   private roleLoader?: RoleLoader;
 
@@ -116,6 +118,8 @@ export class PlayRunner {
     this.ctx.newBatch();
     this.endPlay = undefined;
     this.breakPlay = false;
+    this.awaitingRescue.clear();
+    this.shielded.clear();
     this.hosts = batch.map((n) => this.run.host(n));
     for (const h of this.hosts) {
       h.notified.clear();
@@ -362,12 +366,12 @@ export class PlayRunner {
     const verdict = applyTaskFailures({
       batch: this.hosts,
       hosts,
-      failedNow: targets.filter((h, i) => (outcomes[i].result.failed && !outcomes[i].ignored && h.failed && !this.awaitingRescue.has(h)) || outcomes[i].unreachable),
+      failedNow: targets.filter((h, i) => (outcomes[i].result.failed && !outcomes[i].ignored && h.failed && !this.awaitingRescue.has(h) && !this.shielded.has(h)) || outcomes[i].unreachable),
       runOnce,
       anyErrorsFatal: toBool(this.templateKeyword(task, inherited(task, 'any_errors_fatal'), hosts[0]) ?? false),
       ignoreErrors: toBool(this.templateKeyword(task, inherited(task, 'ignore_errors'), hosts[0]) ?? false),
       inRescueOrAlways: frames.some((f) => f.phase !== 'block'),
-      awaitingRescue: this.awaitingRescue,
+      uncounted: new Set([...this.awaitingRescue, ...this.shielded]),
       maxFailPercentage: this.maxFailPercentage,
     });
     if (verdict.tooManyFailed) this.run.reporter.noHostsRemaining?.();
@@ -421,7 +425,10 @@ export class PlayRunner {
         if (rescuable) {
           stats.rescued++;
           this.awaitingRescue.add(host);
-        } else stats.failed++;
+        } else {
+          stats.failed++;
+          if (frames.some((f) => f.phase !== 'always' && f.block.always.length > 0)) this.shielded.add(host);
+        }
         host.failed = true;
         host.setVars({ ansible_failed_task: { name: task.name ?? task.action, action: task.action }, ansible_failed_result: result });
       }

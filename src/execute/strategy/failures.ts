@@ -16,8 +16,11 @@ export interface TaskFailures {
   ignoreErrors: boolean;
   /** the task is inside a rescue or always section */
   inRescueOrAlways: boolean;
-  /** hosts a rescue section is about to handle: not failed for the batch */
-  awaitingRescue: ReadonlySet<HostState>;
+  /**
+   * failed hosts that do not count (yet): a rescue section is about to handle them, or an always
+   * section still runs for them (Ansible counts neither towards any_errors_fatal or the percentage)
+   */
+  uncounted: ReadonlySet<HostState>;
   maxFailPercentage?: number;
 }
 
@@ -38,13 +41,18 @@ export function applyTaskFailures(f: TaskFailures): Verdict {
   }
   // a run_once task is fatal as any_errors_fatal is, unless its errors are ignored
   if ((f.runOnce || f.anyErrorsFatal) && !f.ignoreErrors && f.failedNow.length > 0) {
-    // hosts inside a rescue or always section are left to finish it, as Ansible does
+    // hosts inside a rescue or always section are left to finish it, as Ansible does; the others
+    // stop where they are: failed, and no always section of theirs runs
     const spared = new Set(f.inRescueOrAlways ? f.hosts.filter((h) => !f.failedNow.includes(h)) : []);
-    for (const h of reachable) if (!spared.has(h)) h.failed = true;
-    if (f.batch.every((h) => h.failed || h.unreachable)) verdict.breakPlay = true;
+    for (const h of reachable) {
+      if (spared.has(h)) continue;
+      h.failed = true;
+      h.ended = true;
+    }
+    if (f.batch.every((h) => (h.failed && !spared.has(h)) || h.unreachable)) verdict.breakPlay = true;
   }
   if (f.maxFailPercentage !== undefined) {
-    const failed = reachable.filter((h) => h.failed && !f.awaitingRescue.has(h)).length;
+    const failed = reachable.filter((h) => h.failed && !f.uncounted.has(h)).length;
     // "greater than", over the whole batch
     if (failed / f.batch.length > f.maxFailPercentage / 100) {
       for (const h of reachable) h.failed = true;

@@ -11,7 +11,7 @@ import { warningText } from '../report/plain.js';
 import { matchHosts } from '../inventory/patterns.js';
 import { findModule } from '../modules/registry.js';
 import { ENGINE_ACTIONS } from '../execute/actions.js';
-import { RunState, type RunOptions } from '../execute/state.js';
+import { RunState, type HostState, type RunOptions } from '../execute/state.js';
 import { PlayRunner } from '../execute/play-runner.js';
 import { effectiveTags, shouldRunTags } from '../execute/keywords.js';
 import { Templar, templar as sharedTemplar } from '../template/index.js';
@@ -92,12 +92,8 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
         reporter.playbookStart(pb.file);
         for (const runner of runners[i]) {
           if (run.interrupted) return;
-          await runner.execute();
-          if ([...run.hosts.values()].every((h) => !h.active) && run.hosts.size > 0) {
-            // Ansible stops the playbook when every host has failed
-            const anyLeft = [...run.hosts.values()].some((h) => !h.failed && !h.unreachable);
-            if (!anyLeft) break;
-          }
+          // false: a batch's hosts all failed, or any_errors_fatal/max_fail_percentage broke the play
+          if (!(await runner.execute())) break;
         }
       }
     })();
@@ -107,8 +103,7 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
     });
     work.catch(() => undefined);
     if (run.interrupted) return await endInterrupted(run, reporter, interrupts.signal());
-    const stats = new Map([...run.hosts.values()].map((h) => [h.name, h.stats]));
-    reporter.recap(stats);
+    reporter.recap(playedStats(run));
     await reporter.close();
   } catch (err) {
     if (err instanceof UserError && err.exitCode === EXIT.invalidInput) {
@@ -117,7 +112,7 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
       throw new UserError(err.message, err.pos, EXIT.error, err.detail);
     }
     // a tsplay bug outside any task: what ran so far is still summed up before the error
-    reporter.recap(new Map([...run.hosts.values()].map((h) => [h.name, h.stats])));
+    reporter.recap(playedStats(run));
     await reporter.close();
     throw err;
   } finally {
@@ -134,9 +129,14 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
 async function endInterrupted(run: RunState, reporter: Reporter, signal: NodeJS.Signals | undefined): Promise<number> {
   flushReportOutput();
   process.stderr.write(` [ERROR]: ${signal === 'SIGTERM' ? 'Execution terminated (SIGTERM)' : 'User interrupted execution'}\n`);
-  reporter.recap(new Map([...run.hosts.values()].map((h) => [h.name, h.stats])));
+  reporter.recap(playedStats(run));
   await reporter.close();
   return EXIT.interrupted;
+}
+
+/** the recap's rows: hosts that have been in a batch, as Ansible lists them */
+function playedStats(run: RunState): Map<string, HostState['stats']> {
+  return new Map([...run.hosts.values()].filter((h) => h.played).map((h) => [h.name, h.stats]));
 }
 
 function playTags(play: PlayNode): string[] {

@@ -19,6 +19,9 @@ import { effectiveTags } from './keywords.js';
 import type { AsyncJob, HostState, RunState } from './state.js';
 import { VERSION } from '../version.js';
 
+/** task runs are numbered across the whole run, so reporters never see a number twice */
+let nextRun = 1;
+
 /** a number per role instance, for keys of the lower-layer cache */
 const roleIds = new WeakMap<RoleInstance, number>();
 let nextRoleId = 1;
@@ -39,6 +42,10 @@ export class PlayContext {
   private readonly inventoryLayers = new Map<string, Vars>();
   private readonly searchPaths = new Map<TaskNode, TemplateOptions>();
   hostsAll: string[] = [];
+  /** the hosts of the current serial batch, in the play's order (ansible_play_batch) */
+  batch: string[] = [];
+  /** the number of each task's current run, so reporters can tell a task's results apart */
+  private taskRuns = new Map<TaskNode, number>();
 
   constructor(
     readonly run: RunState,
@@ -143,24 +150,26 @@ export class PlayContext {
     return v;
   }
 
-  private readonly magicCache = new WeakMap<HostState, Map<RoleInstance | undefined, { playHosts: string[]; vars: Vars }>>();
+  private readonly magicCache = new WeakMap<HostState, Map<RoleInstance | undefined, { playHosts: string[]; batch: string[]; vars: Vars }>>();
 
   /** the magic variables of a host (in a role): the same object until the play's active hosts change */
   private magicVars(host: HostState, role: RoleInstance | undefined): Vars {
-    const playHosts = this.hostsAll.filter((n) => this.run.host(n).active);
+    // a host whose batch has not started yet has no state: it is still in the play
+    const playHosts = this.hostsAll.filter((n) => this.run.hosts.get(n)?.active ?? true);
+    const batch = this.batch.filter((n) => this.run.hosts.get(n)?.active ?? true);
     let perHost = this.magicCache.get(host);
     if (!perHost) {
       perHost = new Map();
       this.magicCache.set(host, perHost);
     }
     const hit = perHost.get(role);
-    if (hit && sameList(hit.playHosts, playHosts)) return hit.vars;
-    const vars = this.buildMagicVars(host, role, playHosts);
-    perHost.set(role, { playHosts, vars });
+    if (hit && sameList(hit.playHosts, playHosts) && sameList(hit.batch, batch)) return hit.vars;
+    const vars = this.buildMagicVars(host, role, playHosts, batch);
+    perHost.set(role, { playHosts, batch, vars });
     return vars;
   }
 
-  private buildMagicVars(host: HostState, role: RoleInstance | undefined, playHosts: string[]): Vars {
+  private buildMagicVars(host: HostState, role: RoleInstance | undefined, playHosts: string[], batch: string[]): Vars {
     const inv = this.run.inventory;
     const h = inv.hosts.get(host.name);
     const o = this.run.options;
@@ -171,9 +180,9 @@ export class PlayContext {
       groups: (this.groupsCache ??= inv.groupsVar()),
       hostvars: this.hostvars(),
       playbook_dir: this.play.playbookDir,
-      play_hosts: playHosts,
+      play_hosts: batch,
       ansible_play_hosts: playHosts,
-      ansible_play_batch: playHosts,
+      ansible_play_batch: batch,
       ansible_play_hosts_all: this.hostsAll,
       ansible_play_name: this.play.name,
       ansible_check_mode: o.check,
@@ -261,6 +270,20 @@ export class PlayContext {
     return candidates.find((p) => existsSync(p));
   }
 
+  /** a new serial batch: its tasks are new runs */
+  newBatch(): void {
+    this.taskRuns = new Map();
+  }
+
+  /**
+   * The task's info for a new run of it. With `shared` (free strategy), every host's run of the
+   * task in this batch is one run, so its results stay together under one banner.
+   */
+  beginTask(task: TaskNode, shared: boolean): TaskInfo {
+    if (!shared || !this.taskRuns.has(task)) this.taskRuns.set(task, nextRun++);
+    return this.taskInfo(task);
+  }
+
   taskInfo(task: TaskNode): TaskInfo {
     const { role } = roleChain(task.scope);
     const base = task.name ?? task.action;
@@ -278,6 +301,7 @@ export class PlayContext {
       col: task.pos.col,
       handler: task.handler ?? false,
       tags: effectiveTags(task),
+      run: this.taskRuns.get(task),
     };
   }
 

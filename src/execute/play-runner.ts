@@ -22,6 +22,9 @@ import type { HostState, RunState } from './state.js';
 import { statusOf, type HostStatus } from '../report/events.js';
 import { roleEntrySpec, roleTaskScope, roleWillRun, validateRoleCall } from './role-validation.js';
 import { markUnsafe } from '../template/index.js';
+import { orderHosts, parseOrder, parsePercent, parseSerial, parseStrategy, serialBatches, type HostOrder, type StrategyName } from './strategy/batches.js';
+import { makeStrategy, type Strategy } from './strategy/strategy.js';
+import { applyTaskFailures } from './strategy/failures.js';
 import type { RoleInstance } from '../load/model.js';
 
 interface Frame {
@@ -39,7 +42,16 @@ export class PlayRunner {
   readonly ctx: PlayContext;
   private readonly runner: TaskRunner;
   private hosts: HostState[] = [];
-  private endPlay = false;
+  /** meta: end_play / end_batch was reached */
+  private endPlay: 'play' | 'batch' | undefined;
+  /** any_errors_fatal or max_fail_percentage ended the play for every host */
+  private breakPlay = false;
+  private strategy: Strategy = makeStrategy('linear', 1);
+  private maxFailPercentage?: number;
+  /** hosts whose failure a rescue section is about to handle: not (yet) failed for the batch */
+  private readonly awaitingRescue = new Set<HostState>();
+  /** hosts that failed inside a block with an always section: their failure is not counted in the batch */
+  private readonly shielded = new Set<HostState>();
   private taskLoader?: TaskLoader;
   private roleLoader?: RoleLoader;
 
@@ -52,7 +64,11 @@ export class PlayRunner {
     this.runner = new TaskRunner(this.ctx);
   }
 
-  async execute(): Promise<void> {
+  /**
+   * Runs the play, batch by batch (`serial`); false when the playbook must stop here, as Ansible
+   * stops it when a batch's hosts all failed or any_errors_fatal/max_fail_percentage broke the play.
+   */
+  async execute(): Promise<boolean> {
     const o = this.run.options;
     const reporter = this.run.reporter;
     const pattern = this.ctx.templar.template(this.play.hosts, merged(o.extraVars), {}) as string | string[];
@@ -63,32 +79,82 @@ export class PlayRunner {
       names = names.filter((n) => allowed.has(n));
     }
     names = names.filter((n) => !this.run.failedHosts.has(n) && !this.run.unreachableHosts.has(n));
-    reporter.playStart(this.playName(), names);
+    const plan = this.planKeywords();
     if (names.length === 0) {
+      reporter.playStart(this.playName(), names);
       // Ansible's plain line on stdout, not a warning
       reporter.verbose(0, 'skipping: no hosts matched');
-      return;
+      return true;
     }
     this.ctx.hostsAll = names;
-    this.hosts = names.map((n) => this.run.host(n));
+    for (const n of names) {
+      const h = this.run.hosts.get(n);
+      if (h) h.ended = false;
+    }
+    this.strategy = makeStrategy(plan.strategy, o.forks);
+    this.maxFailPercentage = plan.maxFailPercentage;
+    if (plan.maxFailPercentage !== undefined && !this.strategy.lockstep) {
+      reporter.warning('Using max_fail_percentage with the free strategy is not supported, as tasks are executed independently on each host');
+    }
+    const batches = serialBatches(orderHosts(names, plan.order), plan.serial);
+    try {
+      for (const batch of batches) {
+        const goOn = await this.runBatch(batch);
+        if (!goOn) return false;
+        // meta: end_play ends the play, not only its batch
+        if (this.endPlay === 'play') break;
+      }
+      return true;
+    } finally {
+      await this.ctx.closeConnections();
+    }
+  }
+
+  /** one serial batch: a PLAY banner, facts, the sections and their handlers, as Ansible runs a batch */
+  private async runBatch(batch: string[]): Promise<boolean> {
+    const reporter = this.run.reporter;
+    reporter.playStart(this.playName(), batch);
+    this.ctx.batch = batch;
+    this.ctx.newBatch();
+    this.endPlay = undefined;
+    this.breakPlay = false;
+    this.awaitingRescue.clear();
+    this.shielded.clear();
+    this.hosts = batch.map((n) => this.run.host(n));
     for (const h of this.hosts) {
-      h.ended = false;
       h.notified.clear();
+      h.played = true;
     }
     for (const h of this.hosts) this.ctx.playVars.set(h.name, this.loadPlayVars(h));
-
+    const strategy = this.strategy;
     try {
-      if (this.gatherFacts()) await this.runFactGathering();
-      await this.section(this.play.preTasks);
-      await this.section([...playRoleBlocks(this.play), ...this.play.tasks]);
-      await this.section(this.play.postTasks);
+      await strategy.runBatch(this.hosts, async (hosts) => {
+        if (this.gatherFacts()) await this.runFactGathering(hosts);
+        await this.section(this.play.preTasks, hosts);
+        await this.section([...playRoleBlocks(this.play), ...this.play.tasks], hosts);
+        await this.section(this.play.postTasks, hosts);
+      });
     } finally {
       for (const h of this.hosts) {
         if (h.failed) this.run.failedHosts.add(h.name);
         if (h.unreachable) this.run.unreachableHosts.add(h.name);
       }
-      await this.ctx.closeConnections();
     }
+    const allDown = this.hosts.every((h) => h.failed || h.unreachable);
+    if (this.breakPlay && allDown) reporter.noHostsRemaining?.();
+    return !this.breakPlay && !allDown;
+  }
+
+  /** serial, order, strategy and max_fail_percentage, templated with play vars and extra vars */
+  private planKeywords(): { serial: Array<number | string>; order: HostOrder; strategy: StrategyName; maxFailPercentage?: number } {
+    const vars = merged(this.play.keywords.vars, this.run.options.extraVars);
+    const t = (v: unknown) => (v === undefined || v === null ? v : this.ctx.templar.template(v, vars, {}));
+    return {
+      serial: parseSerial(t(this.play.serial), this.play.pos),
+      order: parseOrder(t(this.play.order), this.play.pos),
+      strategy: parseStrategy(t(this.play.strategy), this.play.pos),
+      maxFailPercentage: parsePercent(t(this.play.maxFailPercentage), this.play.pos),
+    };
   }
 
   /** the play's name (its hosts when it has none), templated with play vars and extra vars as Ansible shows it */
@@ -147,6 +213,13 @@ export class PlayRunner {
     const hosts = names.map((n) => this.run.host(n));
     for (const h of hosts) this.ctx.playVars.set(h.name, this.loadPlayVars(h));
     const errors: UserError[] = [];
+    // serial, order, strategy and max_fail_percentage are checked before any play runs
+    try {
+      this.planKeywords();
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      errors.push(err);
+    }
     for (const role of this.play.allRoles) {
       if (!role.validate) continue;
       const err = await validateRoleCall(role, this.ctx, hosts, o);
@@ -155,24 +228,31 @@ export class PlayRunner {
     return errors;
   }
 
-  private async runFactGathering(): Promise<void> {
-    const task: TaskNode = {
+  /** the implicit fact-gathering task, one per play: under the free strategy its hosts share it */
+  private factsTask?: TaskNode;
+
+  private async runFactGathering(hosts: HostState[]): Promise<void> {
+    this.factsTask ??= {
       kind: 'task', pos: this.play.pos, file: this.play.file, name: 'Gathering Facts', action: 'gather_facts', resolved: 'ansible.builtin.gather_facts',
       args: this.play.gatherSubset === undefined ? {} : { gather_subset: this.play.gatherSubset }, keywords: { tags: ['always'] }, scope: this.play.scope, id: 0,
     };
-    await this.runTask(task, this.hosts.filter((h) => h.active), []);
+    await this.runTask(this.factsTask, hosts.filter((h) => h.active), []);
   }
 
-  private async section(nodes: Node[]): Promise<void> {
-    if (this.endPlay) return;
-    await this.walk(nodes, this.hosts, []);
+  private get stopped(): boolean {
+    return this.endPlay !== undefined || this.breakPlay;
+  }
+
+  private async section(nodes: Node[], hosts: HostState[]): Promise<void> {
+    if (this.stopped) return;
+    await this.walk(nodes, hosts, []);
     // meta: end_play ends the play where it stands: notified handlers do not run
-    if (!this.endPlay) await this.flushHandlers();
+    if (!this.stopped) await this.flushHandlers(hosts);
   }
 
   private async walk(nodes: Node[], hosts: HostState[], frames: Frame[]): Promise<void> {
     for (const node of nodes) {
-      if (this.endPlay || this.run.interrupted) return;
+      if (this.stopped || this.run.interrupted) return;
       const active = hosts.filter((h) => h.active);
       if (active.length === 0) return;
       if (node.kind === 'block') await this.runBlock(node, active, frames);
@@ -192,6 +272,8 @@ export class PlayRunner {
     if (role?.validate) await this.runRoleValidation(role, entered, inner);
     await this.walk(b.block, entered, inner);
     const failedHere = entered.filter((h) => h.failed && !h.unreachable);
+    // this block's rescue is the one that handles them (an inner block without one leaves them waiting)
+    if (b.rescue.length) for (const h of entered) this.awaitingRescue.delete(h);
     if (b.rescue.length && failedHere.length) {
       for (const h of failedHere) h.failed = false;
       frame.phase = 'rescue';
@@ -245,30 +327,59 @@ export class PlayRunner {
   private async runTask(task: TaskNode, hosts: HostState[], frames: Frame[]): Promise<void> {
     if (!this.selected(task)) return;
     const reporter = this.run.reporter;
-    const info = this.ctx.taskInfo(task);
-    reporter.taskStart({ ...info, title: this.taskTitle(task, hosts[0]) });
-    const runOnce = toBool(this.templateKeyword(task, inherited(task, 'run_once'), hosts[0]) ?? false);
+    const strategy = this.strategy;
+    const info = this.ctx.beginTask(task, !strategy.lockstep);
+    let runOnce = toBool(this.templateKeyword(task, inherited(task, 'run_once'), hosts[0]) ?? false);
+    if (runOnce && !strategy.lockstep) {
+      reporter.warning('Using run_once with the free strategy is not currently supported. This task will still be executed for every host in the inventory list.');
+      runOnce = false;
+    }
+    if (!strategy.lockstep && toBool(this.templateKeyword(task, inherited(task, 'any_errors_fatal'), hosts[0]) ?? false)) {
+      reporter.warning('Using any_errors_fatal with the free strategy is not supported, as tasks are executed independently on each host');
+    }
     const targets = runOnce ? hosts.slice(0, 1) : hosts;
-    const outcomes = await mapLimit(targets, Math.max(1, this.run.options.forks), (h) => this.runner.run(task, h));
-    // an interrupted task's results (commands killed under it) are not the hosts' doing
+    reporter.taskStart({ ...info, title: this.taskTitle(task, hosts[0]), hosts: targets.length });
+    // throttle does not apply to a run_once task (Ansible ignores it there)
+    const throttle = runOnce ? 0 : toInt(this.templateKeyword(task, inherited(task, 'throttle'), hosts[0]), task);
+    // each host's result is counted and shown as soon as it is in; an interrupted task's results
+    // (commands killed under it) are not the hosts' doing
+    const outcomes = await strategy.fanOut(task, targets, throttle, (h) => this.runner.run(task, h), (h, outcome) => {
+      if (!this.run.interrupted) this.record(task, h, outcome, frames);
+    });
     if (this.run.interrupted) return;
     const includes: IncludeRequest[] = [];
-    targets.forEach((h, i) => {
-      const outcome = outcomes[i];
-      this.record(task, h, outcome, frames);
-      if (outcome.includes) includes.push(...outcome.includes);
-    });
+    for (const outcome of outcomes) if (outcome.includes) includes.push(...outcome.includes);
     if (runOnce && task.register) {
       for (const h of hosts.slice(1)) h.setVar(task.register, registeredValue(outcomes[0].result));
     }
     if (runOnce && outcomes[0].result.ansible_facts && ['ansible.builtin.set_fact'].includes(task.resolved)) {
       for (const h of hosts.slice(1)) h.setVars(outcomes[0].result.ansible_facts as Vars);
     }
-    // without `serial`, a batch is the whole play
-    if (outcomes.some((o) => o.result._tsplay_meta === 'end_play' || o.result._tsplay_meta === 'end_batch')) this.endPlay = true;
+    if (outcomes.some((o) => o.result._tsplay_meta === 'end_play')) this.endPlay = 'play';
+    else if (outcomes.some((o) => o.result._tsplay_meta === 'end_batch')) this.endPlay = 'batch';
+    if (strategy.lockstep) this.applyFailurePolicy(task, hosts, targets, outcomes, frames, runOnce);
+    if (this.stopped) return;
     const flushing = targets.filter((_, i) => outcomes[i].result._tsplay_meta === 'flush_handlers');
     if (flushing.length && !task.handler) await this.flushHandlers(flushing);
     if (includes.length) await this.runIncludes(includes, hosts, frames);
+  }
+
+  /** after a task has run on every host (linear only): any_errors_fatal, run_once, max_fail_percentage */
+  private applyFailurePolicy(task: TaskNode, hosts: HostState[], targets: HostState[], outcomes: TaskOutcome[], frames: Frame[], runOnce: boolean): void {
+    if (outcomes.length === 0) return;
+    const verdict = applyTaskFailures({
+      batch: this.hosts,
+      hosts,
+      failedNow: targets.filter((h, i) => (outcomes[i].result.failed && !outcomes[i].ignored && h.failed && !this.awaitingRescue.has(h) && !this.shielded.has(h)) || outcomes[i].unreachable),
+      runOnce,
+      anyErrorsFatal: toBool(this.templateKeyword(task, inherited(task, 'any_errors_fatal'), hosts[0]) ?? false),
+      ignoreErrors: toBool(this.templateKeyword(task, inherited(task, 'ignore_errors'), hosts[0]) ?? false),
+      inRescueOrAlways: frames.some((f) => f.phase !== 'block'),
+      uncounted: new Set([...this.awaitingRescue, ...this.shielded]),
+      maxFailPercentage: this.maxFailPercentage,
+    });
+    if (verdict.tooManyFailed) this.run.reporter.noHostsRemaining?.();
+    if (verdict.breakPlay) this.breakPlay = true;
   }
 
   private taskTitle(task: TaskNode, host: HostState | undefined): string {
@@ -315,8 +426,13 @@ export class PlayRunner {
         if (result.changed) stats.changed++;
       } else {
         const rescuable = frames.some((f) => f.phase === 'block' && f.block.rescue.length > 0);
-        if (rescuable) stats.rescued++;
-        else stats.failed++;
+        if (rescuable) {
+          stats.rescued++;
+          this.awaitingRescue.add(host);
+        } else {
+          stats.failed++;
+          if (frames.some((f) => f.phase !== 'always' && f.block.always.length > 0)) this.shielded.add(host);
+        }
         host.failed = true;
         host.setVars({ ansible_failed_task: { name: task.name ?? task.action, action: task.action }, ansible_failed_result: result });
       }
@@ -341,10 +457,6 @@ export class PlayRunner {
     const { role } = roleOf(task.scope);
     if (role && status !== 'skipped' && status !== 'unreachable') role.hadTaskRun.add(host.name);
     if (result.changed && !result.failed && task.notify) this.notify(task, host);
-    if (result.failed && !ignored) {
-      const fatal = toBool(this.templateKeyword(task, inherited(task, 'any_errors_fatal'), host) ?? false);
-      if (fatal) for (const h of this.hosts) if (h.active) h.failed = true;
-    }
   }
 
   private notify(task: TaskNode, host: HostState): void {
@@ -495,15 +607,10 @@ export function stripInternal(result: ModuleResult): ModuleResult {
   return out;
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  });
-  await Promise.all(workers);
-  return results;
+/** `throttle`: an integer (0 = no limit), as Ansible converts it */
+function toInt(value: unknown, task: TaskNode): number {
+  if (value === undefined || value === null || value === '') return 0;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(n)) throw new UserError(`Failed to convert the throttle value to an integer.`, task.pos, 1);
+  return n;
 }

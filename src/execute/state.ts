@@ -84,6 +84,8 @@ export class HostState {
   /** meta: end_host / end_play for this host */
   ended = false;
   notified = new Set<TaskNode>();
+  /** the host has been in a batch of a play: only such hosts are in the recap */
+  played = false;
   conn?: Connection;
   stats: HostStats = emptyStats();
 

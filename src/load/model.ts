@@ -150,6 +150,7 @@ export interface PlayNode {
   forceHandlers?: unknown;
   serial?: unknown;
   strategy?: unknown;
+  order?: unknown;
   maxFailPercentage?: unknown;
   /** every role loaded in this play (for play-wide defaults/vars) */
   allRoles: RoleInstance[];

@@ -86,6 +86,7 @@ function loadPlay(data: Record<string, unknown>, file: string, playbookDir: stri
     forceHandlers: data.force_handlers,
     serial: data.serial,
     strategy: data.strategy,
+    order: data.order,
     maxFailPercentage: data.max_fail_percentage,
     allRoles: [],
     roleCache: new Map(),

@@ -26,6 +26,13 @@ export interface TaskInfo {
   col?: number;
   handler: boolean;
   tags: string[];
+  /**
+   * which run of the task this is: results with another number belong to another task (under the
+   * free strategy hosts' results interleave, so a reporter shows a banner again on each change)
+   */
+  run?: number;
+  /** at taskStart: how many hosts the task starts on (a free strategy starts it once per host) */
+  hosts?: number;
 }
 
 export interface HostResultEvent {
@@ -55,6 +62,8 @@ export interface Reporter {
   verbose(level: number, message: string): void;
   /** a diff to show in --diff mode */
   diff(host: string, text: string): void;
+  /** any_errors_fatal or max_fail_percentage ended the play for every host (Ansible's NO MORE HOSTS LEFT) */
+  noHostsRemaining?(): void;
   /** an error that stops the run (templating of a play keyword, etc.) */
   error(message: string): void;
   recap(stats: Map<string, HostStats>): void;

@@ -19,6 +19,7 @@ interface JsonTask {
 export class JsonRecorder implements Reporter {
   private readonly plays: Array<{ play: { name: string; hosts: string[] }; tasks: JsonTask[] }> = [];
   private current?: JsonTask;
+  private readonly byRun = new Map<number, JsonTask>();
   private stats: Record<string, HostStats> = {};
 
   constructor(private readonly path: string) {}
@@ -28,17 +29,22 @@ export class JsonRecorder implements Reporter {
     this.plays.push({ play: { name, hosts }, tasks: [] });
   }
   taskStart(task: TaskInfo): void {
+    // under the free strategy every host starts the task: one entry per run of it
+    const same = task.run !== undefined ? this.byRun.get(task.run) : undefined;
+    if (same) return;
     this.current = {
       task: { name: task.title, action: task.action, path: task.file ? `${task.file}:${task.line}` : undefined, handler: task.handler, tags: task.tags },
       hosts: {},
     };
     this.plays[this.plays.length - 1]?.tasks.push(this.current);
+    if (task.run !== undefined) this.byRun.set(task.run, this.current);
   }
   hostResult(ev: HostResultEvent): void {
-    if (ev.hasItem || ev.verbosity === -1 || !this.current) return;
+    const entry = (ev.task.run !== undefined ? this.byRun.get(ev.task.run) : undefined) ?? this.current;
+    if (ev.hasItem || ev.verbosity === -1 || !entry) return;
     // no_log: what ansible.posix.json records, the notice, the kept keys and the verdict flags
     const shown = ev.noLog ? { ...censored(ev.result), ...verdict(ev.status) } : stripInternal(ev.result);
-    this.current.hosts[ev.host] = { ...shown, action: ev.task.action, _status: ev.status, ...(ev.ignored ? { _ignored: true } : {}) };
+    entry.hosts[ev.host] = { ...shown, action: ev.task.action, _status: ev.status, ...(ev.ignored ? { _ignored: true } : {}) };
   }
   warning(): void {}
   verbose(): void {}
@@ -96,6 +102,7 @@ export class FanOut implements Reporter {
   verbose(l: number, m: string) { for (const t of this.targets) t.verbose(l, m); }
   diff(h: string, text: string) { for (const t of this.targets) t.diff(h, text); }
   error(m: string) { for (const t of this.targets) t.error(m); }
+  noHostsRemaining() { for (const t of this.targets) t.noHostsRemaining?.(); }
   recap(s: Map<string, HostStats>) { for (const t of this.targets) t.recap(s); }
   async close() { for (const t of this.targets) await t.close(); }
 }

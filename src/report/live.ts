@@ -1,13 +1,15 @@
 /**
- * The live view on a terminal: one listr2 task per play whose title follows the running task and
- * whose output lists each host's latest result; failures and the recap are printed plainly after
- * the view closes, so nothing important is lost when the view redraws.
+ * The live view on a terminal: one listr2 task per play (per serial batch) whose output has one
+ * line per task: how many of its hosts are done, changed and failed, and which failed. With 50
+ * hosts that is still one line per task, not 50 scrolling ones. Failures, debug output and the
+ * recap are printed plainly after the view closes, so nothing important is lost when it redraws.
  */
 import type { HostResultEvent, HostStats, Reporter, TaskInfo } from './events.js';
 import { PlainReporter } from './plain.js';
 
 interface PlayView {
   name: string;
+  hosts: number;
   done: () => void;
   /** what the view should show now; the listr2 task copies it on every tick */
   title: string;
@@ -16,12 +18,46 @@ interface PlayView {
   failed: boolean;
 }
 
+/** one task's progress across the batch's hosts */
+export interface TaskLine {
+  kind: 'TASK' | 'RUNNING HANDLER';
+  title: string;
+  /** hosts the task started on */
+  started: number;
+  done: number;
+  changed: number;
+  skipped: number;
+  failed: string[];
+  unreachable: string[];
+}
+
+/** the task lines shown at once; older ones fold into a count */
+const SHOWN_TASKS = 12;
+/** failed hosts named per line; the rest are counted */
+const NAMED_FAILURES = 5;
+
+export function taskLineText(line: TaskLine): string {
+  const running = line.done < line.started;
+  const parts = [`${line.done}/${line.started} done`];
+  if (line.changed) parts.push(`${line.changed} changed`);
+  if (line.skipped) parts.push(`${line.skipped} skipped`);
+  const named = (what: string, hosts: string[]) => {
+    const shown = hosts.slice(0, NAMED_FAILURES).join(', ');
+    const more = hosts.length > NAMED_FAILURES ? ` and ${hosts.length - NAMED_FAILURES} more` : '';
+    return `${hosts.length} ${what}: ${shown}${more}`;
+  };
+  if (line.failed.length) parts.push(named('failed', line.failed));
+  if (line.unreachable.length) parts.push(named('unreachable', line.unreachable));
+  const mark = running ? '…' : line.failed.length || line.unreachable.length ? '✖' : '✔';
+  return `${mark} ${line.kind} [${line.title}] ${parts.join(', ')}`;
+}
+
 export class LiveReporter implements Reporter {
   private play?: PlayView;
-  private current?: TaskInfo;
-  private readonly hostLines = new Map<string, string>();
+  /** the current play's task lines (each play view keeps its own map) */
+  private lines = new Map<number | TaskInfo, TaskLine>();
+  private last?: TaskLine;
   private readonly deferred: string[] = [];
-  private tasksDone = 0;
   private readonly plain: PlainReporter;
 
   constructor(verbosity: number, check: boolean, diff: boolean) {
@@ -32,16 +68,19 @@ export class LiveReporter implements Reporter {
 
   playStart(name: string, hosts: string[]): void {
     void this.endPlay();
-    this.hostLines.clear();
-    this.tasksDone = 0;
+    const lines = (this.lines = new Map());
+    this.last = undefined;
     let done!: () => void;
     const gate = new Promise<void>((r) => (done = r));
-    const view: PlayView = { name, done: () => done(), title: `PLAY [${name}] (${hosts.length} host${hosts.length === 1 ? '' : 's'})`, output: '', finished: Promise.resolve(), failed: false };
+    const heading = `PLAY [${name}] (${hosts.length} host${hosts.length === 1 ? '' : 's'})`;
+    const view: PlayView = { name, hosts: hosts.length, done: () => done(), title: heading, output: '', finished: Promise.resolve(), failed: false };
     view.finished = import('listr2').then(async ({ Listr }) => {
       const list = new Listr(
         [
           {
-            title: `PLAY [${name}] (${hosts.length} host${hosts.length === 1 ? '' : 's'})`,
+            title: heading,
+            // the task lines stay on screen once the play is done
+            rendererOptions: { persistentOutput: true },
             task: async (_ctx, task) => {
               const sync = () => {
                 if (task.title !== view.title) task.title = view.title;
@@ -51,11 +90,12 @@ export class LiveReporter implements Reporter {
               const timer = setInterval(sync, 80);
               await gate;
               clearInterval(timer);
-              task.title = `PLAY [${name}]: ${this.tasksDone} tasks${view.failed ? ', with failures' : ''}`;
+              sync();
+              task.title = `${heading}: ${lines.size} task${lines.size === 1 ? '' : 's'}${view.failed ? ', with failures' : ''}`;
             },
           },
         ],
-        { renderer: 'default', rendererOptions: { collapseSubtasks: false } , exitOnError: false },
+        { renderer: 'default', rendererOptions: { collapseSubtasks: false }, exitOnError: false },
       );
       await list.run();
     });
@@ -63,27 +103,47 @@ export class LiveReporter implements Reporter {
   }
 
   taskStart(task: TaskInfo): void {
-    this.current = task;
-    this.tasksDone++;
-    this.hostLines.clear();
     this.plain.taskStart(task);
+    // meta tasks act on the play, not on hosts: nothing to count
+    if (task.action === 'ansible.builtin.meta') return;
+    const key = task.run ?? task;
+    const line = this.lines.get(key);
+    if (line) {
+      // the free strategy starts a task once per host
+      line.started += task.hosts ?? 1;
+    } else {
+      this.lines.set(key, {
+        kind: task.handler ? 'RUNNING HANDLER' : 'TASK', title: task.title, started: task.hosts ?? this.play?.hosts ?? 1,
+        done: 0, changed: 0, skipped: 0, failed: [], unreachable: [],
+      });
+    }
+    this.last = this.lines.get(key);
     this.refresh();
   }
 
   hostResult(ev: HostResultEvent): void {
-    const item = ev.hasItem ? ` (item ${typeof ev.item === 'string' ? ev.item : JSON.stringify(ev.item)})` : '';
-    this.hostLines.set(ev.host, `${ev.status}: ${ev.host}${item}`);
-    if (ev.status === 'failed' && !ev.ignored && this.play) this.play.failed = true;
     // failures and debug output are kept for the plain summary after the view
     if (ev.status === 'failed' || ev.status === 'unreachable' || ev.task.action === 'ansible.builtin.debug') this.plain.hostResult(ev);
+    // a loop's items and retries are progress, not the host's result; meta tasks are not counted
+    if (ev.hasItem || ev.verbosity === -1 || ev.task.action === 'ansible.builtin.meta') return;
+    const line = (ev.task.run !== undefined ? this.lines.get(ev.task.run) : undefined) ?? this.last;
+    if (!line) return;
+    line.done++;
+    if (ev.status === 'changed') line.changed++;
+    else if (ev.status === 'skipped') line.skipped++;
+    else if (ev.status === 'unreachable') line.unreachable.push(ev.host);
+    else if (ev.status === 'failed' && !ev.ignored) line.failed.push(ev.host);
+    if (((ev.status === 'failed' && !ev.ignored) || ev.status === 'unreachable') && this.play) this.play.failed = true;
     this.refresh();
   }
 
   private refresh(): void {
-    if (!this.play || !this.current) return;
-    const kind = this.current.handler ? 'RUNNING HANDLER' : 'TASK';
-    this.play.title = `PLAY [${this.play.name}] ${kind} [${this.current.title}]`;
-    this.play.output = [...this.hostLines.values()].join('\n');
+    if (!this.play) return;
+    const all = [...this.lines.values()];
+    const shown = all.slice(-SHOWN_TASKS);
+    const folded = all.length - shown.length;
+    this.play.title = `PLAY [${this.play.name}] (${this.play.hosts} host${this.play.hosts === 1 ? '' : 's'})`;
+    this.play.output = [...(folded ? [`… ${folded} earlier task${folded === 1 ? '' : 's'}`] : []), ...shown.map(taskLineText)].join('\n');
   }
 
   private async endPlay(): Promise<void> {
@@ -106,6 +166,9 @@ export class LiveReporter implements Reporter {
   }
   error(message: string): void {
     this.deferred.push(`ERROR! ${message}`);
+  }
+  noHostsRemaining(): void {
+    this.plain.noHostsRemaining();
   }
   recap(stats: Map<string, HostStats>): void {
     this.plain.recap(stats);

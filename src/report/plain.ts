@@ -98,6 +98,11 @@ export function itemLabel(item: unknown): string {
 export class PlainReporter implements Reporter {
   private lastTask?: TaskInfo;
   private bannerShown = false;
+  /** the run of the task whose banner was printed last, and each run's info as it started */
+  private shownRun?: number;
+  private readonly started = new Map<number, TaskInfo>();
+  /** the task of the result being written: its banner comes first if another task's was last */
+  private eventTask?: TaskInfo;
   /** lines of the event being reported, written together: a task's banner and result are one write */
   private pending: string[] | undefined;
 
@@ -116,10 +121,17 @@ export class PlainReporter implements Reporter {
   playStart(name: string): void {
     this.lastTask = undefined;
     this.bannerShown = false;
+    this.shownRun = undefined;
+    this.started.clear();
     this.out(banner(`PLAY [${name}]`));
   }
 
   taskStart(task: TaskInfo): void {
+    if (task.run !== undefined) {
+      // under the free strategy each host starts the task: one run, one banner while it lasts
+      if (this.started.has(task.run)) return;
+      this.started.set(task.run, task);
+    }
     this.lastTask = task;
     this.bannerShown = false;
     if (task.action === 'ansible.builtin.include_role' || task.action === 'ansible.builtin.meta') {
@@ -127,11 +139,15 @@ export class PlainReporter implements Reporter {
     }
   }
 
+  /** the banner of the task the next line belongs to, unless it is the last one printed */
   private showBanner(): void {
-    if (this.bannerShown || !this.lastTask) return;
-    this.bannerShown = true;
-    const kind = this.lastTask.handler ? 'RUNNING HANDLER' : 'TASK';
-    this.out(banner(`${kind} [${this.lastTask.title}]`));
+    const task = this.eventTask?.run !== undefined ? (this.started.get(this.eventTask.run) ?? this.eventTask) : this.lastTask;
+    if (!task) return;
+    if (task.run !== undefined ? task.run === this.shownRun : this.bannerShown) return;
+    if (task === this.lastTask) this.bannerShown = true;
+    this.shownRun = task.run;
+    const kind = task.handler ? 'RUNNING HANDLER' : 'TASK';
+    this.out(banner(`${kind} [${task.title}]`));
   }
 
   private out(line: string): void {
@@ -141,9 +157,11 @@ export class PlainReporter implements Reporter {
 
   hostResult(ev: HostResultEvent): void {
     this.pending = [];
+    this.eventTask = ev.task;
     try {
       this.reportHostResult(ev);
     } finally {
+      this.eventTask = undefined;
       const lines = this.pending;
       this.pending = undefined;
       if (lines.length) this.write(lines.join('\n'));
@@ -247,6 +265,10 @@ export class PlainReporter implements Reporter {
 
   error(message: string): void {
     this.err(`ERROR! ${message}`);
+  }
+
+  noHostsRemaining(): void {
+    this.out(banner('NO MORE HOSTS LEFT'));
   }
 
   recap(stats: Map<string, HostStats>): void {

@@ -11,6 +11,10 @@ export interface AnsibleConfig {
   file?: string;
   /** [defaults] roles_path, resolved against the file's directory */
   rolesPath?: string[];
+  /** [defaults] vault_password_file, resolved against the file's directory */
+  vaultPasswordFile?: string;
+  /** [defaults] vault_identity_list */
+  vaultIdentityList?: string[];
 }
 
 let cached: AnsibleConfig | undefined;
@@ -34,6 +38,8 @@ export function ansibleConfig(): AnsibleConfig {
     if (eq < 0 || section !== 'defaults') continue;
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
+    if (key === 'vault_password_file' && value !== '') cached.vaultPasswordFile = resolve(dirname(file), value.replace(/^~(?=\/)/, homedir()));
+    if (key === 'vault_identity_list') cached.vaultIdentityList = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
     if (key === 'roles_path') {
       cached.rolesPath = value.split(':').filter((p) => p !== '').map((p) => (isAbsolute(p) ? p : resolve(dirname(file), p.replace(/^~(?=\/)/, homedir()))));
     }

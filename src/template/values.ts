@@ -38,6 +38,17 @@ export class UndefinedError extends TemplateError {
   }
 }
 
+/**
+ * A `!vault` value the run's secrets could not decrypt. Ansible decrypts inline vault values
+ * lazily, so such a value fails only where a template reads it, with the vault's message.
+ */
+export class UndecryptableVault {
+  constructor(readonly message: string) {}
+  fail(): never {
+    throw new TemplateError(this.message);
+  }
+}
+
 /** A float whose value happens to be integral (2.0). */
 export class PyFloat {
   constructor(readonly v: number) {}

@@ -8,7 +8,7 @@ import type { TaskNode } from '../load/model.js';
 import type { ModuleResult, ModuleContext } from '../modules/types.js';
 import { findModule } from '../modules/registry.js';
 import { compileArgSpec } from '../argspec/index.js';
-import { OMIT_TOKEN, TemplateError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
+import { OMIT_TOKEN, TemplateError, VaultValueError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
 import { UserError, formatPos } from '../util/errors.js';
 import { allConditions, environments, inherited } from './keywords.js';
 import { layer, type Vars } from '../vars/layers.js';
@@ -414,6 +414,7 @@ export function pyRepr(v: unknown): string {
 }
 
 export function taskErrorMessage(task: TaskNode, err: Error): string {
+  if (err instanceof VaultValueError) return err.message;
   const where = `The error appears to be in '${task.file}': line ${task.pos.line}, column ${task.pos.col}, but may\nbe elsewhere in the file depending on the exact syntax problem.`;
   if (err instanceof UserError && err.pos) return `${err.message}\n\n${where.replace(formatPos(task.pos), formatPos(err.pos))}`;
   return `${err.message}\n\n${where}`;

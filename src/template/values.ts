@@ -45,7 +45,15 @@ export class UndefinedError extends TemplateError {
 export class UndecryptableVault {
   constructor(readonly message: string) {}
   fail(): never {
-    throw new TemplateError(this.message);
+    throw new VaultValueError(this.message);
+  }
+}
+
+/** reading an UndecryptableVault: Ansible's task message is the vault's alone, with no position */
+export class VaultValueError extends TemplateError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VaultValueError';
   }
 }
 

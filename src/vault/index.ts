@@ -2,3 +2,10 @@
 export { decryptVault, isVaultText, setVaultSecrets, vaultSecrets, VaultError, type VaultSecret } from './keyring.js';
 export { loadVaultSecrets, type VaultOptions, type AskPassword } from './sources.js';
 export { encryptAes256 } from './cipher.js';
+
+import { decryptVault, isVaultText } from './keyring.js';
+
+/** a controller file's bytes as modules use them: the plaintext when ansible-vault encrypted it */
+export function decryptIfVaulted(data: Buffer, path: string): Buffer {
+  return isVaultText(data) ? decryptVault(data, path) : data;
+}

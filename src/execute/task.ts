@@ -258,7 +258,8 @@ export class TaskRunner {
     const opts = this.play.templateOptions(task);
     const check = this.bool(inherited(task, 'check_mode'), vars, task, this.play.run.options.check);
     const diff = this.bool(inherited(task, 'diff'), vars, task, this.play.run.options.diff);
-    const taskVars = layer(vars, { ansible_check_mode: check, ansible_diff_mode: diff });
+    // Ansible's magic variables are the run's --check/--diff; a task's check_mode/diff keywords change what the task does, not them
+    const taskVars = layer(vars, { ansible_check_mode: this.play.run.options.check, ansible_diff_mode: this.play.run.options.diff });
 
     if (ENGINE_ACTIONS.has(task.resolved)) {
       const outcome: ActionOutcome = await runAction(task, { play: this.play, host, vars: taskVars, check, diff, runner: this });

@@ -4,6 +4,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { decryptIfVaulted } from '../../vault/index.js';
+import { PyFloat, pyStr } from '../../template/values.js';
 import * as nodePath from 'node:path';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from './support/define.js';
@@ -136,7 +137,8 @@ export async function runCopy(args: CopyArgs, ctx: ModuleContext, rendered?: Sou
     srcLabel = rendered.header;
   } else if (args.content != null) {
     isContent = true;
-    const text = typeof args.content === 'object' ? pyJsonDumps(args.content) : String(args.content);
+    // the action writes to_bytes(content): str() of a native value, so true is 'True'
+    const text = typeof args.content === 'object' && !(args.content instanceof PyFloat) ? pyJsonDumps(args.content) : pyStr(args.content);
     const tmp = joinPath(await ctx.conn.tempDir(), 'source');
     files = [{ data: Buffer.from(text, 'utf8'), rel: basename(tmp), header: tmp, mode: 0o600 }];
     srcLabel = tmp;

@@ -10,10 +10,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { validate as checkArgumentSpecs } from './meta-validator.js';
-import { PyFloat } from '../template/values.js';
+import { parseYaml, posOf, posOfItem, posOfKey } from '../load/yaml.js';
+import { decryptVault, isVaultText } from '../vault/index.js';
 import type { EntryPointSpec } from './types.js';
 import { UserError } from '../util/errors.js';
 
@@ -97,17 +97,20 @@ function failed(error: ArgSpecFileError, source: RoleArgSpecs['source']): RoleAr
   return { file: error.file, source, entryPoints: {}, positions: {}, error };
 }
 
-/** Parses and checks spec text (exported for tests and for specs that come from elsewhere). */
+/**
+ * Parses and checks spec text (exported for tests and for specs that come from elsewhere). The
+ * text is read as playbooks are (src/load/yaml.ts: PyYAML's resolvers, so `y`/`n` stay strings
+ * as Ansible reads them; anchors, merge keys, vault).
+ */
 export function parseArgumentSpecs(text: string, file: string, source: RoleArgSpecs['source']): RoleArgSpecs | ArgSpecFileError | undefined {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { version: '1.1', lineCounter, keepSourceTokens: true, merge: true, uniqueKeys: false, prettyErrors: false });
-  const at = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
-  const syntax = doc.errors[0];
-  if (syntax) {
-    const p = at(syntax.pos[0]);
-    return new ArgSpecFileError(file, p.line, p.col, `YAML syntax error: ${syntax.message.split('\n')[0]}`);
+  let data: unknown;
+  try {
+    data = parseYaml(isVaultText(text) ? decryptVault(text, file).toString('utf8') : text, file);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    const p = err.pos ?? { line: 1, col: 1 };
+    return new ArgSpecFileError(file, p.line, p.col, `YAML syntax error: ${err.message.replace(/^Syntax Error while loading YAML\.\n\s*/, '')}`);
   }
-  const data = yamlDocumentToValue(doc);
   if (data === null || data === undefined) return undefined;
   if (typeof data !== 'object' || Array.isArray(data)) {
     if (source === 'meta/main') return new ArgSpecFileError(file, 1, 1, 'meta/main must be a mapping');
@@ -116,37 +119,45 @@ export function parseArgumentSpecs(text: string, file: string, source: RoleArgSp
   const root = data as Record<string, unknown>;
   if (!root.argument_specs) return undefined;
   if (!checkArgumentSpecs({ argument_specs: root.argument_specs })) {
-    return schemaError(file, doc, at, (checkArgumentSpecs.errors ?? [])[0]);
+    return schemaError(file, text, root, (checkArgumentSpecs.errors ?? [])[0]);
   }
   const entryPoints = root.argument_specs as Record<string, EntryPointSpec | null>;
   if (!Object.keys(entryPoints).length) return undefined;
   const positions: RoleArgSpecs['positions'] = {};
   for (const name of Object.keys(entryPoints)) {
-    const node = doc.getIn(['argument_specs', name], true) as Node | undefined;
-    const key = findKeyNode(doc, ['argument_specs'], name) ?? node;
-    positions[name] = key?.range ? at(key.range[0]) : { line: 1, col: 1 };
+    const p = posOfKey(entryPoints, name) ?? posOfKey(root, 'argument_specs');
+    positions[name] = p ? { line: p.line, col: p.col } : { line: 1, col: 1 };
   }
   return { file, source, entryPoints, positions };
 }
 
-function findKeyNode(doc: Document, path: string[], key: string): Node | undefined {
-  const parent = doc.getIn(path, true);
-  if (!isMap(parent)) return undefined;
-  const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
-  return pair?.key as Node | undefined;
-}
-
-function schemaError(file: string, doc: Document, at: (o: number) => { line: number; col: number }, error: ErrorObject | undefined): ArgSpecFileError {
+function schemaError(file: string, text: string, root: Record<string, unknown>, error: ErrorObject | undefined): ArgSpecFileError {
   if (!error) return new ArgSpecFileError(file, 1, 1, 'invalid argument spec');
   const path = error.instancePath
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  // walk up until a node with a position exists (the failing value may be absent)
-  let node: Node | undefined;
-  for (let n = path.length; n >= 0 && !node?.range; n--) node = doc.getIn(path.slice(0, n), true) as Node | undefined;
-  const p = node?.range ? at(node.range[0]) : { line: 1, col: 1 };
-  return new ArgSpecFileError(file, p.line, p.col, describeSchemaError(path, error));
+  // the deepest value on the path that was written somewhere (the failing value may be absent)
+  let p: { line: number; col: number } | undefined;
+  let parent: unknown = root;
+  for (const step of path) {
+    if (parent === null || typeof parent !== 'object') break;
+    const at = Array.isArray(parent) ? posOfItem(parent, Number(step)) : posOfKey(parent, step);
+    const value: unknown = (parent as Record<string, unknown>)[step];
+    p = (value !== null && typeof value === 'object' ? posOf(value) : valueAfterKey(text, at, step)) ?? at ?? p;
+    parent = value;
+  }
+  const where = p ?? { line: 1, col: 1 };
+  return new ArgSpecFileError(file, where.line, where.col, describeSchemaError(path, error));
+}
+
+/** where a scalar written on its key's line (`key: value`) starts; the readers keep key positions only */
+function valueAfterKey(text: string, key: { line: number; col: number } | undefined, name: string): { line: number; col: number } | undefined {
+  if (!key) return undefined;
+  const line = text.split('\n')[key.line - 1] ?? '';
+  const m = /^(["']?)[^:]*\1[ \t]*:[ \t]*(?=[^ \t#])/.exec(line.slice(key.col - 1));
+  if (!m || !line.slice(key.col - 1).includes(name)) return undefined;
+  return { line: key.line, col: key.col + m[0].length };
 }
 
 function describeSchemaError(path: string[], error: ErrorObject): string {
@@ -177,21 +188,4 @@ function optionPathOf(path: string[]): string | undefined {
   const names: string[] = [];
   for (let i = 0; i < path.length - 1; i++) if (path[i] === 'options') names.push(path[++i]);
   return names.length ? names.join('.') : undefined;
-}
-
-
-/**
- * Document → value with Python's int/float distinction kept (`2.0` stays a float, as a
- * PyFloat) and YAML 1.1 timestamps left as their text; anchors and `<<` merges resolve.
- */
-export function yamlDocumentToValue(doc: Document): unknown {
-  visit(doc, {
-    Scalar(_key, node) {
-      const src = node.srcToken && 'source' in node.srcToken ? String(node.srcToken.source) : '';
-      if (typeof node.value === 'number' && Number.isInteger(node.value) && /[.eE]/u.test(src) && !/^[-+]?0x/iu.test(src)) {
-        node.value = new PyFloat(node.value);
-      } else if (node.value instanceof Date) node.value = src || node.value.toISOString();
-    },
-  });
-  return doc.toJS({ maxAliasCount: -1 });
 }

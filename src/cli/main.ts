@@ -44,6 +44,12 @@ interface RunFlags {
   forceHandlers?: boolean;
   json?: string;
   live?: boolean;
+  vaultId: string[];
+  vaultPasswordFile: string[];
+  /** Ansible's other spellings of the two vault options */
+  vaultPassFile: string[];
+  askVaultPass?: boolean;
+  askVaultPassword?: boolean;
 }
 
 async function runCommand(playbooks: string[], flags: RunFlags): Promise<number> {
@@ -51,6 +57,10 @@ async function runCommand(playbooks: string[], flags: RunFlags): Promise<number>
   const { runPlaybooks } = await import('./run.js');
   const { makeReporter } = await import('../report/choose.js');
   const cwd = process.cwd();
+  await (await import('./vault.js')).setupVault(
+    { vaultId: flags.vaultId, vaultPasswordFile: [...flags.vaultPasswordFile, ...flags.vaultPassFile], askVaultPass: flags.askVaultPass || flags.askVaultPassword },
+    cwd,
+  );
   const forks = Number(flags.forks);
   if (!Number.isInteger(forks) || forks < 1) throw new UserError(`forks must be a positive integer, got '${flags.forks}'`, undefined, EXIT.usage);
   const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
@@ -132,6 +142,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--become-password-file <file>', 'become password file')
     .option('--private-key-passphrase-file <file>', 'passphrase of an encrypted --private-key / IdentityFile (tsplay only)')
     .option('--force-handlers', 'run handlers even if a task fails')
+    .option('--vault-id <id>', 'the vault identity to use: [label@]file, script or prompt (repeatable)', collect, [])
+    .option('--vault-password-file <file>', 'vault password file (repeatable)', collect, [])
+    .addOption(new Option('--vault-pass-file <file>').hideHelp().argParser(collect).default([]))
+    .option('-J, --ask-vault-pass', 'ask for vault password')
+    .addOption(new Option('--ask-vault-password').hideHelp())
     .addOption(new Option('--json <file>', 'write every task result per host and the recap as JSON to this file'))
     .addOption(new Option('--live', 'force the live (listr2) view even when stdout is not a terminal'))
     .action(async (playbooks: string[], flags: RunFlags) => setExit(await runCommand(playbooks, flags)));

@@ -13,6 +13,10 @@ export interface AnsibleConfig {
   rolesPath?: string[];
   /** every `key = value` of the file, as `section.key` (connection settings read by src/connection/ssh/settings.ts) */
   values: Map<string, string>;
+  /** [defaults] vault_password_file, resolved against the file's directory */
+  vaultPasswordFile?: string;
+  /** [defaults] vault_identity_list */
+  vaultIdentityList?: string[];
 }
 
 let cached: AnsibleConfig | undefined;
@@ -38,6 +42,8 @@ export function ansibleConfig(): AnsibleConfig {
     const value = line.slice(eq + 1).trim();
     cached.values.set(`${section}.${key}`, value);
     if (section !== 'defaults') continue;
+    if (key === 'vault_password_file' && value !== '') cached.vaultPasswordFile = resolve(dirname(file), value.replace(/^~(?=\/)/, homedir()));
+    if (key === 'vault_identity_list') cached.vaultIdentityList = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
     if (key === 'roles_path') {
       cached.rolesPath = value.split(':').filter((p) => p !== '').map((p) => (isAbsolute(p) ? p : resolve(dirname(file), p.replace(/^~(?=\/)/, homedir()))));
     }

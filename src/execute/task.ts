@@ -18,7 +18,7 @@ const ON_TARGET_ASYNC = new Map([
   ['ansible.builtin.shell', true],
 ]);
 import { compileArgSpec } from '../argspec/index.js';
-import { OMIT_TOKEN, TemplateError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
+import { OMIT_TOKEN, TemplateError, VaultValueError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
 import { UserError, formatPos } from '../util/errors.js';
 import { allConditions, environments, inherited } from './keywords.js';
 import { layer, type Vars } from '../vars/layers.js';
@@ -287,7 +287,8 @@ export class TaskRunner {
     const opts = this.play.templateOptions(task);
     const check = this.bool(inherited(task, 'check_mode'), vars, task, this.play.run.options.check);
     const diff = this.bool(inherited(task, 'diff'), vars, task, this.play.run.options.diff);
-    const taskVars = layer(vars, { ansible_check_mode: check, ansible_diff_mode: diff });
+    // Ansible's magic variables are the run's --check/--diff; a task's check_mode/diff keywords change what the task does, not them
+    const taskVars = layer(vars, { ansible_check_mode: this.play.run.options.check, ansible_diff_mode: this.play.run.options.diff });
 
     if (ENGINE_ACTIONS.has(task.resolved)) {
       const outcome: ActionOutcome = await runAction(task, { play: this.play, host, vars: taskVars, check, diff, runner: this });
@@ -489,6 +490,7 @@ export function pyRepr(v: unknown): string {
 }
 
 export function taskErrorMessage(task: TaskNode, err: Error): string {
+  if (err instanceof VaultValueError) return err.message;
   const where = `The error appears to be in '${task.file}': line ${task.pos.line}, column ${task.pos.col}, but may\nbe elsewhere in the file depending on the exact syntax problem.`;
   if (err instanceof UserError && err.pos) return `${err.message}\n\n${where.replace(formatPos(task.pos), formatPos(err.pos))}`;
   return `${err.message}\n\n${where}`;

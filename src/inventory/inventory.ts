@@ -4,6 +4,7 @@
  * implicit `localhost` exists (local connection), as in Ansible.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { decryptVault, isVaultText } from '../vault/index.js';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { isMapping, loadYamlFile, parseYaml } from '../load/yaml.js';
@@ -179,7 +180,8 @@ export function loadInventory(sources: string[], cwd: string, env: NodeJS.Proces
 }
 
 function loadInventoryFile(inv: Inventory, path: string): void {
-  const text = readFileSync(path, 'utf8');
+  let text = readFileSync(path, 'utf8');
+  if (isVaultText(text)) text = decryptVault(text, path).toString('utf8');
   const trimmed = text.trimStart();
   const looksYaml = /\.(ya?ml|json)$/.test(path) || /^(---|all:|\{)/.test(trimmed);
   if (looksYaml) loadYamlInventory(inv, parseYaml(text, path), path);

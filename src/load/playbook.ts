@@ -66,7 +66,7 @@ function loadPlay(data: Record<string, unknown>, file: string, playbookDir: stri
   if (typeof hosts !== 'string' && !Array.isArray(hosts)) {
     throw new UserError(`Hosts list must be a sequence or string. Please check your playbook.`, posOfKey(data, 'hosts') ?? pos);
   }
-  const keywords = readKeywords(data, pos);
+  const keywords = readKeywords(data, pos, 'Play');
   const scope: Scope = { kind: 'play', keywords };
   const play: PlayNode = {
     pos,

@@ -74,8 +74,28 @@ export function typeOfPy(v: unknown): string {
   return "<class 'str'>";
 }
 
-/** pulls the inheritable keywords out of a task/block/play/role mapping */
-export function readKeywords(data: Record<string, unknown>, pos: SourcePos): Keywords {
+const PY_KEYWORDS = new Set([
+  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except',
+  'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
+]);
+
+/** Ansible's isidentifier(): a Python identifier that is not a keyword */
+export function isVariableName(name: string): boolean {
+  return /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u.test(name) && !PY_KEYWORDS.has(name);
+}
+
+/** as Base._load_vars: every key of a `vars:` mapping must be a valid variable name (load-time error) */
+function checkVariableNames(vars: Record<string, unknown>, owner: string, where: SourcePos): void {
+  for (const key of Object.keys(vars)) {
+    if (!isVariableName(key)) throw new UserError(`Invalid variable name in vars specified for ${owner}: '${key}' is not a valid variable name`, where);
+  }
+}
+
+/**
+ * pulls the inheritable keywords out of a task/block/play/role mapping; `owner` is Ansible's class
+ * name for messages (Task, TaskInclude, IncludeRole, Block, Play)
+ */
+export function readKeywords(data: Record<string, unknown>, pos: SourcePos, owner = 'Task'): Keywords {
   const kw: Keywords = {};
   if ('when' in data) kw.when = asList(data.when);
   if ('tags' in data) kw.tags = parseTags(data.tags, posOfKey(data, 'tags') ?? pos);
@@ -86,10 +106,12 @@ export function readKeywords(data: Record<string, unknown>, pos: SourcePos): Key
       const merged: Record<string, unknown> = {};
       for (const v of vars) {
         if (!isMapping(v)) throw new UserError(`Vars must be specified as a dictionary, or a list of dictionaries (got an item ${JSON.stringify(v)})`, posOfKey(data, 'vars') ?? pos);
+        checkVariableNames(v, owner, posOf(vars) ?? pos);
         Object.assign(merged, v);
       }
       kw.vars = merged;
     } else if (isMapping(vars)) {
+      checkVariableNames(vars, owner, posOf(vars) ?? pos);
       kw.vars = vars;
     } else {
       throw new UserError(`Vars in a Task must be specified as a dictionary, or a list of dictionaries`, posOfKey(data, 'vars') ?? pos);
@@ -140,7 +162,7 @@ export class TaskLoader {
     for (const key of Object.keys(data)) {
       if (!BLOCK_KEYWORDS.has(key)) throw new UserError(`'${key}' is not a valid attribute for a Block`, posOfKey(data, key) ?? pos);
     }
-    const scope: Scope = { kind: 'block', parent, keywords: readKeywords(data, pos), role: parent.role };
+    const scope: Scope = { kind: 'block', parent, keywords: readKeywords(data, pos, 'Block'), role: parent.role };
     return {
       kind: 'block',
       pos,
@@ -168,7 +190,8 @@ export class TaskLoader {
         pos,
       );
     }
-    const kw = readKeywords(data, pos);
+    const owner = resolved === 'ansible.builtin.include_tasks' || resolved === 'ansible.builtin.import_tasks' ? 'TaskInclude' : /^ansible\.builtin\.(include|import)_role$/.test(resolved) ? 'IncludeRole' : 'Task';
+    const kw = readKeywords(data, pos, owner);
     if (delegateLocal) kw.delegate_to = 'localhost';
 
     if (resolved === 'ansible.builtin.import_tasks') return [this.importTasks(data, args, kw, file, scope, handler, pos)];

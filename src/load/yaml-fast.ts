@@ -4,7 +4,7 @@
  * `yaml` reader uses, so a value comes out the same whichever way it was read.
  *
  * It takes what playbooks, roles and vars files are made of: mappings, sequences, plain, quoted
- * and block scalars, and `!unsafe`. Anything else (anchors and aliases, other tags, merge keys,
+ * and block scalars, and `!unsafe`. Anything else (anchors and aliases, other tags such as `!vault`, merge keys,
  * complex keys, directives, several documents, and every syntax error) answers FALLBACK and the
  * `yaml` reader in yaml.ts does it: its messages and positions are the ones users see.
  *
@@ -124,8 +124,8 @@ class Builder {
       if (keyEvent?.type !== EVENT_ID.SCALAR || keyEvent.valueStart === -1) throw new Fallback();
       const rawKey = this.node(true).value;
       const key = rawKey === null ? 'null' : String(rawKey);
-      // merge keys are refused by the yaml reader, with its message
-      if (key === '<<') throw new Fallback();
+      // a merge key (resolved to the schema's merge symbol) is the yaml reader's to apply
+      if (typeof rawKey === 'symbol') throw new Fallback();
       out[key] = this.node(false).value;
       keys.set(key, this.at(this.scalarStart(keyEvent)));
     }

@@ -8,7 +8,8 @@ import { Document as YamlDocument, isAlias, isMap, isScalar, isSeq, LineCounter,
 import type { DocumentOptions, ParseOptions, SchemaOptions } from 'yaml';
 import { FALLBACK, readQuickly, type PositionSink } from './yaml-fast.js';
 import { UserError, type SourcePos } from '../util/errors.js';
-import { markUnsafe, PyFloat } from '../template/index.js';
+import { markUnsafe, PyFloat, UndecryptableVault } from '../template/index.js';
+import { decryptVault, isVaultText, VaultError } from '../vault/index.js';
 
 const nodePos = new WeakMap<object, SourcePos>();
 const keyPos = new WeakMap<object, Map<string, SourcePos>>();
@@ -49,6 +50,8 @@ export function loadYamlFile(path: string): unknown {
       code === 'ENOENT' ? `the file ${path} could not be found` : `could not read ${path}: ${(err as Error).message}`,
     );
   }
+  // a file ansible-vault encrypted is read as its plaintext, as Ansible's DataLoader does
+  if (isVaultText(text)) text = decryptVault(text, path).toString('utf8');
   const value = parseYaml(text, path);
   cache.set(path, value);
   return value;
@@ -171,7 +174,7 @@ export function parseYamlThoroughly(text: string, file: string): unknown {
   if (list.length > 1 && list.slice(1).some((d) => d.contents !== null)) {
     throw new UserError('Syntax Error while loading YAML.\n  expected a single document in the stream', toPos(list[1]?.range?.[0] ?? 0));
   }
-  return convert(doc.contents as Node | null, toPos, text);
+  return new Converter(doc, toPos).value(doc.contents as Node | null);
 }
 
 function firstLine(message: string): string {
@@ -185,49 +188,167 @@ export function sourceExcerpt(text: string, pos: SourcePos): string {
   return `The offending line appears to be:\n\n${line}\n${' '.repeat(Math.max(0, pos.col - 1))}^ here`;
 }
 
-function convert(node: Node | null, toPos: (o: number) => SourcePos, text: string): unknown {
-  if (node === null || node === undefined) return null;
-  if (isAlias(node)) {
-    throw new UserError('YAML aliases are not supported by tsplay yet', node.range ? toPos(node.range[0]) : undefined);
+/**
+ * The most nodes aliases may add to a document once expanded. PyYAML shares an aliased value,
+ * so reading a "billion laughs" document is cheap, but everything that walks the values later
+ * (templating, argument checks, JSON) would walk the whole expansion: refused here instead.
+ */
+export const MAX_ALIAS_EXPANSION = 1_000_000;
+
+/** a converted node and how many nodes it stands for once every alias in it is expanded */
+interface Converted {
+  value: unknown;
+  size: number;
+}
+
+/**
+ * The `yaml` package's nodes → plain values with PyYAML's meaning: an alias is the very value of
+ * its anchor (shared, positions those of the anchor), and `<<` merges mappings as PyYAML's
+ * flatten_mapping does (merged pairs first, a list's earlier mappings winning, the mapping's own
+ * keys winning over all of them).
+ */
+class Converter {
+  private readonly anchored = new Map<Node, Converted>();
+  /** anchored collections still being converted: an alias to one would be a cycle */
+  private readonly open = new Set<Node>();
+  private expansion = 0;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly toPos: (o: number) => SourcePos,
+  ) {}
+
+  value(node: Node | null): unknown {
+    return this.node(node).value;
   }
-  if (isScalar(node)) {
+
+  private at(node: Node | null | undefined): SourcePos | undefined {
+    return node?.range ? this.toPos(node.range[0]) : undefined;
+  }
+
+  private node(node: Node | null): Converted {
+    if (node === null || node === undefined) return { value: null, size: 1 };
+    if (isAlias(node)) return this.alias(node);
+    if (!node.anchor) return this.plain(node);
+    this.open.add(node);
+    const done = this.plain(node);
+    this.open.delete(node);
+    this.anchored.set(node, done);
+    return done;
+  }
+
+  private alias(node: Node & { source: string }): Converted {
+    const target = (node as unknown as { resolve(doc: Document): Node | undefined }).resolve(this.doc);
+    if (!target) throw new UserError(`Syntax Error while loading YAML.\n  found undefined alias '${node.source}'`, this.at(node));
+    if (this.open.has(target)) {
+      throw new UserError(`YAML alias '*${node.source}' refers to a value that contains it; tsplay does not accept recursive data`, this.at(node));
+    }
+    const done = this.anchored.get(target);
+    if (!done) throw new UserError(`Syntax Error while loading YAML.\n  found undefined alias '${node.source}'`, this.at(node));
+    this.expansion += done.size;
+    if (this.expansion > MAX_ALIAS_EXPANSION) {
+      throw new UserError(
+        `YAML aliases expand this document to more than ${MAX_ALIAS_EXPANSION} values (an alias bomb?); refusing to read it`,
+        this.at(node),
+      );
+    }
+    return done;
+  }
+
+  private plain(node: Node): Converted {
+    if (isScalar(node)) return { value: this.scalar(node), size: 1 };
+    if (isMap(node)) return this.mapping(node);
+    if (isSeq(node)) return this.sequence(node);
+    return { value: null, size: 1 };
+  }
+
+  private scalar(node: Node & { value: unknown; tag?: string }): unknown {
     const tag = node.tag;
     if (tag === '!unsafe') return markUnsafe(String(node.value ?? ''));
-    if (tag === '!vault' || tag === '!vault-encrypted') {
-      throw new UserError('vault-encrypted values are not supported by tsplay yet', node.range ? toPos(node.range[0]) : undefined);
-    }
+    if (tag === '!vault' || tag === '!vault-encrypted') return inlineVault(String(node.value ?? ''), this.at(node));
     return node.value;
   }
-  if (isMap(node)) {
+
+  private mapping(node: Node & { items: Array<{ key: unknown; value: unknown }> }): Converted {
     const out: Record<string, unknown> = {};
     const keys = new Map<string, SourcePos>();
+    let size = 1;
+    const own: Array<[string, unknown, SourcePos | undefined]> = [];
+    const merged: Array<Record<string, unknown>> = [];
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
-      const rawKey = keyNode === null ? null : isScalar(keyNode) ? keyNode.value : convert(keyNode, toPos, text);
-      const key = rawKey === null ? 'null' : String(rawKey);
-      if (key === '<<') {
-        throw new UserError('YAML merge keys (<<) are not supported by tsplay yet', keyNode?.range ? toPos(keyNode.range[0]) : undefined);
+      if (isScalar(keyNode) && typeof keyNode.value === 'symbol') {
+        const from = this.node(pair.value as Node | null);
+        size += from.size;
+        merged.push(...this.mergeSources(from.value, pair.value as Node | null, node));
+        continue;
       }
-      out[key] = convert(pair.value as Node | null, toPos, text);
-      if (keyNode?.range) keys.set(key, toPos(keyNode.range[0]));
+      const rawKey = keyNode === null ? null : isScalar(keyNode) ? keyNode.value : this.value(keyNode);
+      const key = rawKey === null ? 'null' : String(rawKey);
+      const value = this.node(pair.value as Node | null);
+      size += value.size + 1;
+      own.push([key, value.value, this.at(keyNode)]);
     }
-    if (node.range) nodePos.set(out, toPos(node.range[0]));
+    for (const source of merged) {
+      for (const key of Object.keys(source)) {
+        out[key] = source[key];
+        const p = posOfKey(source, key);
+        if (p) keys.set(key, p);
+      }
+    }
+    for (const [key, value, p] of own) {
+      out[key] = value;
+      if (p) keys.set(key, p);
+    }
+    const p = this.at(node);
+    if (p) nodePos.set(out, p);
     keyPos.set(out, keys);
-    return out;
+    return { value: out, size };
   }
-  if (isSeq(node)) {
-    const out = node.items.map((item) => convert(item as Node | null, toPos, text));
-    if (node.range) nodePos.set(out, toPos(node.range[0]));
+
+  /** the mappings a `<<` value stands for, in the order their pairs are applied (later wins) */
+  private mergeSources(value: unknown, valueNode: Node | null, map: Node): Array<Record<string, unknown>> {
+    const refuse = (found: string): never => {
+      throw new UserError(
+        `Syntax Error while loading YAML.\n  while constructing a mapping: expected a mapping or list of mappings for merging, but found ${found}`,
+        this.at(valueNode) ?? this.at(map),
+      );
+    };
+    if (isMapping(value)) return [value];
+    if (!Array.isArray(value)) return refuse(value === null || typeof value !== 'object' ? 'scalar' : 'sequence');
+    const list = value.map((item) => (isMapping(item) ? item : refuse(Array.isArray(item) ? 'sequence' : 'scalar')));
+    // PyYAML applies a list's mappings last to first, so the first one wins
+    return list.reverse();
+  }
+
+  private sequence(node: Node & { items: unknown[]; range?: [number, number, number] | null }): Converted {
+    let size = 1;
+    const out = node.items.map((item) => {
+      const c = this.node(item as Node | null);
+      size += c.size;
+      return c.value;
+    });
+    const p = this.at(node);
+    if (p) nodePos.set(out, p);
     itemPos.set(
       out,
-      node.items.map((item) => {
-        const r = (item as Node | null)?.range;
-        return r ? toPos(r[0]) : node.range ? toPos(node.range[0]) : { file: '', line: 1, col: 1 };
-      }),
+      node.items.map((item) => this.at(item as Node | null) ?? p ?? { file: '', line: 1, col: 1 }),
     );
-    return out;
+    return { value: out, size };
   }
-  return null;
+}
+
+/**
+ * A `!vault` value: its plaintext when the run's secrets open it; otherwise a value that fails
+ * where it is used, since Ansible decrypts inline values only when a template reads them.
+ */
+function inlineVault(text: string, _pos: SourcePos | undefined): unknown {
+  try {
+    return decryptVault(text).toString('utf8');
+  } catch (err) {
+    if (err instanceof VaultError) return new UndecryptableVault(err.message);
+    throw err;
+  }
 }
 
 export function isMapping(v: unknown): v is Record<string, unknown> {

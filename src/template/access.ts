@@ -4,7 +4,7 @@
  * Python methods; constructor/__proto__/prototype and friends are never returned, so templates
  * cannot climb to Function or mutate prototypes.
  */
-import { Undefined, isDict, isTuple, tuple, typeName, TemplateError, num, isNumber, isFloat, isUnsafe, pyRepr, pyFunction, mkFloat } from './values.js';
+import { Undefined, UndecryptableVault, isDict, isTuple, tuple, typeName, TemplateError, num, isNumber, isFloat, isUnsafe, pyRepr, pyFunction, mkFloat } from './values.js';
 import { pyMethod, CALLABLE_ATTRS } from './pymethods.js';
 import { PyDatetime, PyTimedelta } from './datetime.js';
 
@@ -31,6 +31,7 @@ function noAttr(obj: unknown, name: string): Undefined {
 }
 
 function read(v: unknown, taint: Taint): unknown {
+  if (v instanceof UndecryptableVault) v.fail();
   if (v instanceof String) {
     taint.sawUnsafe = true;
     return v.valueOf();

@@ -605,7 +605,13 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
     const s = str(v);
     return s ? s[0].toUpperCase() + s.slice(1).toLowerCase() : s;
   },
-  title: (v: unknown) => titleCase(str(v)),
+  // Jinja's do_title, not str.title(): only a word's first character (after whitespace, '-' or an opening bracket) is upper-cased
+  title: (v: unknown) =>
+    str(v)
+      .split(/([-\s({[<]+)/)
+      .filter((w) => w !== '')
+      .map((w) => w[0].toUpperCase() + w.slice(1).toLowerCase())
+      .join(''),
   trim: (v: unknown, args: Args, kw: Kw) => {
     const chars = arg(args, kw, 0, 'chars', null);
     const s = str(v);

@@ -14,7 +14,7 @@ import { parseTemplate } from './parser.js';
 import { TemplateSyntaxError } from './lexer.js';
 import { compileTemplate, Render, NOT_FOUND, type Compiled, type Host } from './runtime.js';
 import {
-  TemplateError, UndefinedError, Undefined, markUnsafe, wrapVar, isUnsafe, isDict, isNumber, PyFloat, prim, pyFunction, tuple, truthy, num, pyStr, stripUnsafe,
+  TemplateError, UndefinedError, Undefined, UndecryptableVault, VaultValueError, markUnsafe, wrapVar, isUnsafe, isDict, isNumber, PyFloat, prim, pyFunction, tuple, truthy, num, pyStr, stripUnsafe,
 } from './values.js';
 import { FORBIDDEN_NAMES } from './access.js';
 import { NAMESPACES, dictSet } from './pymethods.js';
@@ -24,7 +24,7 @@ import { TESTS } from './tests.js';
 import { LOOKUPS, LookupError, type LookupContext } from './lookups.js';
 
 export type { TemplarApi, TemplateOptions, TemplateVars } from './api.js';
-export { TemplateError, UndefinedError, markUnsafe, isUnsafe, stripUnsafe, wrapVar, Undefined, PyFloat };
+export { TemplateError, UndefinedError, markUnsafe, isUnsafe, stripUnsafe, wrapVar, Undefined, PyFloat, UndecryptableVault, VaultValueError };
 /** Plain JS data from a template result (unsafe strings and integral floats unwrapped), for module arguments. */
 export const toPlain = stripUnsafe;
 export { FILTERS, TESTS, LOOKUPS };
@@ -73,6 +73,7 @@ class Scope implements Host {
   resolve(name: string, rt: Render): unknown {
     if (!(name in this.vars) || FORBIDDEN_NAMES.has(name)) return name === 'vars' ? this.varsView() : NOT_FOUND;
     const value = this.vars[name];
+    if (value instanceof UndecryptableVault) value.fail();
     if (value instanceof String) {
       rt.sawUnsafe = true;
       return value.valueOf();

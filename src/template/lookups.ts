@@ -1,5 +1,6 @@
 /** Ansible's lookup plugins (ansible.builtin) for lookup()/query()/q() and with_<name> loops. */
 import fs from 'node:fs';
+import { decryptIfVaulted } from '../vault/index.js';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
@@ -87,7 +88,7 @@ const LOOKUP_TABLE: Record<string, Lookup> = {
     flattenOnce(terms).map((t) => {
       const p = findInSearchPath(ctx, 'files', str(t));
       if (!p || !fs.statSync(p).isFile()) throw new LookupError(`could not locate file in lookup: ${str(t)}`);
-      let content = fs.readFileSync(p, 'utf8');
+      let content = decryptIfVaulted(fs.readFileSync(p), p).toString('utf8');
       if (truthy(kw.lstrip ?? false)) content = content.replace(/^\s+/, '');
       if (truthy(kw.rstrip ?? true)) content = content.replace(/\s+$/, '');
       return content;
@@ -97,7 +98,7 @@ const LOOKUP_TABLE: Record<string, Lookup> = {
       const p = findInSearchPath(ctx, 'templates', str(t));
       if (!p) throw new LookupError(`the template file ${str(t)} could not be found for the lookup`);
       const extra = isDict(kw.template_vars) ? kw.template_vars : {};
-      return ctx.renderTemplate(fs.readFileSync(p, 'utf8'), p, extra);
+      return ctx.renderTemplate(decryptIfVaulted(fs.readFileSync(p), p).toString('utf8'), p, extra);
     }),
   pipe: (terms) =>
     flattenOnce(terms).map((t) => {

@@ -550,15 +550,92 @@ class JinjaParser extends BaseParser {
       targets.push(this.parsePrimary());
     } while (this.skip(T.COMMA));
     if (!this.skipValue(T.OPERATOR, '=')) {
+      // `{% set x | upper %}…{% endset %}`: the captured text goes through the filters
+      const captured = mk('CapturedText', tag, {});
+      const filtered = this.peekToken().type === T.PIPE ? this.parseFilter(captured) : null;
       if (!this.skip(T.BLOCK_END)) this.fail('expected = or block end in set tag', tag.lineno, tag.colno);
       node.body = new N.Capture(tag.lineno, tag.colno, this.parseUntilBlocks('endset'));
       node.value = null;
+      node.filtered = filtered;
       this.advanceAfterBlockEnd();
     } else {
-      node.value = this.parseIterable();
+      // Jinja's parse_tuple: an inline if without parentheses is part of the value
+      const first = this.parseExpression();
+      if (this.peekToken().type === T.COMMA) {
+        const items = [first];
+        while (this.skip(T.COMMA)) items.push(this.parseExpression());
+        node.value = mk('Tuple', first, { children: items });
+      } else {
+        node.value = first;
+      }
       this.advanceAfterBlockEnd('set');
     }
     return node;
+  }
+
+  /** `{% filter a | b(1) %}…{% endfilter %}`: a chain of filters over the captured body */
+  parseFilterStatement(): Node {
+    const tag = this.peekToken();
+    if (!this.skipSymbol('filter')) this.fail('expected filter', tag.lineno, tag.colno);
+    const capture = new N.Capture(tag.lineno, tag.colno, null);
+    const name = this.parseFilterName();
+    let chain: Node = new N.Filter(name.lineno, name.colno, name, new N.NodeList(name.lineno, name.colno, [capture, ...this.parseFilterArgs(name)]));
+    chain = this.parseFilter(chain);
+    this.advanceAfterBlockEnd(tag.value);
+    capture.body = this.parseUntilBlocks('endfilter');
+    this.advanceAfterBlockEnd();
+    return new N.Output(tag.lineno, tag.colno, [chain]);
+  }
+
+  /** `{% block name [scoped] [required] %}…{% endblock [name] %}` */
+  parseBlock(): Node {
+    const tag = this.peekToken();
+    if (!this.skipSymbol('block')) this.fail('expected block', tag.lineno, tag.colno);
+    const node = new N.Block(tag.lineno, tag.colno);
+    node.name = this.parsePrimary();
+    if ((node.name as Node).typename !== 'Symbol') this.fail('block name expected', tag.lineno, tag.colno);
+    node.scoped = this.skipSymbol('scoped');
+    node.required = this.skipSymbol('required');
+    this.advanceAfterBlockEnd(tag.value);
+    node.body = this.parseUntilBlocks('endblock');
+    this.skipSymbol('endblock');
+    const end = this.peekToken();
+    if (end && end.type === T.SYMBOL) {
+      if (end.value !== (node.name as Node).value) this.fail(`mismatched block name: expected '${String((node.name as Node).value)}', got '${end.value}'`, end.lineno, end.colno);
+      this.nextToken();
+    }
+    if (!this.peekToken()) this.fail("Unexpected end of template. Jinja was looking for the following tags: 'endblock'.");
+    this.advanceAfterBlockEnd('endblock');
+    return node;
+  }
+
+  /** `{% include x [ignore missing] [with context|without context] %}` */
+  parseInclude(): Node {
+    const tag = this.peekToken();
+    if (!this.skipSymbol('include')) this.fail('expected include', tag.lineno, tag.colno);
+    const node = new N.Include(tag.lineno, tag.colno);
+    node.template = this.parseExpression();
+    if (this.skipSymbol('ignore')) {
+      if (!this.skipSymbol('missing')) this.fail("expected 'missing' after 'ignore'");
+      node.ignoreMissing = true;
+    }
+    node.withoutContext = this.parseContextModifier() === false;
+    this.advanceAfterBlockEnd(tag.value);
+    return node;
+  }
+
+  /** `with context` → true, `without context` → false, nothing → undefined */
+  parseContextModifier(): boolean | undefined {
+    const tok = this.peekToken();
+    if (!tok || tok.type !== T.SYMBOL || (tok.value !== 'with' && tok.value !== 'without')) return undefined;
+    this.nextToken();
+    if (!this.skipSymbol('context')) this.fail("expected 'context'", tok.lineno, tok.colno);
+    return tok.value === 'with';
+  }
+
+  parseWithContext(): boolean | null {
+    const m = this.parseContextModifier();
+    return m === undefined ? null : m;
   }
 }
 

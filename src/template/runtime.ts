@@ -37,9 +37,21 @@ export class Render implements Taint {
   constructor(readonly host: Host, readonly state: Record<string, unknown> = {}) {}
 }
 
+/** a block's implementations, the most derived template's first (`super()` walks down the list) */
+type BlockSt = (f: Frame, out: Out, superFn: unknown) => void;
+type BlockChains = Map<string, BlockSt[]>;
+
 class Frame {
   readonly vars = new Map<string, unknown>();
+  /** on a template's root frame: its blocks, and the parent template an `{% extends %}` named */
+  blocks?: BlockChains;
+  extendsName?: unknown;
   constructor(readonly parent: Frame | null, readonly rt: Render) {}
+  root(): Frame {
+    let f: Frame = this;
+    while (f.parent) f = f.parent;
+    return f;
+  }
   lookup(name: string): unknown {
     for (let f: Frame | null = this; f; f = f.parent) {
       if (f.vars.size && f.vars.has(name)) return f.vars.get(name);
@@ -80,8 +92,8 @@ function finalizeValue(v: unknown): string {
 }
 
 export interface Compiled {
-  /** renders to output pieces (before Ansible's concat policy) */
-  renderPieces(rt: Render, locals?: Map<string, unknown>): Out;
+  /** renders to output pieces (before Ansible's concat policy); `inherited` are a child template's blocks */
+  renderPieces(rt: Render, locals?: Map<string, unknown>, inherited?: BlockChains): Out;
   /** true when the template is exactly one `{{ expression }}` */
   single: boolean;
   /** evaluates the single expression natively (only when `single`) */
@@ -95,14 +107,31 @@ export function compileTemplate(root: Node): Compiled {
   const single =
     children.length === 1 && children[0].typename === 'Output' && (children[0].children as Node[]).length === 1 && (children[0].children as Node[])[0].typename !== 'TemplateData';
   const singleExpr = single ? compileExpr((children[0].children as Node[])[0]) : undefined;
+  const ownBlocks = new Map<string, BlockSt>();
+  collectBlocks(root, ownBlocks);
+  const hasExtends = children.some((c) => c.typename === 'Extends');
   return {
     single,
-    renderPieces(rt, locals) {
+    renderPieces(rt, locals, inherited) {
       const frame = new Frame(null, rt);
       if (locals) for (const [k, v] of locals) frame.vars.set(k, v);
+      if (ownBlocks.size || inherited) {
+        const chains: BlockChains = new Map();
+        for (const [name, chain] of inherited ?? []) chains.set(name, [...chain]);
+        for (const [name, st] of ownBlocks) chains.set(name, [...(chains.get(name) ?? []), st]);
+        frame.blocks = chains;
+        frame.vars.set('self', blockReferences(frame));
+      }
       const out: Out = { pieces: [], nativeText: -1 };
-      body(frame, out);
-      return out;
+      body(frame, hasExtends ? { pieces: [], nativeText: -1 } : out);
+      if (frame.extendsName === undefined) return out;
+      // {% extends %}: the parent renders, with this template's blocks first in each chain
+      const name = prim(frame.extendsName);
+      const parent = rt.host.loadTemplate(String(name), rt);
+      if (!parent) throw new TemplateError(String(name));
+      const topLevel = new Map(frame.vars);
+      topLevel.delete('self');
+      return parent.renderPieces(rt, topLevel, frame.blocks);
     },
     evalSingle: singleExpr ? (rt) => singleExpr(new Frame(null, rt)) : undefined,
     exportedMacros(rt) {
@@ -113,6 +142,61 @@ export function compileTemplate(root: Node): Compiled {
       return exported;
     },
   };
+}
+
+/** every `{% block %}` of a template, nested ones included, by name */
+function collectBlocks(node: Node, into: Map<string, BlockSt>): void {
+  for (const key of ['children', 'body', 'else_']) {
+    const child = node[key] as Node | Node[] | null | undefined;
+    if (!child || typeof child !== 'object') continue;
+    for (const c of Array.isArray(child) ? child : [child]) {
+      if (!c || typeof c !== 'object' || typeof (c as Node).typename !== 'string') continue;
+      if ((c as Node).typename === 'Block') {
+        const name = ((c as Node).name as Node).value as string;
+        if (into.has(name)) throw new TemplateError(`block '${name}' defined twice`);
+        into.set(name, compileBlockBody(c as Node));
+      }
+      collectBlocks(c as Node, into);
+    }
+  }
+}
+
+/** a block body: scoped blocks see the variables around them, others only the template's top level */
+function compileBlockBody(node: Node): BlockSt {
+  const body = compileStmt(node.body as Node);
+  const scoped = !!node.scoped;
+  return (f, out, superFn) => {
+    const frame = new Frame(scoped ? f : f.root(), f.rt);
+    frame.vars.set('super', superFn);
+    body(frame, out);
+  };
+}
+
+/** renders implementation `i` of block `name`, with `super()` bound to the next one */
+function renderBlock(name: string, i: number, f: Frame, out: Out): void {
+  const chain = f.root().blocks?.get(name);
+  const st = chain?.[i];
+  if (!st) throw new TemplateError(i === 0 ? `no block named '${name}'` : 'there is no parent block called ' + pyStr(name) + '.');
+  const superFn = pyFunction('super', () => {
+    const inner: Out = { pieces: [], nativeText: -1 };
+    renderBlock(name, i + 1, f, inner);
+    return inner.pieces.join('');
+  });
+  st(f, out, superFn);
+}
+
+/** `self.name()`: renders the most derived implementation of a block */
+function blockReferences(root: Frame): Record<string, unknown> {
+  const refs: Record<string, unknown> = Object.create(null);
+  for (const name of root.blocks?.keys() ?? []) {
+    refs[name] = pyFunction(name, () => {
+      const out: Out = { pieces: [], nativeText: -1 };
+      renderBlock(name, 0, root, out);
+      return out.pieces.join('');
+    });
+  }
+  NAMESPACES.add(refs);
+  return refs;
 }
 
 /** Records where in the template an error happened (the innermost statement wins). */
@@ -187,12 +271,17 @@ function compileStmt(node: Node): St {
     case 'Include': {
       const tmpl = compileExpr(node.template as Node);
       const ignoreMissing = !!node.ignoreMissing;
+      const withoutContext = !!node.withoutContext;
       return (f, out) => {
         const names = prim(tmpl(f));
         const candidates = Array.isArray(names) ? names : [names];
         for (const c of candidates) {
           const t = f.rt.host.loadTemplate(String(prim(c)), f.rt);
           if (t) {
+            if (withoutContext) {
+              out.pieces.push(...t.renderPieces(isolated(f.rt)).pieces);
+              return;
+            }
             const locals = new Map<string, unknown>();
             for (let fr: Frame | null = f; fr; fr = fr.parent) for (const [k, v] of fr.vars) if (!locals.has(k)) locals.set(k, v);
             const res = t.renderPieces(f.rt, locals);
@@ -206,10 +295,11 @@ function compileStmt(node: Node): St {
     case 'Import': {
       const tmpl = compileExpr(node.template as Node);
       const target = (node.target as Node).value as string;
+      const withContext = node.withContext === true;
       return (f) => {
         const t = f.rt.host.loadTemplate(String(prim(tmpl(f))), f.rt);
         if (!t) throw new TemplateError(`template not found: ${pyStr(tmpl(f))}`);
-        const ns = t.exportedMacros(f.rt);
+        const ns = t.exportedMacros(withContext ? f.rt : isolated(f.rt));
         NAMESPACES.add(ns);
         f.vars.set(target, ns);
       };
@@ -217,15 +307,31 @@ function compileStmt(node: Node): St {
     case 'FromImport': {
       const tmpl = compileExpr(node.template as Node);
       const names = (node.names as Node).children as Node[];
+      const withContext = node.withContext === true;
       return (f) => {
         const t = f.rt.host.loadTemplate(String(prim(tmpl(f))), f.rt);
         if (!t) throw new TemplateError(`template not found: ${pyStr(tmpl(f))}`);
-        const ns = t.exportedMacros(f.rt);
+        const ns = t.exportedMacros(withContext ? f.rt : isolated(f.rt));
         for (const n of names) {
           const [name, alias] = n.typename === 'Pair' ? [(n.key as Node).value as string, (n.value as Node).value as string] : [n.value as string, n.value as string];
           if (!(name in ns)) throw new TemplateError(`the template does not export the requested name '${name}'`);
           f.vars.set(alias, ns[name]);
         }
+      };
+    }
+    case 'Block': {
+      const name = (node.name as Node).value as string;
+      return (f, out) => {
+        // in a template that extends another, blocks render where the parent places them
+        if (f.root().extendsName === undefined) renderBlock(name, 0, f, out);
+      };
+    }
+    case 'Extends': {
+      const parent = compileExpr(node.template as Node);
+      return (f) => {
+        const root = f.root();
+        if (root.extendsName !== undefined) throw new TemplateError('extended multiple times');
+        root.extendsName = parent(f);
       };
     }
     case 'With': {
@@ -282,11 +388,29 @@ function compileSet(node: Node): St {
     return (f) => assign(f, value(f));
   }
   const body = compileStmt((node.body as Node).body as Node);
+  const filtered = node.filtered ? compileExpr(node.filtered as Node) : null;
   return (f) => {
     const out: Out = { pieces: [], nativeText: -1 };
     body(f, out);
-    assign(f, out.pieces.join(''));
+    const text = out.pieces.join('');
+    if (!filtered) return assign(f, text);
+    const frame = new Frame(f, f.rt);
+    frame.vars.set(CAPTURED, text);
+    assign(f, filtered(frame));
   };
+}
+
+/** the frame variable holding a `{% set x | filter %}` block's text while its filters run */
+const CAPTURED = '\0captured';
+
+/**
+ * A render that sees no template variables, for `include … without context` and imports (which
+ * Jinja renders without the context unless told `with context`); globals stay.
+ */
+function isolated(rt: Render): Render {
+  const host = Object.create(rt.host) as Host;
+  host.resolve = () => NOT_FOUND;
+  return new Render(host, rt.state);
 }
 
 function compileFor(node: Node): St {
@@ -599,6 +723,8 @@ export function compileExpr(node: Node): Ev {
       const make = compileMacro(node);
       return (f) => make(f);
     }
+    case 'CapturedText':
+      return (f) => f.lookup(CAPTURED);
     case 'Capture': {
       const body = compileStmt(node.body as Node);
       return (f) => {

@@ -38,6 +38,25 @@ export class UndefinedError extends TemplateError {
   }
 }
 
+/**
+ * A `!vault` value the run's secrets could not decrypt. Ansible decrypts inline vault values
+ * lazily, so such a value fails only where a template reads it, with the vault's message.
+ */
+export class UndecryptableVault {
+  constructor(readonly message: string) {}
+  fail(): never {
+    throw new VaultValueError(this.message);
+  }
+}
+
+/** reading an UndecryptableVault: Ansible's task message is the vault's alone, with no position */
+export class VaultValueError extends TemplateError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VaultValueError';
+  }
+}
+
 /** A float whose value happens to be integral (2.0). */
 export class PyFloat {
   constructor(readonly v: number) {}

@@ -3,6 +3,8 @@
  * file/tree already on the target (remote_src), with Ansible 2.14's results.
  */
 import { promises as fsp } from 'node:fs';
+import { decryptIfVaulted } from '../../vault/index.js';
+import { PyFloat, pyStr } from '../../template/values.js';
 import * as nodePath from 'node:path';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from './support/define.js';
@@ -49,9 +51,9 @@ async function walkController(top: string, trailingSlash: boolean): Promise<Cont
   return tree;
 }
 
-async function readController(full: string, rel: string): Promise<SourceFile> {
+async function readController(full: string, rel: string, decrypt: boolean): Promise<SourceFile> {
   const [data, st] = await Promise.all([fsp.readFile(full), fsp.stat(full)]);
-  return { data, rel, header: full, mode: st.mode & 0o7777 };
+  return { data: decrypt ? decryptIfVaulted(data, full) : data, rel, header: full, mode: st.mode & 0o7777 };
 }
 
 /** remote_src: the copy module run against a source already on the target */
@@ -135,7 +137,8 @@ export async function runCopy(args: CopyArgs, ctx: ModuleContext, rendered?: Sou
     srcLabel = rendered.header;
   } else if (args.content != null) {
     isContent = true;
-    const text = typeof args.content === 'object' ? pyJsonDumps(args.content) : String(args.content);
+    // the action writes to_bytes(content): str() of a native value, so true is 'True'
+    const text = typeof args.content === 'object' && !(args.content instanceof PyFloat) ? pyJsonDumps(args.content) : pyStr(args.content);
     const tmp = joinPath(await ctx.conn.tempDir(), 'source');
     files = [{ data: Buffer.from(text, 'utf8'), rel: basename(tmp), header: tmp, mode: 0o600 }];
     srcLabel = tmp;
@@ -158,12 +161,12 @@ export async function runCopy(args: CopyArgs, ctx: ModuleContext, rendered?: Sou
     if (st?.isDirectory()) {
       isTree = true;
       const tree = await walkController(found, trailing);
-      files = await Promise.all(tree.files.map((f) => readController(f.full, f.rel)));
+      files = await Promise.all(tree.files.map((f) => readController(f.full, f.rel, args.decrypt !== false)));
       directories = tree.directories;
       if (!dest.endsWith('/')) dest = `${dest}/`;
     } else {
       try {
-        files = [await readController(found, basename(found))];
+        files = [await readController(found, basename(found), args.decrypt !== false)];
       } catch (err) {
         return { changed: false, failed: true, msg: `could not find src=${found}, ${(err as Error).message}` };
       }

@@ -3,6 +3,7 @@
  * with the task's variables, then put it on the target with copy's semantics.
  */
 import { promises as fsp } from 'node:fs';
+import { decryptIfVaulted } from '../../vault/index.js';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
@@ -81,7 +82,7 @@ export async function runTemplate(args: TemplateArgs, ctx: ModuleContext): Promi
   try {
     const [raw, st] = await Promise.all([fsp.readFile(found), fsp.stat(found)]);
     sourceMode = st.mode & 0o7777;
-    source = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    source = new TextDecoder('utf-8', { fatal: true }).decode(decryptIfVaulted(raw, found));
   } catch (err) {
     if (err instanceof TypeError) return failed('Template source files must be utf-8 encoded');
     return failed(`could not find src=${found}, ${(err as Error).message}`);

@@ -94,7 +94,7 @@ function limitPattern(limit: string, cwd: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError(`--limit ${limit}: cannot read ${file}: ${(err as Error).message}`, undefined, EXIT.usage);
+    throw new UserError(`Unable to find limit file ${file} (--limit ${limit}): ${(err as Error).message}`, undefined, EXIT.usage);
   }
   const hosts = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return hosts.join(',');

@@ -6,6 +6,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UserError, UserErrors } from '../util/errors.js';
 import { VERSION } from '../version.js';
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const count = (_v: string, previous: number) => previous + 1;
@@ -74,7 +76,7 @@ async function runCommand(playbooks: string[], flags: RunFlags): Promise<number>
     verbosity: flags.verbose,
     tags: splitTags(flags.tags),
     skipTags: splitTags(flags.skipTags),
-    limit: flags.limit,
+    limit: flags.limit === undefined ? undefined : limitPattern(flags.limit, cwd),
     startAtTask: flags.startAtTask,
     connection: flags.connection,
     extraVars: parseExtraVars(flags.extraVars, cwd),
@@ -102,6 +104,35 @@ async function runCommand(playbooks: string[], flags: RunFlags): Promise<number>
     out,
     reporter: () => makeReporter({ verbosity: flags.verbose, check: options.check, diff: options.diff, json, live: flags.live }),
   });
+}
+
+/** `--limit @file`: the hosts listed in the file, one a line, as ansible-playbook reads them */
+function limitPattern(limit: string, cwd: string): string {
+  if (!limit.startsWith('@')) return limit;
+  const file = resolvePath(cwd, limit.slice(1));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`Unable to find limit file ${file} (--limit ${limit}): ${(err as Error).message}`, undefined, EXIT.usage);
+  }
+  const hosts = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return hosts.join(',');
+}
+
+/** serve-mirror's arguments, checked before anything listens */
+async function mirrorArgs(dir: string, flags: { host: string; port: string }): Promise<number> {
+  const { statSync } = await import('node:fs');
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw new UserError(`serve-mirror: ${dir} is not a directory (the mirror to serve, holding simple/)`, undefined, EXIT.usage);
+  const port = Number(flags.port);
+  if (!/^\d+$/.test(flags.port) || port > 65535) throw new UserError(`serve-mirror: --port must be a number from 0 to 65535, got '${flags.port}'`, undefined, EXIT.usage);
+  return port;
 }
 
 function buildProgram(setExit: (code: number) => void): Command {
@@ -182,7 +213,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--port <port>', 'port', '8080')
     .action(async (dir: string, flags: { host: string; port: string }) => {
       const { serveMirror } = await import('../mirror/serve.js');
-      const server = await serveMirror(dir, { host: flags.host, port: Number(flags.port) });
+      const port = await mirrorArgs(dir, flags);
+      const server = await serveMirror(dir, { host: flags.host, port }).catch((err: NodeJS.ErrnoException) => {
+        // the address is the user's choice: taken, not ours, or no such host
+        const why = err.code === 'EADDRINUSE' ? 'the port is in use' : err.code === 'EADDRNOTAVAIL' ? 'the address is not one of this machine' : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? 'no such host' : err.code === 'EACCES' ? 'permission denied (a port below 1024 needs root)' : undefined;
+        if (why) throw new UserError(`serve-mirror: cannot listen on ${flags.host}:${port}: ${why} (${err.code})`, undefined, EXIT.usage);
+        throw err;
+      });
       process.stdout.write(`serving ${dir} at ${server.url} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().then(resolve);

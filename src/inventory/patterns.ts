@@ -2,6 +2,7 @@
  * Host patterns as in `hosts:` and `--limit`: names, groups, `all`/`*`, wildcards, `~regex`,
  * unions (`a:b`, `a,b`), intersections (`a:&b`) and exclusions (`a:!b`).
  */
+import { UserError } from '../util/errors.js';
 import type { Inventory } from './inventory.js';
 
 function splitPattern(pattern: string): string[] {
@@ -28,7 +29,13 @@ function matchTerm(inv: Inventory, term: string): string[] {
   if (inv.groups.has(term)) return inv.groupHosts(term);
   if (inv.hosts.has(term)) return [term];
   let re: RegExp | undefined;
-  if (term.startsWith('~')) re = new RegExp(term.slice(1));
+  if (term.startsWith('~')) {
+    try {
+      re = new RegExp(term.slice(1));
+    } catch (err) {
+      throw new UserError(`Invalid host list pattern: ${term} (${(err as Error).message.replace(/^Invalid regular expression: /, '')})`);
+    }
+  }
   else if (/[*?]/.test(term)) re = new RegExp('^' + term.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
   if (re) {
     const out: string[] = [];

@@ -96,7 +96,8 @@ export async function serveMirror(dir: string, options: ServeOptions = {}): Prom
     if (!st) return { status: 404, message: 'not found' };
     if (st.isFile()) return { status: 200, rep: { contentType: contentTypeOf(real), file: real } };
     if (!st.isDirectory()) return { status: 404, message: 'not found' };
-    if (!urlPath.endsWith('/')) return { status: 301, location: `${urlPath}/` };
+    // the location is rebuilt from the segments: `//x/` would send the client to another host
+    if (!urlPath.endsWith('/')) return { status: 301, location: `/${segments.map(encodeURIComponent).map((s) => `${s}/`).join('')}` };
     const wanted = format ? chooseIndexFormat(format) : chooseIndexFormat(accept);
     const jsonFile = path.join(real, JSON_INDEX_NAME);
     const htmlFile = path.join(real, 'index.html');

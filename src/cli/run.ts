@@ -20,6 +20,7 @@ import type { Reporter } from '../report/events.js';
 import { playRoleBlocks } from '../load/playbook.js';
 import { staticCheck } from '../execute/static-check.js';
 import { startSpawnHelper } from '../connection/local.js';
+import { collectFallbackNames, resolveFallback, settleFallbackNames, stopFallbackHelper } from '../modules/fallback/index.js';
 
 const STATIC_ACTIONS = new Set(['ansible.builtin.import_tasks', 'ansible.builtin.import_role', 'ansible.builtin.validate_argument_spec']);
 
@@ -29,7 +30,8 @@ export function resolveAction(name: string): string | undefined {
   const fqcn = `ansible.builtin.${short}`;
   if (ENGINE_ACTIONS.has(fqcn) || STATIC_ACTIONS.has(fqcn)) return fqcn;
   const mod = findModule(name);
-  return mod?.name;
+  // a name no native module answers to may still be one of Ansible's, run by the fallback
+  return mod?.name ?? resolveFallback(name);
 }
 
 export interface RunRequest {
@@ -45,15 +47,26 @@ export interface RunRequest {
   reporter: () => Reporter;
 }
 
-export function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>): Playbook[] {
+/**
+ * Loads every playbook. Module names tsplay does not implement are settled in one batch at the
+ * end (the fallback asks ansible-core about them): each unknown one is an error, all of them are
+ * returned in `problems` when given, else thrown.
+ */
+export function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>, problems?: UserError[]): Playbook[] {
   const templar: Templar = sharedTemplar;
-  return req.playbooks.map((file) =>
-    loadPlaybook(file, {
-      resolveAction,
-      extraVars: req.options.extraVars,
-      renderStatic: (value, vars) => String(templar.template(value, vars, {})),
-    }),
+  const playbooks = collectFallbackNames(() =>
+    req.playbooks.map((file) =>
+      loadPlaybook(file, {
+        resolveAction,
+        extraVars: req.options.extraVars,
+        renderStatic: (value, vars) => String(templar.template(value, vars, {})),
+      }),
+    ),
   );
+  const unknown = settleFallbackNames(playbooks);
+  if (problems) problems.push(...unknown);
+  else if (unknown.length) throw unknown.length === 1 ? unknown[0] : new UserErrors(unknown);
+  return playbooks;
 }
 
 export async function runPlaybooks(req: RunRequest): Promise<number> {
@@ -110,6 +123,7 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
   reporter.recap(stats);
   await reporter.close();
   for (const h of run.hosts.values()) await h.conn?.close().catch(() => undefined);
+  await stopFallbackHelper();
   if ([...run.hosts.values()].some((h) => h.stats.unreachable > 0)) exit = EXIT.unreachable;
   else if ([...run.hosts.values()].some((h) => h.stats.failed > 0)) exit = EXIT.hostFailed;
   return exit;

@@ -197,6 +197,14 @@ export class PlainReporter implements Reporter {
         this.out(`${ev.status}: [${host}]${item}${verboseAlways ? ` => ${pyJson(shown, 4)}` : ''}`);
         break;
       case 'failed':
+        // Ansible's _handle_exception: a module's traceback is summed up in one line, not dumped
+        if (typeof shown.exception === 'string') {
+          const exception = shown.exception;
+          delete shown.exception;
+          this.out(this.verbosity < 3
+            ? `An exception occurred during task execution. To see the full traceback, use -vvv. The error was: ${exception.trim().split('\n').pop() ?? ''}`
+            : `The full traceback is:\n${exception}`);
+        }
         if (ev.hasItem) this.out(`failed: [${host}] (item=${label}) => ${pyJson(shown)}`);
         else {
           // Ansible's show_task_path_on_failure, always on: where to look

@@ -9,7 +9,7 @@
  * and asks before anything runs); with no argument it serves JSON lines on stdin/stdout until
  * stdin closes or it gets SIGTERM (both run the atexit hook that removes Ansible's local tmp dir).
  */
-export const HELPER_SOURCE = String.raw`
+export const HELPER_SOURCE = String.raw`# tsplay-fallback-helper (ansible-core payload builder for tsplay)
 import json, os, re, signal, sys
 
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -57,6 +57,9 @@ async function runFallback(t: FallbackTarget, info: FallbackTaskInfo, args: Reco
   const parsed = await helper.request('parse', { stdout: r.stdout, stderr: r.stderr, rc: r.rc, interpreter: interp.path });
   if (typeof parsed.error === 'string') return { failed: true, msg: `cannot read ${t.fqcn}'s result: ${parsed.error}` };
   const result = parsed.result as ModuleResult;
+  // what Ansible's task executor fills in when a module leaves it out (rc is the old way to fail)
+  if (result.failed === undefined) result.failed = result.rc !== undefined && result.rc !== 0 && result.rc !== '0';
+  if (result.changed === undefined) result.changed = false;
   for (const w of (parsed.warnings as string[] | undefined) ?? []) ctx.warn(w);
   if (interp.discovered && !result.failed) {
     // Ansible reports the interpreter it discovered as a fact, once per host

@@ -1,0 +1,156 @@
+/**
+ * The fallback for modules tsplay does not implement: the same playbook through ansible-playbook
+ * and tsplay, on a container host (docker_api) and on the local connection, with three modules
+ * tsplay has no code for (ansible.builtin.dpkg_selections, ansible.builtin.expect and the
+ * collection module community.general.archive), comparing what they registered: check mode,
+ * become to an unprivileged user, no_log, the module's own argument errors and failures. Then a
+ * host without Python, up-front refusal of unknown names, and `tsplay check` listing every problem.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import {
+  ansibleAvailable, baseImage, dockerAvailable, requireService, runAnsiblePlaybook, runCommand, runTsplay, startContainerHost, tempDir, tsplayCli,
+} from '../support/services.js';
+
+const SECRET = 's3cr3t-Zq9-fallback';
+
+const PLAYBOOK = `
+- hosts: target
+  gather_facts: false
+  vars:
+    secret: ${SECRET}
+  tasks:
+    - name: dpkg hold (check mode)
+      dpkg_selections: {name: sudo, selection: hold}
+      check_mode: true
+      register: r_check
+    - command: dpkg --get-selections sudo
+      register: r_sel_check
+    - name: dpkg hold
+      dpkg_selections: {name: sudo, selection: hold}
+      register: r_hold
+    - name: dpkg hold again
+      ansible.builtin.dpkg_selections: {name: sudo, selection: hold}
+      register: r_again
+    - command: dpkg --get-selections sudo
+      register: r_sel
+    - name: archive (check mode)
+      community.general.archive: {path: /etc/hostname, dest: /tmp/check.gz, format: gz}
+      check_mode: true
+      register: r_arch_check
+    - stat: path=/tmp/check.gz
+      register: r_stat_check
+    - name: archive as nobody
+      community.general.archive: {path: /etc/hostname, dest: /tmp/nobody.gz, format: gz}
+      become: true
+      become_user: nobody
+      register: r_arch
+    - stat: path=/tmp/nobody.gz
+      register: r_stat
+    - name: expect (check mode, which it does not support)
+      ansible.builtin.expect: {command: "true", responses: {x: y}}
+      check_mode: true
+      register: r_expect_check
+    - name: expect without pexpect on the target
+      ansible.builtin.expect: {command: "true", responses: {x: y}}
+      register: r_expect
+      ignore_errors: true
+    - name: secret
+      community.general.archive: {path: "/etc/{{ secret }}", dest: /tmp/s.gz}
+      no_log: true
+      register: r_secret
+    - name: bad argument
+      dpkg_selections: {name: sudo, selection: hold, bogus: 1}
+      register: r_bad
+      ignore_errors: true
+    - name: save
+      copy:
+        content: "{{ {'check': r_check, 'sel_check': r_sel_check.stdout, 'hold': r_hold, 'again': r_again, 'sel': r_sel.stdout,
+                     'arch_check': r_arch_check, 'check_exists': r_stat_check.stat.exists, 'arch': r_arch, 'owner': r_stat.stat.pw_name,
+                     'expect_check': r_expect_check, 'expect': r_expect, 'secret': r_secret, 'bad': r_bad} | to_nice_json }}"
+        dest: "{{ out }}"
+      delegate_to: localhost
+`;
+
+type Results = Record<string, Record<string, unknown> | string | boolean>;
+
+function pick(r: unknown, keys: string[]): Record<string, unknown> {
+  const o = r as Record<string, unknown>;
+  return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
+}
+
+/** the fields both tools must agree on, per registered result */
+function comparable(res: Results): Record<string, unknown> {
+  const base = ['changed', 'failed', 'skipped', 'msg'];
+  return {
+    check: pick(res.check, [...base, 'before', 'after', 'invocation']),
+    sel_check: res.sel_check,
+    hold: pick(res.hold, [...base, 'before', 'after', 'invocation']),
+    again: pick(res.again, [...base, 'before', 'after']),
+    sel: res.sel,
+    arch_check: pick(res.arch_check, [...base, 'archived', 'dest_state', 'arcroot', 'missing', 'expanded_paths']),
+    check_exists: res.check_exists,
+    arch: pick(res.arch, [...base, 'archived', 'dest_state', 'dest', 'invocation']),
+    owner: res.owner,
+    expect_check: pick(res.expect_check, base),
+    expect: pick(res.expect, base),
+    secret: res.secret,
+    bad: pick(res.bad, base),
+  };
+}
+
+const haveDocker = await dockerAvailable();
+
+test('a container host: Ansible modules tsplay lacks run through the fallback as under ansible-playbook', { timeout: 15 * 60_000 }, async (t) => {
+  if (!requireService(t, 'dockerd', haveDocker, 'run bash test/run.sh, which starts it')) return;
+  if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible')) return;
+  assert.ok(existsSync(tsplayCli()), 'npm run build first');
+  const image = await baseImage('bookworm');
+  const work = await tempDir('tsplay-fallback-', t);
+  await writeFile(join(work, 'play.yml'), PLAYBOOK);
+  const hosts = { ansible: await startContainerHost(image, t), tsplay: await startContainerHost(image, t) };
+  const inv = async (tool: 'ansible' | 'tsplay'): Promise<string> => {
+    const p = join(work, `${tool}.ini`);
+    await writeFile(p, `localhost ansible_connection=local\n[target]\n${hosts[tool].name} ansible_connection=community.docker.docker_api\n`);
+    return p;
+  };
+  const a = await runAnsiblePlaybook(['-i', await inv('ansible'), '-e', `out=${join(work, 'ansible.json')}`, join(work, 'play.yml')], { cwd: work, timeoutMs: 6 * 60_000 });
+  assert.equal(a.code, 0, `ansible-playbook:\n${a.stdout}\n${a.stderr}`);
+  const jsonReport = join(work, 'report.json');
+  const ts = await runTsplay(['run', '-i', await inv('tsplay'), '-e', `out=${join(work, 'tsplay.json')}`, '--json', jsonReport, join(work, 'play.yml')], { cwd: work, timeoutMs: 6 * 60_000 });
+  assert.equal(ts.code, 0, `tsplay:\n${ts.stdout}\n${ts.stderr}`);
+
+  const ansible = JSON.parse(await readFile(join(work, 'ansible.json'), 'utf8')) as Results;
+  const tsplay = JSON.parse(await readFile(join(work, 'tsplay.json'), 'utf8')) as Results;
+  assert.deepEqual(comparable(tsplay), comparable(ansible));
+
+  // the facts of the case, not only agreement
+  assert.equal((tsplay.check as Record<string, unknown>).changed, true, 'check mode reports the change');
+  assert.match(String(tsplay.sel_check), /install$/, 'check mode did not apply it');
+  assert.match(String(tsplay.sel), /hold$/);
+  assert.equal((tsplay.again as Record<string, unknown>).changed, false, 'idempotent');
+  assert.equal(tsplay.check_exists, false, 'archive in check mode wrote nothing');
+  assert.equal(tsplay.owner, 'nobody', 'become_user ran the module as nobody');
+  assert.equal((tsplay.expect_check as Record<string, unknown>).skipped, true);
+  assert.match(String((tsplay.bad as Record<string, unknown>).msg), /Unsupported parameters for \(dpkg_selections\) module: bogus/);
+  assert.match(String((tsplay.expect as Record<string, unknown>).msg), /Failed to import the required Python library \(pexpect\)/);
+
+  // no_log: censored as Ansible does, and the secret is nowhere in what tsplay printed or wrote
+  assert.deepEqual(tsplay.secret, ansible.secret);
+  assert.ok(!a.stdout.includes(SECRET), 'ansible hides it');
+  assert.ok(!ts.stdout.includes(SECRET) && !ts.stderr.includes(SECRET), 'tsplay output hides it');
+  assert.ok(!(await readFile(jsonReport, 'utf8')).includes(SECRET), 'tsplay --json hides it');
+
+  // the recap and what each task showed agree
+  const lines = (out: string): string[] => out.split('\n').filter((l) => /^(ok|changed|skipping|fatal|\.\.\.ignoring|An exception)/.test(l)).map((l) => l.replace(hosts.ansible.name, 'H').replace(hosts.tsplay.name, 'H'));
+  assert.deepEqual(lines(ts.stdout), lines(a.stdout));
+  const recap = (out: string): string => (out.split('\n').find((l) => /ok=\d+/.test(l)) ?? '').replace(/^\S+/, 'H').replace(/\s+/g, ' ');
+  assert.equal(recap(ts.stdout), recap(a.stdout));
+
+  // the resident helper did not outlive tsplay
+  const ps = await runCommand('ps', ['-eo', 'pid,args']);
+  assert.ok(!ps.stdout.includes('tsplay-fallback-helper'), `a fallback helper is still running:\n${ps.stdout}`);
+});

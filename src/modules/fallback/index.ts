@@ -58,7 +58,8 @@ async function runFallback(t: FallbackTarget, info: FallbackTaskInfo, args: Reco
   if (typeof parsed.error === 'string') return { failed: true, msg: `cannot read ${t.fqcn}'s result: ${parsed.error}` };
   const result = parsed.result as ModuleResult;
   // what Ansible's task executor fills in when a module leaves it out (rc is the old way to fail)
-  if (result.failed === undefined) result.failed = result.rc !== undefined && result.rc !== 0 && result.rc !== '0';
+  const rc: unknown = result.rc;
+  if (result.failed === undefined) result.failed = rc !== undefined && rc !== 0 && rc !== '0';
   if (result.changed === undefined) result.changed = false;
   for (const w of (parsed.warnings as string[] | undefined) ?? []) ctx.warn(w);
   if (interp.discovered && !result.failed) {

@@ -6,6 +6,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import type { HostResultEvent, HostStats, Reporter, TaskInfo } from './events.js';
 import { stripInternal } from '../execute/play-runner.js';
+import { censored } from './plain.js';
 
 interface JsonTask {
   task: { name: string; action: string; path?: string; handler: boolean; tags: string[] };
@@ -32,7 +33,9 @@ export class JsonRecorder implements Reporter {
   }
   hostResult(ev: HostResultEvent): void {
     if (ev.hasItem || ev.verbosity === -1 || !this.current) return;
-    this.current.hosts[ev.host] = { ...stripInternal(ev.result), action: ev.task.action, _status: ev.status, ...(ev.ignored ? { _ignored: true } : {}) };
+    // no_log: the same censored result the screen shows, never the module's data
+    const result = ev.noLog ? censored(ev.result) : stripInternal(ev.result);
+    this.current.hosts[ev.host] = { ...result, action: ev.task.action, _status: ev.status, ...(ev.ignored ? { _ignored: true } : {}) };
   }
   warning(): void {}
   verbose(): void {}

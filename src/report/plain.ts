@@ -84,7 +84,7 @@ export function cleanResult(result: ModuleResult, action: string, verbosity: num
 const CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 /** a no_log result as Ansible's TaskResult.clean_copy leaves it: the notice and the keys it preserves */
-function censored(result: ModuleResult): Record<string, unknown> {
+export function censored(result: ModuleResult): Record<string, unknown> {
   const out: Record<string, unknown> = { censored: CENSORED };
   for (const key of ['attempts', 'changed', 'retries']) if (key in result) out[key] = result[key];
   return out;

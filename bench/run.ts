@@ -88,6 +88,8 @@ function main(): void {
 
   const parts = spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'parts.js')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   console.log('\n' + parts.stdout.trim());
+  const fallback = spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'fallback.js')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  console.log(fallback.stdout.trim());
 }
 
 main();

@@ -155,3 +155,112 @@ test('a container host: Ansible modules tsplay lacks run through the fallback as
   const ps = await runCommand('ps', ['-eo', 'pid,args']);
   assert.ok(!ps.stdout.includes('tsplay-fallback-helper'), `a fallback helper is still running:\n${ps.stdout}`);
 });
+
+const LOCAL_PLAYBOOK = `
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: dpkg hold, in check mode only (this is the controller)
+      ansible.builtin.dpkg_selections: {name: coreutils, selection: hold}
+      check_mode: true
+      register: r_check
+    - name: archive a file of the work dir
+      community.general.archive: {path: "{{ work }}/data.txt", dest: "{{ work }}/{{ tool }}.tar.gz", format: gz}
+      register: r_arch
+    - name: again
+      community.general.archive: {path: "{{ work }}/data.txt", dest: "{{ work }}/{{ tool }}.tar.gz", format: gz}
+      register: r_again
+    - name: expect in check mode
+      expect: {command: "true", responses: {x: y}}
+      check_mode: true
+      register: r_expect
+    - copy:
+        content: "{{ {'check': r_check, 'arch': r_arch, 'again': r_again, 'expect': r_expect} | to_nice_json }}"
+        dest: "{{ work }}/{{ tool }}.json"
+`;
+
+test('the local connection: the fallback agrees with ansible-playbook', { timeout: 10 * 60_000 }, async (t) => {
+  if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible')) return;
+  const work = await tempDir('tsplay-fallback-local-', t);
+  await writeFile(join(work, 'play.yml'), LOCAL_PLAYBOOK);
+  await writeFile(join(work, 'data.txt'), 'some data\n');
+  const args = (tool: string): string[] => ['-e', `work=${work}`, '-e', `tool=${tool}`, join(work, 'play.yml')];
+  const a = await runAnsiblePlaybook(args('ansible'), { cwd: work, timeoutMs: 5 * 60_000 });
+  assert.equal(a.code, 0, `ansible-playbook:\n${a.stdout}\n${a.stderr}`);
+  const ts = await runTsplay(['run', ...args('tsplay')], { cwd: work, timeoutMs: 5 * 60_000 });
+  assert.equal(ts.code, 0, `tsplay:\n${ts.stdout}\n${ts.stderr}`);
+  const ansible = JSON.parse(await readFile(join(work, 'ansible.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  const tsplay = JSON.parse(await readFile(join(work, 'tsplay.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  const keys = ['changed', 'failed', 'skipped', 'msg', 'before', 'after', 'archived', 'dest_state', 'missing'];
+  const view = (r: Record<string, Record<string, unknown>>) =>
+    JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, pick(v, keys)]))).replaceAll('ansible.tar.gz', 'X').replaceAll('tsplay.tar.gz', 'X'));
+  assert.deepEqual(view(tsplay), view(ansible));
+  assert.equal(tsplay.check.changed, true);
+  assert.equal(tsplay.arch.changed, true);
+  assert.equal(tsplay.again.changed, false);
+  assert.ok(existsSync(join(work, 'tsplay.tar.gz')));
+  const sel = await runCommand('dpkg', ['--get-selections', 'coreutils']);
+  assert.match(sel.stdout, /install$/m, 'check mode left the controller alone');
+});
+
+test('a host without Python: the fallback task fails with a message naming the module; native tasks still run', { timeout: 10 * 60_000 }, async (t) => {
+  if (!requireService(t, 'dockerd', haveDocker, 'run bash test/run.sh, which starts it')) return;
+  if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible')) return;
+  const host = await startContainerHost(await baseImage('bookworm'), t);
+  const rm = await runCommand('docker', ['exec', host.name, 'sh', '-c', 'rm -f /usr/bin/python3 /usr/bin/python3.* /usr/bin/python']);
+  assert.equal(rm.code, 0, rm.stderr);
+  const work = await tempDir('tsplay-fallback-nopy-', t);
+  await writeFile(join(work, 'inv.ini'), `[target]\n${host.name} ansible_connection=community.docker.docker_api\nlocalhost ansible_connection=local ansible_python_interpreter=/nonexistent/python3\n`);
+  await writeFile(join(work, 'play.yml'), `
+- hosts: target
+  gather_facts: false
+  tasks:
+    - name: native module, no Python needed
+      command: echo native
+      register: native
+    - name: fallback module
+      dpkg_selections: {name: sudo, selection: hold}
+`);
+  const ts = await runTsplay(['run', '-i', join(work, 'inv.ini'), join(work, 'play.yml')], { cwd: work, timeoutMs: 5 * 60_000 });
+  assert.equal(ts.code, 2, `${ts.stdout}\n${ts.stderr}`);
+  assert.match(ts.stdout, /TASK \[native module, no Python needed\][^]*changed: \[/);
+  const fatal = ts.stdout.split('\n').filter((l) => l.startsWith('fatal:'));
+  assert.equal(fatal.length, 2, ts.stdout);
+  for (const line of fatal) assert.match(line, /ansible\.builtin\.dpkg_selections is not implemented by tsplay and runs as Ansible's own module, which needs Python on the target/);
+  assert.ok(fatal.some((l) => l.includes('no python3 (nor python) found')), ts.stdout);
+  assert.ok(fatal.some((l) => l.includes('/nonexistent/python3 cannot be run')), ts.stdout);
+  // Ansible fails both hosts too (with its own words)
+  const a = await runAnsiblePlaybook(['-i', join(work, 'inv.ini'), join(work, 'play.yml')], { cwd: work, timeoutMs: 5 * 60_000 });
+  assert.equal(a.code, 2, `${a.stdout}\n${a.stderr}`);
+  assert.equal(a.stdout.split('\n').filter((l) => l.startsWith('fatal:')).length, 2, a.stdout);
+});
+
+test('names are resolved up front: every unknown or unsupported module is listed before anything runs', { timeout: 5 * 60_000 }, async (t) => {
+  if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible')) return;
+  const work = await tempDir('tsplay-fallback-names-', t);
+  const marker = join(work, 'ran');
+  await writeFile(join(work, 'play.yml'), `
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - copy: {content: x, dest: "${marker}"}
+    - nosuch_one: {a: 1}
+    - yum: {name: x}
+    - community.general.alternatives: {name: editor, path: /bin/ed}
+    - ansible.builtin.nope2:
+    - debug: msg="{{ broken"
+`);
+  for (const cmd of [['check'], ['run']]) {
+    const r = await runTsplay([...cmd, join(work, 'play.yml')], { cwd: work, timeoutMs: 3 * 60_000 });
+    assert.equal(r.code, 3, `${cmd[0]}: ${r.stdout}\n${r.stderr}`);
+    const err = r.stderr;
+    assert.match(err, /couldn't resolve module\/action 'nosuch_one'[^]*play\.yml:7:7/, err);
+    assert.match(err, /module 'yum' \(ansible\.builtin\.yum\) needs Ansible's controller-side action plugin ansible\.builtin\.yum/, err);
+    assert.match(err, /couldn't resolve module\/action 'ansible\.builtin\.nope2'/, err);
+    assert.ok(!err.includes('alternatives'), 'a collection module Ansible has is accepted');
+    if (cmd[0] === 'check') assert.match(err, /template error while templating string/, 'check lists the static problems too');
+    assert.ok(!existsSync(marker), 'nothing ran');
+  }
+});

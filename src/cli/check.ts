@@ -11,6 +11,7 @@ import { validateRoleCall } from '../execute/role-validation.js';
 import { matchHosts } from '../inventory/patterns.js';
 import { EXIT, UserError, UserErrors } from '../util/errors.js';
 import { staticCheck } from '../execute/static-check.js';
+import { stopFallbackHelper } from '../modules/fallback/index.js';
 import { PlainReporter } from '../report/plain.js';
 
 export async function checkPlaybooks(files: string[], flags: { extraVars: string[]; inventory: string[]; tags: string[]; skipTags: string[] }): Promise<number> {
@@ -23,7 +24,7 @@ export async function checkPlaybooks(files: string[], flags: { extraVars: string
   const inventory = loadInventory(flags.inventory, cwd);
   // every problem is listed, not the first: unknown modules, the host-free static checks, role arguments
   const errors: UserError[] = [];
-  const playbooks = loadAll({ playbooks: files, options }, errors);
+  const playbooks = await loadAll({ playbooks: files, options }, errors);
   try {
     staticCheck(playbooks, inventory, options);
   } catch (err) {
@@ -45,6 +46,7 @@ export async function checkPlaybooks(files: string[], flags: { extraVars: string
       }
     }
   }
+  await stopFallbackHelper();
   if (errors.length) throw new UserErrors(errors);
   for (const pb of playbooks) process.stdout.write(`${pb.file}: OK (${pb.plays.length} play${pb.plays.length === 1 ? '' : 's'})\n`);
   return EXIT.ok;

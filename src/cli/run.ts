@@ -20,7 +20,7 @@ import type { Reporter } from '../report/events.js';
 import { playRoleBlocks } from '../load/playbook.js';
 import { staticCheck } from '../execute/static-check.js';
 import { startSpawnHelper } from '../connection/local.js';
-import { collectFallbackNames, resolveFallback, settleFallbackNames, stopFallbackHelper } from '../modules/fallback/index.js';
+import { collectFallbackNames, resolveFallback, settleFallbackNames, stopFallbackHelper, warmFallbackModules } from '../modules/fallback/index.js';
 
 const STATIC_ACTIONS = new Set(['ansible.builtin.import_tasks', 'ansible.builtin.import_role', 'ansible.builtin.validate_argument_spec']);
 
@@ -52,7 +52,7 @@ export interface RunRequest {
  * end (the fallback asks ansible-core about them): each unknown one is an error, all of them are
  * returned in `problems` when given, else thrown.
  */
-export function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>, problems?: UserError[]): Playbook[] {
+export async function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>, problems?: UserError[]): Promise<Playbook[]> {
   const templar: Templar = sharedTemplar;
   const playbooks = collectFallbackNames(() =>
     req.playbooks.map((file) =>
@@ -63,7 +63,7 @@ export function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>, problems
       }),
     ),
   );
-  const unknown = settleFallbackNames(playbooks);
+  const unknown = await settleFallbackNames(playbooks);
   if (problems) problems.push(...unknown);
   else if (unknown.length) throw unknown.length === 1 ? unknown[0] : new UserErrors(unknown);
   return playbooks;
@@ -75,8 +75,9 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
   if (!listing) startSpawnHelper();
   const inventory = loadInventory(req.inventory, req.cwd);
   for (const warning of inventoryWarnings(inventory)) process.stderr.write(`${warningText(warning)}\n`);
-  const playbooks = loadAll(req);
+  const playbooks = await loadAll(req);
   if (!listing) staticCheck(playbooks, inventory, req.options);
+  if (!listing) warmFallbackModules();
 
   if (req.syntaxCheck) {
     for (const pb of playbooks) req.out(`\nplaybook: ${relative(req.cwd, pb.file) || pb.file}`);

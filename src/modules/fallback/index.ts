@@ -10,7 +10,7 @@ import { helper } from './helper.js';
 import { targetPython } from './interpreter.js';
 import { fallbackTarget, type FallbackTarget } from './resolve.js';
 
-export { resolveFallback, fallbackRefusal, fallbackEnabled, collectFallbackNames, settleFallbackNames } from './resolve.js';
+export { resolveFallback, fallbackRefusal, fallbackEnabled, collectFallbackNames, settleFallbackNames, warmFallbackModules } from './resolve.js';
 export { stopFallbackHelper } from './helper.js';
 
 /** what the task asked for that the module definition cannot see in its arguments */

@@ -5,9 +5,10 @@
  * The playbook loader is synchronous and Python with ansible-core takes a second or more to start,
  * so names are asked in one batch: while a playbook loads (collectFallbackNames), a name no native
  * module answers to is accepted provisionally as `PENDING + name`; afterwards settleFallbackNames
- * asks Ansible about all of them in one short-lived helper run, rewrites each provisional task to
- * the module's canonical name, and returns one located error per name Ansible does not know
- * either. Names met later (a dynamic include while running) are asked one at a time.
+ * asks the resident helper (the one that will build the payloads, so ansible-core is imported
+ * once per run) about all of them, rewrites each provisional task to the module's canonical name,
+ * and returns one located error per name Ansible does not know either. Names first met while
+ * running (a dynamic include) are asked synchronously, one short-lived helper run each.
  * Most playbooks never get here: only names tsplay does not implement are asked.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import type { Playbook, TaskNode, Node } from '../../load/model.js';
 import { UserError } from '../../util/errors.js';
 import { HELPER_SOURCE } from './helper-source.js';
 import { controllerPython } from './python.js';
+import { helper } from './helper.js';
 
 export interface FallbackTarget {
   /** the module's canonical name after Ansible's routing, e.g. community.general.alternatives */
@@ -36,10 +38,29 @@ const PENDING = 'tsplay.fallback-pending:';
 const answers = new Map<string, FallbackTarget | null>();
 const byFqcn = new Map<string, FallbackTarget>();
 let collecting: Set<string> | null = null;
+const pendingNames: string[] = [];
 
 /** TSPLAY_NO_FALLBACK=1 turns the fallback off: unknown modules are refused as before */
 export function fallbackEnabled(): boolean {
   return process.env.TSPLAY_NO_FALLBACK !== '1' && controllerPython() !== null;
+}
+
+function record(name: string, a: ResolveAnswer | undefined): void {
+  const target = a?.found && a.fqcn && a.path ? { fqcn: a.fqcn, path: a.path, actionPlugin: a.action } : null;
+  answers.set(name, target);
+  if (target) byFqcn.set(target.fqcn, target);
+}
+
+/** asks the resident helper about names not asked yet */
+async function askResident(names: string[]): Promise<void> {
+  const todo = [...new Set(names)].filter((n) => !answers.has(n));
+  if (todo.length === 0) return;
+  if (!fallbackEnabled()) {
+    for (const n of todo) record(n, undefined);
+    return;
+  }
+  const replies = await Promise.all(todo.map((name) => helper.request('resolve', { name }).catch(() => undefined)));
+  todo.forEach((name, i) => record(name, replies[i] as ResolveAnswer | undefined));
 }
 
 function ask(names: string[]): void {
@@ -52,15 +73,13 @@ function ask(names: string[]): void {
     lines = (out.stdout ?? '').trim().split('\n');
   }
   todo.forEach((name, i) => {
-    let target: FallbackTarget | null = null;
+    let a: ResolveAnswer | undefined;
     try {
-      const a = JSON.parse(lines[i] ?? '') as ResolveAnswer;
-      if (a.found && a.fqcn && a.path) target = { fqcn: a.fqcn, path: a.path, actionPlugin: a.action };
+      a = JSON.parse(lines[i] ?? '') as ResolveAnswer;
     } catch {
       // no answer (ansible-core not importable): the fallback has nothing to offer
     }
-    answers.set(name, target);
-    if (target) byFqcn.set(target.fqcn, target);
+    record(name, a);
   });
 }
 
@@ -101,8 +120,6 @@ export function collectFallbackNames<T>(load: () => T): T {
     }
   }
 }
-const pendingNames: string[] = [];
-
 function walk(nodes: Node[], out: Set<TaskNode>): void {
   for (const n of nodes) {
     if (n.kind === 'task') out.add(n);
@@ -119,8 +136,8 @@ function walk(nodes: Node[], out: Set<TaskNode>): void {
  * canonical name, and returns an error (located at the task) for each task whose module neither
  * tsplay nor Ansible knows, or which only runs with one of Ansible's own action plugins.
  */
-export function settleFallbackNames(playbooks: Playbook[]): UserError[] {
-  ask(pendingNames.splice(0));
+export async function settleFallbackNames(playbooks: Playbook[]): Promise<UserError[]> {
+  await askResident(pendingNames.splice(0));
   const tasks = new Set<TaskNode>();
   for (const pb of playbooks) {
     for (const play of pb.plays) {
@@ -143,4 +160,18 @@ export function settleFallbackNames(playbooks: Playbook[]): UserError[] {
     ));
   }
   return errors;
+}
+
+/**
+ * Has the helper build each module the run will use once now, in the background, so that
+ * ansible-core's one-time work per module (finding and zipping its module_utils) overlaps with
+ * the run's start instead of delaying the first task using it. Errors surface at the task.
+ */
+export function warmFallbackModules(): void {
+  for (const t of byFqcn.values()) {
+    if (t.actionPlugin) continue;
+    void helper
+      .request('build', { fqcn: t.fqcn, name: t.fqcn, args: {}, check: false, diff: false, no_log: false, verbosity: 0, interpreter: '/usr/bin/python3' })
+      .catch(() => undefined);
+  }
 }

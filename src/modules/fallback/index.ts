@@ -33,7 +33,8 @@ function noPython(t: FallbackTarget, host: string, detail: string): ModuleResult
 }
 
 async function runFallback(t: FallbackTarget, info: FallbackTaskInfo, args: Record<string, unknown>, ctx: ModuleContext): Promise<ModuleResult> {
-  const interp = await targetPython(ctx.conn, ctx.vars.ansible_python_interpreter);
+  const configured = ctx.vars.ansible_python_interpreter;
+  const interp = await targetPython(ctx.conn, typeof configured === 'string' && configured.includes('{{') ? ctx.renderTemplate(configured) : configured);
   if (!interp.path) return noPython(t, ctx.host, 'no python3 (nor python) found');
   const built = await helper.request('build', {
     fqcn: t.fqcn,
@@ -62,6 +63,8 @@ async function runFallback(t: FallbackTarget, info: FallbackTaskInfo, args: Reco
   if (result.failed === undefined) result.failed = rc !== undefined && rc !== 0 && rc !== '0';
   if (result.changed === undefined) result.changed = false;
   for (const w of (parsed.warnings as string[] | undefined) ?? []) ctx.warn(w);
+  // the module's own warnings are shown as Ansible's callback shows them (and stay in the result)
+  if (Array.isArray(result.warnings)) for (const w of result.warnings) ctx.warn(String(w));
   if (interp.discovered && !result.failed) {
     // Ansible reports the interpreter it discovered as a fact, once per host
     const facts = (result.ansible_facts && typeof result.ansible_facts === 'object' ? result.ansible_facts : {}) as Record<string, unknown>;

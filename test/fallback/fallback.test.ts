@@ -264,3 +264,52 @@ test('names are resolved up front: every unknown or unsupported module is listed
     assert.ok(!existsSync(marker), 'nothing ran');
   }
 });
+
+/** pids of processes whose command line contains `needle`, with their parent pid */
+async function processes(needle: string): Promise<Array<{ pid: number; ppid: number }>> {
+  const ps = await runCommand('ps', ['-eo', 'pid=,ppid=,args=']);
+  return ps.stdout
+    .split('\n')
+    .filter((l) => l.includes(needle) && !l.includes('ps -eo'))
+    .map((l) => l.trim().split(/\s+/))
+    .map(([pid, ppid]) => ({ pid: Number(pid), ppid: Number(ppid) }));
+}
+
+test('the resident helper never outlives tsplay, even when tsplay is killed mid-task', { timeout: 5 * 60_000 }, async (t) => {
+  if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible')) return;
+  const work = await tempDir('tsplay-fallback-kill-', t);
+  const seconds = 40 + Math.floor(Math.random() * 50); // a sleep nobody else runs, to find ours
+  await writeFile(join(work, 'Makefile'), `slow:\n\tsleep ${seconds}\n`);
+  await writeFile(join(work, 'play.yml'), `
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - community.general.make: {chdir: "${work}", target: slow}
+`);
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [tsplayCli(), 'run', join(work, 'play.yml')], { cwd: work, stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let sleeper: number | undefined;
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    if (sleeper) try { process.kill(sleeper, 'SIGKILL'); } catch { /* gone */ }
+  });
+  let helperPid: number | undefined;
+  const until = Date.now() + 180_000;
+  while (Date.now() < until && (helperPid === undefined || sleeper === undefined)) {
+    helperPid = (await processes('tsplay-fallback-helper')).find((p) => p.ppid === child.pid)?.pid;
+    sleeper = (await processes(`sleep ${seconds}`))[0]?.pid;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(helperPid !== undefined && sleeper !== undefined, 'the fallback module was running through the helper');
+  child.kill('SIGKILL');
+  await exited;
+  const gone = Date.now() + 30_000;
+  let alive = true;
+  while (alive && Date.now() < gone) {
+    alive = (await processes('tsplay-fallback-helper')).some((p) => p.pid === helperPid);
+    if (alive) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(alive, false, `helper ${helperPid} outlived the killed tsplay`);
+});

@@ -21,7 +21,6 @@ class ResidentHelper {
   private nextId = 1;
   private readonly pending = new Map<number, Waiter>();
   private stderr = '';
-  private failure: Error | undefined;
 
   private start(): ChildProcess {
     const python = controllerPython();
@@ -29,7 +28,6 @@ class ResidentHelper {
     // -u: answers must not sit in a pipe buffer
     const child = spawn(python, ['-u', '-c', HELPER_SOURCE], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
-    this.failure = undefined;
     const kill = (): void => {
       child.kill('SIGTERM');
     };
@@ -83,7 +81,6 @@ class ResidentHelper {
   }
 
   private fail(err: Error): void {
-    this.failure = err;
     for (const w of this.pending.values()) w.reject(err);
     this.pending.clear();
     const child = this.child;
@@ -119,14 +116,6 @@ class ResidentHelper {
       });
       c.stdin?.end();
     });
-  }
-
-  pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  lastError(): Error | undefined {
-    return this.failure;
   }
 }
 

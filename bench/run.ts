@@ -98,6 +98,8 @@ function main(): void {
 
   const parts = spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'parts.js')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   console.log('\n' + parts.stdout.trim());
+  const fallback = spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'fallback.js')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  console.log(fallback.stdout.trim());
 
   // hosts over SSH (containers): see bench/remote.ts; BENCH_SKIP_REMOTE=1 leaves it out
   if (process.env.BENCH_SKIP_REMOTE !== '1') spawnSync(process.execPath, [join(repo, 'dist', 'bench', 'remote.js')], { stdio: 'inherit' });

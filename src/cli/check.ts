@@ -9,7 +9,9 @@ import { RunState } from '../execute/state.js';
 import { PlayContext } from '../execute/play-context.js';
 import { validateRoleCall } from '../execute/role-validation.js';
 import { matchHosts } from '../inventory/patterns.js';
-import { EXIT, UserErrors, type UserError } from '../util/errors.js';
+import { EXIT, UserError, UserErrors } from '../util/errors.js';
+import { staticCheck } from '../execute/static-check.js';
+import { stopFallbackHelper } from '../modules/fallback/index.js';
 import { PlainReporter } from '../report/plain.js';
 
 export async function checkPlaybooks(files: string[], flags: { extraVars: string[]; inventory: string[]; tags: string[]; skipTags: string[] }): Promise<number> {
@@ -20,10 +22,18 @@ export async function checkPlaybooks(files: string[], flags: { extraVars: string
     extraVars: parseExtraVars(flags.extraVars, cwd),
   };
   const inventory = loadInventory(flags.inventory, cwd);
-  const playbooks = loadAll({ playbooks: files, options });
+  // every problem is listed, not the first: unknown modules, the host-free static checks, role arguments
+  const errors: UserError[] = [];
+  const playbooks = await loadAll({ playbooks: files, options }, errors);
+  try {
+    staticCheck(playbooks, inventory, options);
+  } catch (err) {
+    if (err instanceof UserErrors) errors.push(...err.errors);
+    else if (err instanceof UserError) errors.push(err);
+    else throw err;
+  }
   const reporter = new PlainReporter(() => undefined, () => undefined, 0, true);
   const run = new RunState(options, inventory, reporter);
-  const errors: UserError[] = [];
   for (const pb of playbooks) {
     for (const play of pb.plays) {
       const ctx = new PlayContext(run, play);
@@ -36,6 +46,7 @@ export async function checkPlaybooks(files: string[], flags: { extraVars: string
       }
     }
   }
+  await stopFallbackHelper();
   if (errors.length) throw new UserErrors(errors);
   for (const pb of playbooks) process.stdout.write(`${pb.file}: OK (${pb.plays.length} play${pb.plays.length === 1 ? '' : 's'})\n`);
   return EXIT.ok;

@@ -21,6 +21,7 @@ import { playRoleBlocks } from '../load/playbook.js';
 import { staticCheck } from '../execute/static-check.js';
 import { watchInterrupts } from './interrupt.js';
 import { flushReportOutput } from '../report/choose.js';
+import { collectFallbackNames, resolveFallback, settleFallbackNames, stopFallbackHelper, warmFallbackModules } from '../modules/fallback/index.js';
 
 const STATIC_ACTIONS = new Set(['ansible.builtin.import_tasks', 'ansible.builtin.import_role', 'ansible.builtin.validate_argument_spec']);
 
@@ -30,7 +31,8 @@ export function resolveAction(name: string): string | undefined {
   const fqcn = `ansible.builtin.${short}`;
   if (ENGINE_ACTIONS.has(fqcn) || STATIC_ACTIONS.has(fqcn)) return fqcn;
   const mod = findModule(name);
-  return mod?.name;
+  // a name no native module answers to may still be one of Ansible's, run by the fallback
+  return mod?.name ?? resolveFallback(name);
 }
 
 export interface RunRequest {
@@ -46,15 +48,26 @@ export interface RunRequest {
   reporter: () => Reporter;
 }
 
-export function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>): Playbook[] {
+/**
+ * Loads every playbook. Module names tsplay does not implement are settled in one batch at the
+ * end (the fallback asks ansible-core about them): each unknown one is an error, all of them are
+ * returned in `problems` when given, else thrown.
+ */
+export async function loadAll(req: Pick<RunRequest, 'playbooks' | 'options'>, problems?: UserError[]): Promise<Playbook[]> {
   const templar: Templar = sharedTemplar;
-  return req.playbooks.map((file) =>
-    loadPlaybook(file, {
-      resolveAction,
-      extraVars: req.options.extraVars,
-      renderStatic: (value, vars) => String(templar.template(value, vars, {})),
-    }),
+  const playbooks = collectFallbackNames(() =>
+    req.playbooks.map((file) =>
+      loadPlaybook(file, {
+        resolveAction,
+        extraVars: req.options.extraVars,
+        renderStatic: (value, vars) => String(templar.template(value, vars, {})),
+      }),
+    ),
   );
+  const unknown = await settleFallbackNames(playbooks);
+  if (problems) problems.push(...unknown);
+  else if (unknown.length) throw unknown.length === 1 ? unknown[0] : new UserErrors(unknown);
+  return playbooks;
 }
 
 export async function runPlaybooks(req: RunRequest): Promise<number> {
@@ -62,8 +75,9 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
   // while the playbook loads and is checked; a run without local commands costs one idle process
   const inventory = loadInventory(req.inventory, req.cwd);
   for (const warning of inventoryWarnings(inventory)) process.stderr.write(`${warningText(warning)}\n`);
-  const playbooks = loadAll(req);
+  const playbooks = await loadAll(req);
   if (!listing) staticCheck(playbooks, inventory, req.options);
+  if (!listing) warmFallbackModules();
 
   if (req.syntaxCheck) {
     for (const pb of playbooks) req.out(`\nplaybook: ${relative(req.cwd, pb.file) || pb.file}`);
@@ -119,6 +133,7 @@ export async function runPlaybooks(req: RunRequest): Promise<number> {
     interrupts.uninstall();
     // every way out closes every connection; one that does not close in time is left to the exit
     await Promise.race([run.connections.dispose(), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await stopFallbackHelper();
   }
   if ([...run.hosts.values()].some((h) => h.stats.unreachable > 0)) exit = EXIT.unreachable;
   else if ([...run.hosts.values()].some((h) => h.stats.failed > 0)) exit = EXIT.hostFailed;

@@ -17,6 +17,7 @@ const ON_TARGET_ASYNC = new Map([
   ['ansible.builtin.command', false],
   ['ansible.builtin.shell', true],
 ]);
+import { fallbackModule } from '../modules/fallback/index.js';
 import { compileArgSpec } from '../argspec/index.js';
 import { OMIT_TOKEN, TemplateError, VaultValueError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
 import { UserError, formatPos } from '../util/errors.js';
@@ -294,7 +295,9 @@ export class TaskRunner {
       const outcome: ActionOutcome = await runAction(task, { play: this.play, host, vars: taskVars, check, diff, runner: this });
       return outcome;
     }
-    const mod = findModule(task.resolved);
+    const mod =
+      findModule(task.resolved) ??
+      fallbackModule(task.resolved, { action: task.action, noLog: this.bool(inherited(task, 'no_log'), vars, task, false), verbosity: this.play.run.options.verbosity });
     if (!mod) throw new UserError(`couldn't resolve module/action '${task.action}'`, task.pos);
 
     // modules get plain values: unsafe marking only matters while a value can still be templated
@@ -310,7 +313,10 @@ export class TaskRunner {
     const env = this.environmentFor(task, taskVars);
     // `~` and `$VAR` in path options mean what they mean on the target, where Ansible's module runs
     const paths = wantsExpansion(args) ? await targetEnvironment(conn, become, env) : undefined;
-    const validated = compileArgSpec(mod.spec, 'module').validate(args, { moduleName: task.action.split('.').pop(), paths });
+    // a fallback module (Ansible's own) checks its arguments itself, on the target
+    const validated = mod.validatesOwnArgs
+      ? { params: args, errors: [], crash: undefined, message: undefined, noLogValues: undefined }
+      : compileArgSpec(mod.spec, 'module').validate(args, { moduleName: task.action.split('.').pop(), paths });
     if (validated.errors.length) {
       return { result: { failed: true, msg: validated.crash ?? validated.message ?? moduleArgsMessage(task.action.split('.').pop() ?? mod.name, validated.errors) } };
     }
@@ -350,7 +356,9 @@ export class TaskRunner {
       return { result: { ansible_job_id: job.id, started: 1, finished: 0, changed: false, results_file: `tsplay-async:${job.id}` }, delegatedTo: delegated };
     }
     const result = await runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds);
-    if (result.invocation === undefined) result.invocation = { module_args: validated.params };
+    if (result.invocation === undefined && !mod.validatesOwnArgs) result.invocation = { module_args: validated.params };
+    // a module's facts become the host's facts, as Ansible adds them (a failed result's are dropped)
+    if (!result.failed && result.ansible_facts && typeof result.ansible_facts === 'object') host.addFacts(result.ansible_facts as Vars);
     return { result: hideSecrets(result, secrets), delegatedTo: delegated };
   }
 

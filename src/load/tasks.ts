@@ -8,6 +8,7 @@ import { UserError, type SourcePos } from '../util/errors.js';
 import { isMapping, loadYamlFile, posOf, posOfItem, posOfKey } from './yaml.js';
 import { parseKv, KvSyntaxError } from './kv.js';
 import type { BlockNode, Keywords, Node, RoleInstance, Scope, TaskNode } from './model.js';
+import { fallbackRefusal } from '../modules/fallback/resolve.js';
 
 const TASK_KEYWORDS = new Set([
   'action', 'any_errors_fatal', 'args', 'async', 'become', 'become_exe', 'become_flags', 'become_method', 'become_user',
@@ -180,7 +181,7 @@ export class TaskLoader {
     const resolved = this.ctx.resolveAction(action);
     if (resolved === undefined) {
       throw new UserError(
-        `couldn't resolve module/action '${action}'. This often indicates a misspelling, missing collection, or incorrect module path.`,
+        fallbackRefusal(action) ?? `couldn't resolve module/action '${action}'. This often indicates a misspelling, missing collection, or incorrect module path.`,
         posOfKey(data, action) ?? pos,
       );
     }

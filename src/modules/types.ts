@@ -72,5 +72,7 @@ export interface ModuleDefinition<Args = Record<string, unknown>> {
   supportsCheckMode: boolean;
   /** the name of the free-form argument (`command: ls -l` → {_raw_params: 'ls -l'}) if the module takes one */
   freeForm?: boolean;
+  /** the module checks its own arguments (Ansible's own modules run by the fallback): tsplay passes them through */
+  validatesOwnArgs?: boolean;
   run(args: Args, ctx: ModuleContext): Promise<ModuleResult>;
 }

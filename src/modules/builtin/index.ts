@@ -11,5 +11,6 @@ import { statModule } from './stat.js';
 import { lineinfileModule } from './lineinfile.js';
 import { templateModule } from './template.js';
 import { findModule } from './find.js';
+import { replaceModule } from './replace.js';
 
-export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule];
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule, replaceModule];

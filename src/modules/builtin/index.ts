@@ -12,5 +12,6 @@ import { lineinfileModule } from './lineinfile.js';
 import { templateModule } from './template.js';
 import { findModule } from './find.js';
 import { replaceModule } from './replace.js';
+import { blockinfileModule } from './blockinfile.js';
 
-export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule, replaceModule];
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule, replaceModule, blockinfileModule];

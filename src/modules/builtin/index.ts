@@ -13,5 +13,7 @@ import { templateModule } from './template.js';
 import { findModule } from './find.js';
 import { replaceModule } from './replace.js';
 import { blockinfileModule } from './blockinfile.js';
+import { slurpModule } from './slurp.js';
+import { fetchModule } from './fetch.js';
 
-export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule, replaceModule, blockinfileModule];
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule, replaceModule, blockinfileModule, slurpModule, fetchModule];

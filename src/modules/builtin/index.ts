@@ -15,5 +15,7 @@ import { replaceModule } from './replace.js';
 import { blockinfileModule } from './blockinfile.js';
 import { slurpModule } from './slurp.js';
 import { fetchModule } from './fetch.js';
+import { tempfileModule } from './tempfile.js';
+import { getentModule } from './getent.js';
 
-export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule, replaceModule, blockinfileModule, slurpModule, fetchModule];
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule, replaceModule, blockinfileModule, slurpModule, fetchModule, tempfileModule, getentModule];

@@ -12,6 +12,7 @@ import type { Connection } from '../../src/connection/types.js';
 import type { ModuleDefinition, ModuleResult } from '../../src/modules/types.js';
 import { moduleContext } from '../packaging/hosts.js';
 import { withDefaults, type Case } from './helpers.js';
+import { splitLines } from '../../src/modules/builtin/support/lines.js';
 
 export { twinHosts } from '../packaging/hosts.js';
 
@@ -65,6 +66,9 @@ export async function runTsplayOn(conn: Connection, cases: Case[], modules: Reco
     const ctx = moduleContext(conn, { check: c.check ?? false, diff: true });
     const result = await mod.run(withDefaults(mod, c.args), ctx);
     if (ctx.warnings.length) result.warnings = [...((result.warnings as string[]) ?? []), ...ctx.warnings];
+    // what tsplay's executor adds to every result, as Ansible's does
+    if (typeof result.stdout === 'string' && result.stdout_lines === undefined) result.stdout_lines = splitLines(result.stdout);
+    if (typeof result.stderr === 'string' && result.stderr_lines === undefined) result.stderr_lines = splitLines(result.stderr);
     out[c.name] = result;
   }
   return out;

@@ -4,5 +4,6 @@
  */
 import type { ModuleDefinition } from '../types.js';
 import { groupModule } from './group.js';
+import { userModule } from './user.js';
 
-export const modules: ModuleDefinition[] = [groupModule];
+export const modules: ModuleDefinition[] = [groupModule, userModule];

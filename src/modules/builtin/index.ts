@@ -17,5 +17,6 @@ import { slurpModule } from './slurp.js';
 import { fetchModule } from './fetch.js';
 import { tempfileModule } from './tempfile.js';
 import { getentModule } from './getent.js';
+import { iniFileModule } from './ini_file.js';
 
-export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule, replaceModule, blockinfileModule, slurpModule, fetchModule, tempfileModule, getentModule];
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule, replaceModule, blockinfileModule, slurpModule, fetchModule, tempfileModule, getentModule, iniFileModule];

@@ -5,5 +5,6 @@
 import type { ModuleDefinition } from '../types.js';
 import { groupModule } from './group.js';
 import { userModule } from './user.js';
+import { sysctlModule } from './sysctl.js';
 
-export const modules: ModuleDefinition[] = [groupModule, userModule];
+export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule];

@@ -9,6 +9,10 @@ test('blockinfile: results, check mode, diff and idempotence match real Ansible'
   if (!(await requireAnsible(t))) return;
   const a = await scratch('tsplay-ans-');
   const b = await scratch('tsplay-tsp-');
+  t.after(async () => {
+    await cleanup(a);
+    await cleanup(b);
+  });
   for (const root of [a, b]) {
     await writeFile(join(root, 'conf'), 'Listen 80\nServerName x\n<VirtualHost>\nDocumentRoot /srv\n</VirtualHost>\nlast line no eol');
     await writeFile(join(root, 'crlf'), 'one\r\ntwo\r\n');
@@ -57,6 +61,4 @@ test('blockinfile: results, check mode, diff and idempotence match real Ansible'
     assert.deepEqual(await readFile(join(b, name)), await readFile(join(a, name)), name);
     assert.equal((await stat(join(b, name))).mode, (await stat(join(a, name))).mode, name);
   }
-  await cleanup(a);
-  await cleanup(b);
 });

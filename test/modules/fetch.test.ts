@@ -11,6 +11,10 @@ test('slurp and fetch: results, check mode and idempotence match real Ansible', 
   if (!(await requireAnsible(t))) return;
   const a = await scratch('tsplay-ans-');
   const b = await scratch('tsplay-tsp-');
+  t.after(async () => {
+    await cleanup(a);
+    await cleanup(b);
+  });
   for (const root of [a, b]) {
     await mkdir(join(root, 'remote', 'dir'), { recursive: true });
     await mkdir(join(root, 'local', 'existing'), { recursive: true });
@@ -47,6 +51,4 @@ test('slurp and fetch: results, check mode and idempotence match real Ansible', 
   for (const name of [`local/tree/localhost${a}/remote/file.txt`, 'local/flat.bin', 'local/existing/file.txt', `rel/localhost${a}/remote/file.txt`]) {
     assert.deepEqual(await readFile(join(b, name.replace(a, b))), await readFile(join(a, name)), name);
   }
-  await cleanup(a);
-  await cleanup(b);
 });

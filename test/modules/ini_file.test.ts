@@ -10,6 +10,10 @@ test('ini_file: results, check mode, diff and idempotence match community.genera
   if (!(await requireAnsible(t))) return;
   const a = await scratch('tsplay-ans-');
   const b = await scratch('tsplay-tsp-');
+  t.after(async () => {
+    await cleanup(a);
+    await cleanup(b);
+  });
   for (const root of [a, b]) {
     await writeFile(join(root, 'conf.ini'), '\ufeffglobal=1\r\n[main]\r\n; comment\r\nkey = old\r\n#key=commented\r\n\r\n[other]\r\nmulti = a\nmulti = b\nflag\n[last]\nx=1');
   }
@@ -48,6 +52,4 @@ test('ini_file: results, check mode, diff and idempotence match community.genera
     assert.equal(await readFile(join(b, name), 'utf8'), await readFile(join(a, name), 'utf8'), name);
     assert.equal((await stat(join(b, name))).mode, (await stat(join(a, name))).mode, name);
   }
-  await cleanup(a);
-  await cleanup(b);
 });

@@ -9,6 +9,10 @@ test('replace: results, check mode, diff and idempotence match real Ansible', as
   if (!(await requireAnsible(t))) return;
   const a = await scratch('tsplay-ans-');
   const b = await scratch('tsplay-tsp-');
+  t.after(async () => {
+    await cleanup(a);
+    await cleanup(b);
+  });
   const conf = '# hosts\n127.0.0.1 localhost old.example\n127.0.1.1 old.example www\nLine with CRLF\r\nlast old.example';
   for (const root of [a, b]) {
     await writeFile(join(root, 'conf'), conf);
@@ -58,6 +62,4 @@ test('replace: results, check mode, diff and idempotence match real Ansible', as
     assert.deepEqual(await readFile(join(b, name)), await readFile(join(a, name)), name);
     assert.equal((await stat(join(b, name))).mode, (await stat(join(a, name))).mode, name);
   }
-  await cleanup(a);
-  await cleanup(b);
 });

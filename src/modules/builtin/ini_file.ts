@@ -100,7 +100,7 @@ async function doIni(ctx: ModuleContext, a: IniFileArgs, valuesIn: string[]) {
   const before = lines.slice(0, start);
   let sectionLines = lines.slice(start, end);
   const after = lines.slice(end);
-  let changedLines: number[] = sectionLines.map(() => 0);
+  const changedLines: number[] = sectionLines.map(() => 0);
   let msg = 'OK';
   const assign = (opt: string, value: string) => (a.no_extra_spaces ? `${opt}=${value}\n` : `${opt} = ${value}\n`);
   const update = (index: number, newline: string) => {
@@ -190,7 +190,6 @@ async function doIni(ctx: ModuleContext, a: IniFileArgs, valuesIn: string[]) {
       changed = true;
     }
   }
-  changedLines = [];
   let out = [...before, ...sectionLines, ...after];
   out = out.slice(1, -1);
   if (!within && state === 'present') {

@@ -7,6 +7,7 @@ import { modules as builtin } from './builtin/index.js';
 import { modules as docker } from './docker/index.js';
 import { modules as packaging } from './packaging/index.js';
 import { modules as pip } from './pip/index.js';
+import { modules as system } from './system/index.js';
 import { modules as argspec } from '../argspec/validate-module.js';
 
 const byName = new Map<string, ModuleDefinition>();
@@ -21,7 +22,7 @@ function register(def: ModuleDefinition): void {
   for (const n of names) byName.set(n, def);
 }
 
-for (const def of [...builtin, ...docker, ...packaging, ...pip, ...argspec]) register(def);
+for (const def of [...builtin, ...docker, ...packaging, ...pip, ...system, ...argspec]) register(def);
 
 export function findModule(name: string): ModuleDefinition | undefined {
   return byName.get(name);

@@ -11,5 +11,12 @@ import { statModule } from './stat.js';
 import { lineinfileModule } from './lineinfile.js';
 import { templateModule } from './template.js';
 import { findModule } from './find.js';
+import { replaceModule } from './replace.js';
+import { blockinfileModule } from './blockinfile.js';
+import { slurpModule } from './slurp.js';
+import { fetchModule } from './fetch.js';
+import { tempfileModule } from './tempfile.js';
+import { getentModule } from './getent.js';
+import { iniFileModule } from './ini_file.js';
 
-export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule];
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule, replaceModule, blockinfileModule, slurpModule, fetchModule, tempfileModule, getentModule, iniFileModule];

@@ -13,7 +13,11 @@ export function pyRegex(pattern: string, extraFlags = ''): RegExp {
     src = src.slice(inline[0].length);
     for (const f of inline[1]) if ('ims'.includes(f) && !flags.includes(f)) flags += f;
   }
+  // ^ $ and . follow Python's idea of a line (only \n ends one; JS also counts \r, U+2028,
+  // U+2029), so they are spelled out and JS's own multiline mode is not used
   const multiline = flags.includes('m');
+  const dotall = flags.includes('s');
+  flags = flags.replace('m', '');
   let out = '';
   let inClass = false;
   for (let i = 0; i < src.length; i++) {
@@ -56,8 +60,16 @@ export function pyRegex(pattern: string, extraFlags = ''): RegExp {
       continue;
     }
     // Python's $ also matches just before a trailing newline
-    if (c === '$' && !multiline) {
-      out += '(?=\\n?$(?![\\s\\S]))';
+    if (c === '$') {
+      out += multiline ? '(?=\\n|(?![\\s\\S]))' : '(?=\\n?(?![\\s\\S]))';
+      continue;
+    }
+    if (c === '^') {
+      out += multiline ? '(?:(?<![\\s\\S])|(?<=\\n))' : '(?<![\\s\\S])';
+      continue;
+    }
+    if (c === '.' && !dotall) {
+      out += '[^\\n]';
       continue;
     }
     out += c;

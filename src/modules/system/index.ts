@@ -1,0 +1,10 @@
+/**
+ * System modules (accounts, services, kernel and host settings): registered by
+ * src/modules/registry.ts under their FQCN and, for ansible.builtin, their short name.
+ */
+import type { ModuleDefinition } from '../types.js';
+import { groupModule } from './group.js';
+import { userModule } from './user.js';
+import { sysctlModule } from './sysctl.js';
+
+export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule];

@@ -36,6 +36,8 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Timed {
     env: { ...process.env, ANSIBLE_NOCOLOR: '1', TSPLAY_PLAIN: '1', ...env },
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
+    // a run that hangs is reported as failed, and the bench goes on
+    timeout: 15 * 60_000,
   });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   let peakMb = NaN;
@@ -120,6 +122,14 @@ async function main(): Promise<void> {
   const image = await baseImage('bookworm');
   const dir = mkdtempSync(join(tmpdir(), 'tsplay-bench-remote-'));
   const hosts: SshHost[] = [];
+  // an interrupted bench still removes its hosts
+  const cleanup = (): void => {
+    spawnSync('docker', ['rm', '-f', ...hosts.map((h) => h.id)], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', cleanup);
+  process.once('SIGTERM', cleanup);
   try {
     const scale = (process.env.BENCH_SCALE ?? '1,10,50,100').split(',').map(Number).filter((n) => n > 0);
     hosts.push(...(await startHosts(Math.max(20, ...scale), image)));

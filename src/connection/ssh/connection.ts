@@ -18,6 +18,7 @@ import { UnreachableError } from '../types.js';
 import { Escalation, becomePlan, escalationUser } from './become.js';
 import { openClient, type OpenClient } from './open.js';
 import { Slots } from './slots.js';
+import { countSsh } from './stats.js';
 import type { SshTarget } from './target.js';
 
 /** sshd's MaxSessions is 10 by default; the SFTP session holds one of these while open */
@@ -140,6 +141,7 @@ export class SshConnection implements Connection {
     this.opening ??= openClient(this.target).then(
       (opened) => {
         this.opening = undefined;
+        countSsh('connections');
         const live: Live = { ...opened, slots: new Slots(MAX_CHANNELS), inflight: new Set() };
         this.watch(live);
         this.live = live;
@@ -272,6 +274,7 @@ export class SshConnection implements Connection {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
+          countSsh('execChannels');
           const channel = await this.guard<ClientChannel>(live, (resolve, reject) => {
             live.client.exec(command, options, (err, ch) => {
               if (err) reject(live.dead ?? err);
@@ -516,6 +519,7 @@ export class SshConnection implements Connection {
   private async sftpRaw<T>(op: (s: SFTPWrapper, cb: (err: SftpError | undefined | null, value?: T) => void) => void): Promise<T> {
     const live = await this.ready();
     const sftp = await this.sftpSession(live);
+    countSsh('sftpRequests');
     return this.guard<T>(live, (resolve, reject) => {
       op(sftp, (err, value) => {
         if (err) reject(live.dead ?? err);

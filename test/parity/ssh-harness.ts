@@ -26,8 +26,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import {
-  cacheRoot, runCommand, startSshHost, type SshHost,
+  cacheRoot, runCommand, startSshHost, type SshHost, type SshHostOptions, type SshUserSpec,
 } from '../support/services.js';
 import {
   freshCopy, removeCopy, runProcess, snapshot, toolArgv, toolEnv,
@@ -81,6 +82,7 @@ export const SSH_REPRESENTATIVE = [
   '59-multi-host-failure',
   '60-no-log-diff',
   '69-check-diff-template-idempotent',
+  's01-become-user',
 ];
 
 /** The inventory variables that reach `host` as root with the test key. */
@@ -192,9 +194,22 @@ function sshToolEnv(work: string, cpDir: string): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * What the case's host needs: `ssh_users` in case.yaml (the SSH-only cases under ../ssh-cases)
+ * are extra users as startSshHost makes them, e.g. `{ name: deploy, sudo: nopasswd }`.
+ */
+export async function sshHostOptions(spec: CaseSpec): Promise<SshHostOptions> {
+  const raw = (parseYaml(await readFile(join(spec.dir, 'case.yaml'), 'utf8')) ?? {}) as Record<string, unknown>;
+  const users = raw.ssh_users ?? [];
+  if (!Array.isArray(users) || !users.every((u) => typeof u === 'object' && u !== null && typeof (u as SshUserSpec).name === 'string')) {
+    throw new Error(`${spec.name}/case.yaml: ssh_users must be a list of {name, password?, sudo?}`);
+  }
+  return { users: users as SshUserSpec[] };
+}
+
 /** Run a case `spec.runs` times with one tool against a fresh SSH host of its own. */
 export async function runCaseOverSsh(spec: CaseSpec, tool: Tool, image: string): Promise<ToolRun> {
-  const host = await startSshHost(image);
+  const host = await startSshHost(image, undefined, await sshHostOptions(spec));
   const work = await freshCopy(spec, tool);
   const cpDir = await mkdtemp(join(tmpdir(), 'spc-'));
   try {

@@ -24,7 +24,8 @@ const filter = process.env.PARITY_CASE;
 const keep = process.env.PARITY_KEEP === '1';
 const concurrency = Number(process.env.SSH_PARITY_CONCURRENCY ?? '2') || 2;
 
-const allCases = await loadCases(casesDir);
+// ../ssh-cases: cases that only make sense over SSH (users on the target: case.yaml ssh_users)
+const allCases = [...(await loadCases(casesDir)), ...(await loadCases(join(repoRoot(), 'test', 'parity', 'ssh-cases')))];
 const eligible = allCases.filter((c) => !(c.name in SSH_EXCLUDED));
 const selected = (all ? eligible : eligible.filter((c) => SSH_REPRESENTATIVE.includes(c.name))).filter((c) => !filter || c.name.includes(filter));
 const haveAnsible = ansibleAvailable();

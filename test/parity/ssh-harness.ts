@@ -217,7 +217,7 @@ export async function runCaseOverSsh(spec: CaseSpec, tool: Tool, image: string):
     await mirrorIntoHost(host, work);
     const runs: RunResult[] = [];
     for (let i = 0; i < spec.runs; i++) {
-      runs.push(await runProcess(toolArgv(tool, spec.playbook, args), { cwd: work, env: sshToolEnv(work, cpDir), timeoutMs: 180_000 }));
+      runs.push(await runProcess(toolArgv(tool, spec.playbook, args), { cwd: work, env: sshToolEnv(work, cpDir), timeoutMs: 600_000 }));
     }
     return { work, runs, out: await targetOut(host, work) };
   } finally {

@@ -7,6 +7,7 @@
  *
  * The hosts are shared by the two runs: after Ansible's run the stopped and killed containers
  * are started again (same port, same host keys), and the faults are made again for tsplay.
+ * TSPLAY_CLI=<path> tests another build (as in the parity suite).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -144,7 +145,7 @@ test('20 SSH hosts, 3 down, 2 killed mid-play, 1 wrong sudo password: tsplay -f 
   const theirs = await runWithKill(['ansible-playbook', '-f', '20', '-i', inv, pb], env, dir, KILLED.map((i) => hosts[i]), killMidPlay);
   await restart();
   await stopBefore();
-  const ours = await runWithKill([process.execPath, tsplayCli(), 'run', '-f', '20', '-i', inv, pb], env, dir, KILLED.map((i) => hosts[i]), killMidPlay);
+  const ours = await runWithKill([process.execPath, process.env.TSPLAY_CLI ?? tsplayCli(), 'run', '-f', '20', '-i', inv, pb], env, dir, KILLED.map((i) => hosts[i]), killMidPlay);
 
   const show = (o: Outcome): string => `${o.stdout.slice(-6000)}\n[stderr]\n${o.stderr.slice(-2000)}`;
   // the oracle saw the faults as meant: 5 unreachable hosts and one failed one

@@ -96,7 +96,7 @@ export { killRunningCommands, warmSpawnHelper } from './local/spawn-helper.js';
 
 export class LocalConnection implements Connection {
   readonly transport = 'local';
-  readonly targetIsController = true;
+  readonly targetIsController: boolean = true;
   private runTempDir: string | undefined;
 
   constructor(readonly host: string = 'localhost') {}

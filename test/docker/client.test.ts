@@ -117,6 +117,8 @@ test('a stream that cannot be opened is reported like a missing daemon', async (
 /** What an SSH connection will be: not local, and able to open a Unix socket on its host. */
 class SocketForwardingConnection extends LocalConnection {
   override readonly transport = 'forwarding-test' as 'local';
+  // a LocalConnection underneath, but standing for another machine
+  override readonly targetIsController = false;
   readonly paths: string[] = [];
   constructor(private readonly opener: () => Promise<Duplex>) {
     super('remote-test-host');
@@ -151,6 +153,7 @@ test('modules on a non-local connection reach the daemon through connection.open
 test('a connection that cannot open sockets gets a clear error, not a local daemon', async () => {
   const conn = new (class extends LocalConnection {
     override readonly transport = 'no-sockets' as 'local';
+    override readonly targetIsController = false;
   })('other-host');
   const res = await runModule(dockerContainerInfo, { name: 'x' }, moduleContext({ conn }));
   assert.equal(res.failed, true);

@@ -26,7 +26,20 @@ test('a play, task, include or block with an invalid variable name fails to load
   if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'install ansible-core')) return;
   const dir = await tempDir('tsplay-varnames-', t);
   await writeFile(join(dir, 't.yml'), '- debug: msg=inc\n');
-  const errorLines = (s: string) => s.split('\n').filter((l) => l.startsWith('ERROR!') || l.startsWith('The error appears')).map((l) => l.replace(/ \(\S+:\d+:\d+\)/, '')).join('\n');
+  // the message, and the place as file:line:column (Ansible words it "in 'F': line N, column M",
+  // tsplay names it once as "in F:N:M")
+  const errorLines = (s: string) =>
+    s
+      .split('\n')
+      .map((l) => {
+        const ansible = /^The error appears to be in '(.+)': line (\d+), column (\d+)/.exec(l);
+        if (ansible) return `at ${ansible[1]}:${ansible[2]}:${ansible[3]}`;
+        const ours = /^ {2}in (\S+:\d+:\d+)$/.exec(l);
+        if (ours) return `at ${ours[1]}`;
+        return l.startsWith('ERROR!') ? l : undefined;
+      })
+      .filter((l) => l !== undefined)
+      .join('\n');
   for (const [name, text] of Object.entries(CASES)) {
     await writeFile(join(dir, `${name}.yml`), text);
     const a = await runAnsiblePlaybook([`${name}.yml`], { cwd: dir });

@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { posix as posixPath } from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileInfo, FileType, TargetInfo, WriteOptions } from './types.js';
+import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileInfo, TargetInfo, WriteOptions } from './types.js';
+import { parseStatAnswer, statScript } from './stat-command.js';
 import { TARGET_PROBE_SCRIPT, checksumScript, parseChecksum, parseTargetProbe } from './probe.js';
 import { UnreachableError } from './types.js';
 import type { DockerClient, DockerHostSettings } from '../docker/client.js';
@@ -227,35 +228,10 @@ export class DockerApiConnection implements Connection {
   }
 
   async stat(path: string, opts: { follow?: boolean; become?: BecomeOptions } = {}): Promise<FileInfo | null> {
-    const q = shellQuote(path);
-    const script =
-      `[ -e ${q} ] || [ -L ${q} ] || exit 44; ` +
-      `stat ${opts.follow ? '-L ' : ''}-c '%f %s %u %g %.9Y %.9X' -- ${q} || exit 1; ` +
-      (opts.follow ? '' : `if [ -L ${q} ]; then readlink -- ${q}; fi`);
-    const res = await this.execRaw(script, { become: opts.become });
-    if (res.rc === 44) return null;
-    if (res.rc !== 0) {
-      const text = res.stderr.toString('utf8');
-      if (/No such file or directory|Not a directory/.test(text)) return null;
-      throw new Error(text.trim() || `stat ${path} failed in container ${this.container}`);
-    }
-    const [first, ...rest] = res.stdout.toString('utf8').split('\n');
-    const [rawMode, size, uid, gid, mtime, atime] = first.trim().split(' ');
-    const mode = parseInt(rawMode, 16);
-    const fmt = mode & 0o170000;
-    const type: FileType = fmt === 0o120000 ? 'link' : fmt === 0o040000 ? 'directory' : fmt === 0o100000 ? 'file' : 'other';
-    const info: FileInfo = {
-      type,
-      mode: mode & 0o7777,
-      size: Number(size),
-      uid: Number(uid),
-      gid: Number(gid),
-      mtimeMs: Number(mtime) * 1000,
-      atimeMs: Number(atime) * 1000,
-    };
-    if (type === 'link') info.linkTarget = rest.join('\n').replace(/\n$/, '');
-    return info;
+    const res = await this.execRaw(statScript(shellQuote(path), opts.follow ?? false), { become: opts.become });
+    return parseStatAnswer(res.rc, res.stdout.toString('utf8'), res.stderr.toString('utf8'), path, `in container ${this.container}`);
   }
+
 
   /** GET /archive of one path; symlinks are followed (as Ansible's fetch does) */
   async readFile(path: string, opts: { become?: BecomeOptions } = {}): Promise<Buffer> {

@@ -20,7 +20,6 @@ import {
   utimesSync,
   writeFileSync,
   promises as fsp,
-  constants as fsConstants,
 } from 'node:fs';
 import * as os from 'node:os';
 import { mkdirParents } from '../util/mkdirp.js';
@@ -28,6 +27,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { spawnHelper, trackRunning } from './local/spawn-helper.js';
+import { parseStatAnswer, statScript } from './stat-command.js';
 import type {
   TargetInfo,
   BecomeOptions,
@@ -234,38 +234,10 @@ export class LocalConnection implements Connection {
   }
 
   private async statAsUser(p: string, opts: { follow?: boolean; become?: BecomeOptions }): Promise<LocalFileInfo | null> {
-    const res = await this.exec(
-      `stat ${opts.follow ? '-L ' : ''}-c '%f %s %u %g %.9Y %.9X %.9Z %h %i %d %b %B' -- ${shellQuote(p)}`,
-      { become: opts.become },
-    );
-    if (res.rc !== 0) {
-      if (/No such file or directory|Not a directory/.test(res.stderr)) return null;
-      throw new Error(res.stderr.trim());
-    }
-    const [rawMode, size, uid, gid, mtime, atime, ctime, nlink, ino, dev, blocks, blockUnit] = res.stdout.trim().split(' ');
-    const mode = parseInt(rawMode, 16);
-    const fmt = mode & fsConstants.S_IFMT;
-    const type: FileType =
-      fmt === fsConstants.S_IFLNK ? 'link' : fmt === fsConstants.S_IFDIR ? 'directory' : fmt === fsConstants.S_IFREG ? 'file' : 'other';
-    const info: LocalFileInfo = {
-      type,
-      mode: mode & 0o7777,
-      size: Number(size),
-      uid: Number(uid),
-      gid: Number(gid),
-      mtimeMs: Number(mtime) * 1000,
-      atimeMs: Number(atime) * 1000,
-      ctimeMs: Number(ctime) * 1000,
-      nlink: Number(nlink),
-      ino: Number(ino),
-      dev: Number(dev),
-      // stat(1) counts blocks in %B-byte units; st_blocks is always in 512-byte units
-      blocks: (Number(blocks) * Number(blockUnit)) / 512,
-      rawMode: mode,
-    };
-    if (type === 'link') info.linkTarget = await this.readlink(p, opts);
-    return info;
+    const res = await this.exec(statScript(shellQuote(p), opts.follow ?? false), { become: opts.become });
+    return parseStatAnswer(res.rc, res.stdout, res.stderr, p, 'as the become user');
   }
+
 
   async readFile(p: string, opts: { become?: BecomeOptions } = {}): Promise<Buffer> {
     if (escalationTarget(opts.become) !== undefined) {

@@ -13,12 +13,13 @@ import type { Duplex } from 'node:stream';
 import type { ClientChannel, ExecOptions as Ssh2ExecOptions, SFTPWrapper, Stats as SftpStats } from 'ssh2';
 import { ExecTimeoutError, shellQuote } from '../local.js';
 import { TARGET_PROBE_SCRIPT, checksumScript, parseChecksum, parseTargetProbe } from '../probe.js';
-import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileInfo, FileType, TargetInfo, WriteOptions } from '../types.js';
+import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileInfo, TargetInfo, WriteOptions } from '../types.js';
 import { UnreachableError } from '../types.js';
 import { Escalation, becomePlan, escalationUser } from './become.js';
 import { openClient, type OpenClient } from './open.js';
 import { Slots } from './slots.js';
 import { countSsh } from './stats.js';
+import { fileTypeOfMode, parseStatAnswer, statScript } from '../stat-command.js';
 import type { SshTarget } from './target.js';
 
 /** sshd's MaxSessions is 10 by default; the SFTP session holds one of these while open */
@@ -53,13 +54,6 @@ interface Live extends OpenClient {
 
 type SftpError = Error & { code?: number | string };
 
-function fileTypeOfMode(mode: number): FileType {
-  const fmt = mode & 0o170000;
-  if (fmt === 0o120000) return 'link';
-  if (fmt === 0o040000) return 'directory';
-  if (fmt === 0o100000) return 'file';
-  return 'other';
-}
 
 function errnoError(message: string, code: string): NodeJS.ErrnoException {
   const err = new Error(message) as NodeJS.ErrnoException;
@@ -575,39 +569,10 @@ export class SshConnection implements Connection {
   }
 
   private async statAsUser(path: string, opts: { follow?: boolean; become?: BecomeOptions }): Promise<FileInfo | null> {
-    const q = shellQuote(path);
-    const script =
-      `[ -e ${q} ] || [ -L ${q} ] || exit 44; ` +
-      `stat ${opts.follow ? '-L ' : ''}-c '%f %s %u %g %.9Y %.9X %.9Z %h %i %d %b %B' -- ${q} || exit 1; ` +
-      (opts.follow ? '' : `if [ -L ${q} ]; then readlink -- ${q}; fi`);
-    const res = await this.runRaw(script, { become: opts.become, shown: `stat ${path}` });
-    if (res.rc === 44) return null;
-    if (res.rc !== 0) {
-      const text = res.stderr.toString('utf8');
-      if (/No such file or directory|Not a directory/.test(text)) return null;
-      throw new Error(text.trim() || `stat ${path} failed on ${this.host}`);
-    }
-    const [first, ...rest] = res.stdout.toString('utf8').split('\n');
-    const [rawMode, size, uid, gid, mtime, atime, ctime, nlink, ino, dev, blocks, blockUnit] = first.trim().split(' ');
-    const mode = parseInt(rawMode, 16);
-    const info: FileInfo = {
-      type: fileTypeOfMode(mode),
-      mode: mode & 0o7777,
-      size: Number(size),
-      uid: Number(uid),
-      gid: Number(gid),
-      mtimeMs: Number(mtime) * 1000,
-      atimeMs: Number(atime) * 1000,
-      ctimeMs: Number(ctime) * 1000,
-      nlink: Number(nlink),
-      ino: Number(ino),
-      dev: Number(dev),
-      blocks: (Number(blocks) * Number(blockUnit)) / 512,
-      rawMode: mode,
-    };
-    if (info.type === 'link') info.linkTarget = rest.join('\n').replace(/\n$/, '');
-    return info;
+    const res = await this.runRaw(statScript(shellQuote(path), opts.follow ?? false), { become: opts.become, shown: `stat ${path}` });
+    return parseStatAnswer(res.rc, res.stdout.toString('utf8'), res.stderr.toString('utf8'), path, `on ${this.host}`);
   }
+
 
   async readFile(path: string, opts: { become?: BecomeOptions } = {}): Promise<Buffer> {
     if (this.escalates(opts.become)) return this.sh(`cat -- ${shellQuote(path)}`, opts.become);

@@ -133,6 +133,8 @@ export async function freshCopy(spec: CaseSpec, tool: Tool): Promise<string> {
 }
 
 export async function removeCopy(work: string): Promise<void> {
+  // a cached result has no copy ('' would name the current directory's parent)
+  if (work === '') return;
   await rm(dirname(work), { recursive: true, force: true });
 }
 

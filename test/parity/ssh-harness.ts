@@ -21,14 +21,14 @@
  * $TSPLAY_TEST_CACHE/ssh-parity/, keyed by a hash of the case's files, the Ansible version and
  * HARNESS_VERSION, so a repeated run only runs tsplay.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { cachedAnsibleRun, walkFiles } from './ansible-cache.js';
 import {
-  cacheRoot, runCommand, startSshHost, type SshHost, type SshHostOptions, type SshUserSpec,
+  runCommand, startSshHost, type SshHost, type SshHostOptions, type SshUserSpec,
 } from '../support/services.js';
 import {
   freshCopy, removeCopy, runProcess, snapshot, toolArgv, toolEnv,
@@ -103,15 +103,6 @@ const iniVars = (host: SshHost): string =>
 
 const SSH_INVENTORY = 'ssh-inventory';
 
-async function walkFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walkFiles(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out.sort();
-}
 
 /**
  * Rewrite a fresh copy of a case for SSH; returns the arguments to pass instead of the case's.
@@ -226,51 +217,6 @@ export async function runCaseOverSsh(spec: CaseSpec, tool: Tool, image: string):
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Ansible's side, cached
-
-let ansibleVersion: Promise<string> | undefined;
-function ansibleVersionText(): Promise<string> {
-  ansibleVersion ??= runCommand('ansible-playbook', ['--version']).then((r) => r.stdout.split('\n')[0].trim());
-  return ansibleVersion;
-}
-
-/** sha256 over the case's files (path and content), the Ansible version and the harness version. */
-export async function cacheKey(spec: CaseSpec): Promise<string> {
-  const hash = createHash('sha256');
-  hash.update(HARNESS_VERSION).update('\0').update(await ansibleVersionText()).update('\0');
-  for (const file of await walkFiles(spec.dir)) {
-    hash.update(relative(spec.dir, file)).update('\0').update(await readFile(file)).update('\0');
-  }
-  return hash.digest('hex').slice(0, 24);
-}
-
-type StoredEntry = { type: 'file'; mode: string; content: string } | { type: 'dir'; mode: string } | { type: 'link'; target: string } | { type: 'other'; mode: string };
-
-interface Stored {
-  runs: Array<{ code: number | null; signal: string | null; stdout: string; stderr: string; ms: number }>;
-  out: Array<[string, StoredEntry]>;
-}
-
-function store(run: ToolRun): Stored {
-  return {
-    runs: run.runs,
-    out: [...run.out.entries()].map(([p, e]) => [p, e.type === 'file' ? { ...e, content: e.content.toString('base64') } : e]),
-  };
-}
-
-function load(s: Stored, work: string): ToolRun {
-  return {
-    work,
-    runs: s.runs,
-    out: new Map(s.out.map(([p, e]) => [p, e.type === 'file' ? { ...e, content: Buffer.from(e.content, 'base64') } : e])),
-  };
-}
-
-export function cacheDir(): string {
-  return join(cacheRoot(), 'ssh-parity');
-}
-
 /**
  * Ansible's result for a case over SSH: from the cache, or run live and stored (only when the
  * run behaved as the case declares, so a broken case or a flaky host is never cached).
@@ -281,22 +227,7 @@ export async function ansibleOverSsh(
   image: string,
   accept: (run: ToolRun) => boolean,
 ): Promise<{ run: ToolRun; cached: boolean }> {
-  const file = join(cacheDir(), `${spec.name}-${await cacheKey(spec)}.json`);
-  if (existsSync(file)) {
-    try {
-      return { run: load(JSON.parse(await readFile(file, 'utf8')) as Stored, ''), cached: true };
-    } catch {
-      // unreadable: run live and rewrite it
-    }
-  }
-  const run = await runCaseOverSsh(spec, 'ansible', image);
-  if (accept(run)) {
-    await mkdir(cacheDir(), { recursive: true });
-    const partial = `${file}.${process.pid}.partial`;
-    await writeFile(partial, JSON.stringify(store(run)));
-    await rename(partial, file);
-  }
-  return { run, cached: false };
+  return cachedAnsibleRun(spec, { namespace: 'ssh-parity', harnessVersion: HARNESS_VERSION }, () => runCaseOverSsh(spec, 'ansible', image), accept);
 }
 
 export async function removeRun(run: ToolRun | undefined): Promise<void> {

@@ -198,9 +198,9 @@ test('one host\'s module failure fails that host only; an unreachable host leave
   assert.equal(run.lines.filter((l) => l.text.includes('[gone]')).length, 1, 'the unreachable host got no further task');
 });
 
-// Clean interruption is the reliability work's (cli/run.ts signals); until it lands the commands
-// of the running task outlive tsplay, so this runs as a known gap rather than a failure.
-test('an interrupted fleet run stops promptly and leaves no task running', { todo: 'SIGINT handling (reliability branch) must stop the running commands' }, async (t) => {
+// SIGINT at fleet size: the running commands of 30 hosts are killed (src/cli/interrupt.ts and the
+// spawn helper's process groups) and tsplay exits at once.
+test('an interrupted fleet run stops promptly and leaves no task running', async (t) => {
   const marker = `37.${process.pid}`;
   const dir = await fleetDir(t, `- hosts: all
   gather_facts: false

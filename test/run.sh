@@ -172,6 +172,7 @@ test_start=$(date +%s)
 SUMMARY=$(mktemp /tmp/tsplay-summary.XXXXXX)
 # Tests get a temp directory of their own: whatever a test leaves there is named and removed below.
 SUITE_TMP=$(mktemp -d /tmp/tsplay-suite.XXXXXX)
+chmod 1777 "$SUITE_TMP"   # like /tmp: tests write there as other users (become) too
 TMPDIR="$SUITE_TMP" node --test --test-concurrency=2 \
   --test-reporter=tap --test-reporter-destination=stdout \
   --test-reporter=./dist/test/support/summary-reporter.js --test-reporter-destination="$SUMMARY" \

@@ -145,7 +145,7 @@ async function blockinfile(args: BlockinfileArgs, ctx: ModuleContext): Promise<M
   let backupFile: string | undefined;
   if (changed && !ctx.check) {
     if (args.backup && info) backupFile = await backupLocal(ctx, path);
-    await writeValidated(ctx, path, Buffer.from(result, 'latin1'), args.validate, info ? undefined : 0o666 & ~targetUmask(ctx));
+    await writeValidated(ctx, path, Buffer.from(result, 'latin1'), args.validate, info ? undefined : 0o666 & ~(await targetUmask(ctx)));
   }
   if (ctx.check && !info) return { changed, msg, diff };
 

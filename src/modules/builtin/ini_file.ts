@@ -206,7 +206,7 @@ async function doIni(ctx: ModuleContext, a: IniFileArgs, valuesIn: string[]) {
   if (changed && !ctx.check) {
     const existed = !!(await statOf(ctx, filename));
     if (a.backup) backupFile = await backupLocal(ctx, filename);
-    await ctx.conn.writeFile(filename, Buffer.from(out.join(''), 'utf8'), { mode: existed ? undefined : 0o666 & ~targetUmask(ctx), become: ctx.become });
+    await ctx.conn.writeFile(filename, Buffer.from(out.join(''), 'utf8'), { mode: existed ? undefined : 0o666 & ~(await targetUmask(ctx)), become: ctx.become });
   }
   return { changed, backupFile, diff, msg };
 }

@@ -130,7 +130,7 @@ async function sysctl(a: SysctlArgs, ctx: ModuleContext): Promise<ModuleResult> 
     }
     if (writeFile) {
       const data = fixed.map((l) => `${l.trim()}\n`).join('');
-      await ctx.conn.writeFile(file, data, { mode: info ? undefined : 0o666 & ~targetUmask(ctx), become: ctx.become });
+      await ctx.conn.writeFile(file, data, { mode: info ? undefined : 0o666 & ~(await targetUmask(ctx)), become: ctx.become });
     }
     if (changed && (a.reload ?? true)) {
       const res = await run(ctx, ['sysctl', ...(a.ignoreerrors ? ['-e'] : []), '-p', file]);

@@ -250,7 +250,7 @@ test('names are resolved up front: every unknown or unsupported module is listed
     - yum: {name: x}
     - community.general.alternatives: {name: editor, path: /bin/ed}
     - ansible.builtin.nope2:
-    - debug: msg="{{ broken"
+    - debug: {msg: "{{ broken"}
 `);
   for (const cmd of [['check'], ['run']]) {
     const r = await runTsplay([...cmd, join(work, 'play.yml')], { cwd: work, timeoutMs: 3 * 60_000 });

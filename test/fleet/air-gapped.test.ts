@@ -30,6 +30,13 @@ const PACKAGES = ['Hello_World', 'tsplay_fixture_lib == 1.0'];
 test('the air-gapped fleet: mirror built over SSH on the mirror host, served there, 10 clients install from it alone', { timeout: 30 * 60_000 }, async (t) => {
   if (!requireService(t, 'dockerd', await dockerAvailable(), 'bash test/run.sh starts it')) return;
   if (!requireService(t, 'sshd', sshdAvailable(), 'apt-get install openssh-server')) return;
+  // registered before the temp dir's own clean-up, so it still finds the server's pidfile: the
+  // server outlives the play on purpose, and the test stops it
+  let serverPidFile: string | undefined;
+  t.after(async () => {
+    const pid = serverPidFile ? await readFile(serverPidFile, 'utf8').catch(() => '') : '';
+    if (/^\d+\s*$/.test(pid)) await runCommand('kill', [pid.trim()]);
+  });
   const image = await baseImage('bookworm');
   const dir = await tempDir('tsplay-fleet-', t);
   const upstream = await startFixtureIndex(t);
@@ -75,11 +82,7 @@ test('the air-gapped fleet: mirror built over SSH on the mirror host, served the
     }),
   );
   const env = { ANSIBLE_HOST_KEY_CHECKING: 'True', TSPLAY_SSH_STATS: '1' };
-  t.after(async () => {
-    // the server outlives the play on purpose; the test stops it
-    const pid = await readFile(join(mirrorBase, 'pip', '.pip-mirrors-server.pid'), 'utf8').catch(() => '');
-    if (/^\d+\s*$/.test(pid)) await runCommand('kill', [pid.trim()]);
-  });
+  serverPidFile = join(mirrorBase, 'pip', '.pip-mirrors-server.pid');
 
   const site = await runTsplay(['run', join(repoRoot(), 'playbooks', 'site.yaml'), '-i', inventory, '--tags', 'pip', '-e', `@${vars}`], { env, timeoutMs: 15 * 60_000 });
   assert.equal(site.code, 0, site.stdout + site.stderr);

@@ -6,10 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { freePort, runCommand, sshClientKey, tempDir, type SshClientKey } from '../support/services.js';
+import { freePort, runCommand, sshClientKey, tempDir, waitForSshBanner, type SshClientKey } from '../support/services.js';
 
 export interface LocalSshd {
   port: number;
@@ -22,22 +21,6 @@ export interface LocalSshd {
 
 export const SSHD = '/usr/sbin/sshd';
 
-async function banner(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: '127.0.0.1', port });
-    let got = '';
-    const done = (ok: boolean): void => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(2000, () => done(false));
-    sock.on('data', (b: Buffer) => {
-      got += b.toString('latin1');
-      if (got.includes('\n')) done(got.startsWith('SSH-'));
-    });
-    sock.on('error', () => done(false));
-  });
-}
 
 export async function startLocalSshd(t: TestContext): Promise<LocalSshd> {
   const key = await sshClientKey();
@@ -72,13 +55,11 @@ export async function startLocalSshd(t: TestContext): Promise<LocalSshd> {
   const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
-  const deadline = Date.now() + 15_000;
-  while (!(await banner(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the local sshd did not come up on 127.0.0.1:${port}:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await waitForSshBanner(port, 15_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`the local sshd did not come up on 127.0.0.1:${port}: ${(err as Error).message}\n${log}`);
   }
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null) return;

@@ -721,7 +721,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once something on 127.0.0.1:port greets with an SSH banner. */
-async function waitForSshBanner(port: number, timeoutMs: number): Promise<void> {
+export async function waitForSshBanner(port: number, timeoutMs: number): Promise<void> {
   const { connect } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   for (;;) {

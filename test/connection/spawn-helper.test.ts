@@ -58,14 +58,16 @@ test('a killed command takes what it started with it (the whole process group)',
   await until('no process of the group left', () => processesWith(marker).length === 0);
 });
 
-test('when the helper dies, the command it ran fails saying so and later commands start directly', async () => {
+test('when the helper dies (even by SIGKILL), the command it ran is killed and fails saying so, and later commands start directly', async () => {
   assert.ok(await warmSpawnHelper());
   const conn = new LocalConnection();
   const marker = `tsplay-helper-death-${randomBytes(4).toString('hex')}`;
   const running = conn.exec(['sh', '-c', 'sleep 300; :', marker]);
-  await until('the command runs', () => processesWith(marker).length > 0);
+  // the helper has confirmed it, not only started it (its reply may lag behind the process under load)
+  await until('the helper confirms the command', () => processesWith(marker).some((pid) => spawnHelper.runningPids().includes(pid)));
   process.kill(spawnHelper.pid()!, 'SIGKILL');
   await assert.rejects(running, /spawn helper stopped while running sh; the command was killed with it/);
+  await until('the command is gone with the helper', () => processesWith(marker).length === 0);
   const after = await conn.exec(['echo', 'still here']);
   assert.equal(after.rc, 0);
   assert.equal(after.stdout, 'still here\n');

@@ -3,9 +3,10 @@
  * much more cheaply than this (large) Node process (spawn_helper.py beside this file), or directly
  * when there is no helper. The helper starts lazily, at the first local command (a run that only
  * reaches remote hosts never starts it), serves commands once it answers, and never outlives
- * tsplay (it dies with its parent and kills what it started). If it dies, commands that it had
- * not started yet are started directly instead of failing; a command it was running fails with a
- * message saying so (the helper's death killed it, and running it again could repeat its effects).
+ * tsplay (it dies with its parent and kills what it started). If it dies, later commands start
+ * directly; a command handed to it fails with a message saying so: one it was running is killed
+ * (with its process group), and one it had not confirmed yet is not started a second time
+ * (the helper may have started it, and running it again could repeat its effects).
  * TSPLAY_SPAWN_HELPER=0 turns it off.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -86,6 +87,7 @@ interface HelperReply {
   id?: number;
   ready?: boolean;
   started?: boolean;
+  pid?: number;
   rc?: number;
   stdout?: string;
   stderr?: string;
@@ -95,9 +97,8 @@ interface HelperReply {
 
 interface Pending {
   spec: LaunchSpec;
-  started: boolean;
-  /** set when the command was handed to launchDirect after the helper died */
-  direct?: Running;
+  /** the command's pid (and process group), once the helper has started it */
+  pid?: number;
   resolve(exit: Exit): void;
   reject(err: Error): void;
 }
@@ -127,6 +128,11 @@ export class SpawnHelper {
   /** the helper's pid while it runs (tests) */
   pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** the pids of the commands the helper has confirmed starting and still runs (tests) */
+  runningPids(): number[] {
+    return [...this.pending.values()].flatMap((waiter) => (waiter.pid === undefined ? [] : [waiter.pid]));
   }
 
   warmUp(): void {
@@ -164,7 +170,7 @@ export class SpawnHelper {
     const id = this.nextId++;
     let entry!: Pending;
     const done = new Promise<Exit>((resolve, reject) => {
-      entry = { spec, started: false, resolve, reject };
+      entry = { spec, resolve, reject };
       this.pending.set(id, entry);
     });
     // the helper started with the engine's environment: only a different one is sent
@@ -187,8 +193,7 @@ export class SpawnHelper {
     return {
       done,
       kill: () => {
-        if (entry.direct) entry.direct.kill();
-        else if (this.pending.has(id)) this.child?.stdin?.write(JSON.stringify({ kill: id }) + '\n');
+        if (this.pending.has(id)) this.child?.stdin?.write(JSON.stringify({ kill: id }) + '\n');
       },
     };
   }
@@ -218,7 +223,7 @@ export class SpawnHelper {
       const waiter = msg.id === undefined ? undefined : this.pending.get(msg.id);
       if (!waiter) continue;
       if (msg.started) {
-        waiter.started = true;
+        waiter.pid = msg.pid;
         continue;
       }
       this.pending.delete(msg.id!);
@@ -244,8 +249,9 @@ export class SpawnHelper {
   }
 
   /**
-   * The helper is gone. A command it had not started yet starts directly now; one it was running
-   * died with it (the helper kills its process groups when it stops) and fails saying so.
+   * The helper is gone. A stopped helper kills its commands' groups itself, but one killed by
+   * SIGKILL (the OOM killer) cannot, so each group it confirmed is killed here too. A command it
+   * had not confirmed may have started all the same: it fails too rather than run a second time.
    */
   private fail(): void {
     if (this.state === 'failed') return;
@@ -254,11 +260,15 @@ export class SpawnHelper {
     this.child = undefined;
     for (const [id, waiter] of this.pending) {
       this.pending.delete(id);
-      if (waiter.started) {
+      if (waiter.pid !== undefined) {
+        try {
+          process.kill(-waiter.pid, 'SIGKILL');
+        } catch {
+          // the group is gone already
+        }
         waiter.reject(new Error(`the spawn helper stopped while running ${waiter.spec.file}; the command was killed with it`));
       } else {
-        waiter.direct = launchDirect(waiter.spec);
-        waiter.direct.done.then(waiter.resolve, waiter.reject);
+        waiter.reject(new Error(`the spawn helper stopped before it confirmed starting ${waiter.spec.file}; it is not started again, as it may have run`));
       }
     }
   }

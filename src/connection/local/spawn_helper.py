@@ -6,7 +6,7 @@ object a line), kill requests, the children's pipes and their exits (a pidfd eac
 of one loop; replies go to stdout, one JSON object a line.
 
 Requests: {"id", "file", "args", "cwd", "env"?, "stdin"? (base64)} and {"kill": id}.
-Replies:  {"ready": true} once; {"id", "started": true} when the child exists; then
+Replies:  {"ready": true} once; {"id", "started": true, "pid"} when the child exists; then
           {"id", "rc", "stdout", "stderr"} (base64), or {"id", "errno", "error"} when it could not start.
 
 It never outlives tsplay: it dies with its parent (PR_SET_PDEATHSIG), and when its stdin closes it
@@ -87,7 +87,8 @@ def start(req):
     except Exception as e:
         reply({"id": rid, "errno": 0, "error": str(e)})
         return
-    reply({"id": rid, "started": True})
+    # the pid lets tsplay kill the command's group itself should this process die by SIGKILL
+    reply({"id": rid, "started": True, "pid": p.pid})
     job = {"id": rid, "p": p, "out": [], "err": [], "open": 2, "rc": None}
     jobs[rid] = job
     for f, kind in ((p.stdout, "out"), (p.stderr, "err")):

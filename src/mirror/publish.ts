@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import type { EntryKind, MirrorFs } from './fs.js';
 import { compareCodePoints, parseDistFilename, type DistFile } from './names.js';
 import { renderIndex, requiresPythonFromMetadata, dumpJson, type IndexedFile } from './render.js';
-import { listZipMembers, readZipMember } from './zip.js';
+import { listZipMembers, locateCentralDirectory, memberSpan, readCentralDirectory, readZipMember, readZipMemberAt, type ZipMember } from './zip.js';
 
 export const STATE_DIR = '.pip-mirrors';
 export const LIVE_INDEX = 'simple';
@@ -32,6 +32,8 @@ export const INDEX_DIR_PREFIX = '.simple-';
 const PENDING = 'pending.json';
 const RUNS = 'runs';
 const READ_CONCURRENCY = 32;
+/** how much of a wheel's end is read first: its central directory, for all but huge wheels */
+const TAIL_BYTES = 64 * 1024;
 
 export interface StageOptions {
   /** directory holding only this run's files (prune mode); moved into the root */
@@ -122,23 +124,33 @@ function findMetadataMember(members: string[], dist: DistFile): string | undefin
 interface Described {
   indexed: IndexedFile;
   metadata?: Buffer;
+  /** the metadata differs from the `<file>.metadata` beside the wheel (or there is none) */
+  metadataIsNew?: boolean;
   warning?: string;
 }
 
+function indexedFile(dist: DistFile, size: number, sha256: string): IndexedFile {
+  return { filename: dist.filename, kind: dist.kind, project: dist.project, version: dist.version, sha256, size };
+}
+
+function withMetadata(indexed: IndexedFile, metadata: Buffer, existing: Buffer | undefined): Described {
+  indexed.metadataSha256 = sha256Hex(metadata);
+  const requiresPython = requiresPythonFromMetadata(metadata.toString('utf8'));
+  if (requiresPython !== undefined) indexed.requiresPython = requiresPython;
+  return { indexed, metadata, metadataIsNew: !existing || !existing.equals(metadata) };
+}
+
+/** an existing `<file>.metadata` is the member when its size and CRC-32 match: no need to inflate it again */
+function isMember(existing: Buffer | undefined, member: ZipMember): existing is Buffer {
+  return existing !== undefined && existing.length === member.uncompressedSize && zlibCrc32(existing) === member.crc32;
+}
+
 /**
- * Hash, size and (for wheels) core metadata of one distribution. `existingMetadata` is the
- * `<file>.metadata` already beside it: when its CRC-32 and size match the wheel's METADATA member
- * it is that member, so the member is not inflated again (a regenerated index is mostly that).
+ * Hash, size and (for wheels) core metadata of one distribution read whole. `existingMetadata` is
+ * the `<file>.metadata` already beside it.
  */
 function describe(dist: DistFile, data: Buffer, existingMetadata?: Buffer): Described {
-  const indexed: IndexedFile = {
-    filename: dist.filename,
-    kind: dist.kind,
-    project: dist.project,
-    version: dist.version,
-    sha256: sha256Hex(data),
-    size: data.length,
-  };
+  const indexed = indexedFile(dist, data.length, sha256Hex(data));
   if (dist.kind !== 'wheel') return { indexed };
   try {
     const members = listZipMembers(data);
@@ -148,16 +160,108 @@ function describe(dist: DistFile, data: Buffer, existingMetadata?: Buffer): Desc
     }
     // Python's zipfile answers a duplicated name with its last entry; so do we.
     const member = [...members].reverse().find((m) => m.name === memberName)!;
-    const reusable = existingMetadata !== undefined && existingMetadata.length === member.uncompressedSize &&
-      zlibCrc32(existingMetadata) === member.crc32;
-    const metadata = reusable ? existingMetadata : readZipMember(data, member);
-    indexed.metadataSha256 = sha256Hex(metadata);
-    const requiresPython = requiresPythonFromMetadata(metadata.toString('utf8'));
-    if (requiresPython !== undefined) indexed.requiresPython = requiresPython;
-    return { indexed, metadata };
+    return withMetadata(indexed, isMember(existingMetadata, member) ? existingMetadata : readZipMember(data, member), existingMetadata);
   } catch (error) {
     return { indexed, warning: `${dist.filename}: unreadable wheel (${(error as Error).message}); indexed without metadata` };
   }
+}
+
+interface WheelReading {
+  /** position in the distributions being described */
+  at: number;
+  dist: DistFile;
+  size: number;
+  /** size of the `<file>.metadata` beside it, if any */
+  metadataSize?: number;
+  member?: ZipMember;
+}
+
+/**
+ * Describes every distribution with a fixed number of batched operations, whatever their number:
+ * hashes and sizes where the files are, then each wheel's end (its central directory), then its
+ * METADATA member or the `<file>.metadata` already beside it. Over SSH that is three or four
+ * commands, not a whole-file read per wheel. A wheel that is odd in any way (not a zip, no
+ * METADATA, a directory beyond the end read, a stale `.metadata`) is read whole, as before, so
+ * its warning is the same.
+ */
+async function describeAll(fs: MirrorFs, root: string, dists: DistFile[], rootFiles: Set<string>): Promise<Described[]> {
+  const at = (name: string): string => path.join(root, name);
+  const metadataOf = (dist: DistFile): string | undefined =>
+    dist.kind === 'wheel' && rootFiles.has(`${dist.filename}.metadata`) ? `${dist.filename}.metadata` : undefined;
+  const withMeta = dists.filter((dist) => metadataOf(dist) !== undefined);
+  const digests = await fs.digest([...dists.map((dist) => at(dist.filename)), ...withMeta.map((dist) => at(metadataOf(dist)!))]);
+  const metadataSizes = new Map(withMeta.map((dist, i) => [dist.filename, digests[dists.length + i].size]));
+  const results: Array<Described | undefined> = dists.map((dist, i) =>
+    dist.kind === 'wheel' ? undefined : { indexed: indexedFile(dist, digests[i].size, digests[i].sha256) },
+  );
+  const whole: WheelReading[] = [];
+  const wheels: WheelReading[] = [];
+  dists.forEach((dist, i) => {
+    if (dist.kind === 'wheel') wheels.push({ at: i, dist, size: digests[i].size, metadataSize: metadataSizes.get(dist.filename) });
+  });
+
+  // the central directories, from each wheel's end (a second read for one larger than that)
+  const tailStart = (w: WheelReading): number => Math.max(0, w.size - TAIL_BYTES);
+  const tails = await fs.readRanges(wheels.map((w) => ({ path: at(w.dist.filename), start: tailStart(w), length: w.size - tailStart(w) })));
+  const farther: Array<{ wheel: WheelReading; start: number }> = [];
+  const listed = new Map<WheelReading, ZipMember[]>();
+  wheels.forEach((w, k) => {
+    try {
+      const cd = locateCentralDirectory(tails[k], tailStart(w));
+      if (cd.offset >= tailStart(w)) listed.set(w, readCentralDirectory(tails[k], tailStart(w), cd));
+      else if (cd.offset >= 0 && cd.offset < w.size) farther.push({ wheel: w, start: cd.offset });
+      else whole.push(w);
+    } catch {
+      whole.push(w);
+    }
+  });
+  if (farther.length > 0) {
+    const views = await fs.readRanges(farther.map((f) => ({ path: at(f.wheel.dist.filename), start: f.start, length: f.wheel.size - f.start })));
+    farther.forEach((f, j) => {
+      try {
+        listed.set(f.wheel, readCentralDirectory(views[j], f.start, locateCentralDirectory(views[j], f.start)));
+      } catch {
+        whole.push(f.wheel);
+      }
+    });
+  }
+
+  // the METADATA member, or the `.metadata` beside the wheel when it has the member's size
+  const reads: Array<{ wheel: WheelReading; existing: boolean; start: number; length: number }> = [];
+  for (const [w, members] of listed) {
+    const memberName = findMetadataMember(members.map((m) => m.name), w.dist);
+    const member = memberName === undefined ? undefined : [...members].reverse().find((m) => m.name === memberName);
+    if (!member || member.localHeaderOffset >= w.size) {
+      whole.push(w);
+      continue;
+    }
+    w.member = member;
+    if (w.metadataSize === member.uncompressedSize) reads.push({ wheel: w, existing: true, start: 0, length: w.metadataSize });
+    else reads.push({ wheel: w, existing: false, start: member.localHeaderOffset, length: Math.min(memberSpan(member), w.size - member.localHeaderOffset) });
+  }
+  const views = await fs.readRanges(reads.map((r) => ({ path: at(r.existing ? metadataOf(r.wheel.dist)! : r.wheel.dist.filename), start: r.start, length: r.length })));
+  reads.forEach((r, j) => {
+    const w = r.wheel;
+    const indexed = indexedFile(w.dist, w.size, digests[w.at].sha256);
+    try {
+      if (r.existing) {
+        if (!isMember(views[j], w.member!)) throw new Error('stale metadata beside the wheel');
+        results[w.at] = withMetadata(indexed, views[j], views[j]);
+      } else {
+        // a `.metadata` of another size is rewritten: compared with nothing, it counts as new
+        results[w.at] = withMetadata(indexed, readZipMemberAt(views[j], r.start, w.member!), undefined);
+      }
+    } catch {
+      whole.push(w);
+    }
+  });
+
+  await mapLimited(whole, READ_CONCURRENCY, async (w) => {
+    const existingName = metadataOf(w.dist);
+    const existing = existingName === undefined ? undefined : await fs.read(at(existingName));
+    results[w.at] = describe(w.dist, await fs.read(at(w.dist.filename)), existing);
+  });
+  return results.map((described) => described!);
 }
 
 /** sha256 over every page (path, NUL, bytes, NUL) in path order: names the index directory. */
@@ -210,10 +314,11 @@ export async function stage(fs: MirrorFs, root: string, options: StageOptions = 
 
   if (options.incoming !== undefined) {
     manifest = [];
+    const inRoot = new Set((await fs.list(root)).map((entry) => entry.name));
     for (const dist of await distFilesIn(fs, options.incoming)) {
       manifest.push(dist.filename);
       // A published file is never replaced: clients may have recorded its hash.
-      if ((await fs.kind(path.join(root, dist.filename))) === 'missing') {
+      if (!inRoot.has(dist.filename)) {
         await fs.rename(path.join(options.incoming, dist.filename), path.join(root, dist.filename));
         added.push(dist.filename);
       }
@@ -246,14 +351,9 @@ export async function stage(fs: MirrorFs, root: string, options: StageOptions = 
     if (rootFiles.has(`${dist.filename}.metadata`)) remove.push(`${dist.filename}.metadata`);
   }
 
-  const described = await mapLimited(indexedDists, READ_CONCURRENCY, async (dist) => {
-    const metadataPath = path.join(root, `${dist.filename}.metadata`);
-    const existing = dist.kind === 'wheel' && rootFiles.has(`${dist.filename}.metadata`) ? await fs.read(metadataPath) : undefined;
-    const info = describe(dist, await fs.read(path.join(root, dist.filename)), existing);
-    if (info.metadata && (!existing || !existing.equals(info.metadata))) {
-      await writeAtomically(fs, metadataPath, info.metadata);
-    }
-    return info;
+  const described = await describeAll(fs, root, indexedDists, rootFiles);
+  await mapLimited(described, READ_CONCURRENCY, async (info) => {
+    if (info.metadata && info.metadataIsNew) await writeAtomically(fs, path.join(root, `${info.indexed.filename}.metadata`), info.metadata);
   });
   for (const info of described) if (info.warning) warnings.push(info.warning);
 

@@ -28,34 +28,59 @@ const CENTRAL_SIGNATURE = 0x02014b50;
 const LOCAL_SIGNATURE = 0x04034b50;
 const MAX_COMMENT = 0xffff;
 
-function findEndOfCentralDirectory(buf: Buffer): number {
-  const lowest = Math.max(0, buf.length - 22 - MAX_COMMENT);
-  for (let pos = buf.length - 22; pos >= lowest; pos--) {
-    if (buf.readUInt32LE(pos) === EOCD_SIGNATURE) return pos;
+/** where the central directory is, read from the end of the file */
+export interface CentralDirectory {
+  count: number;
+  offset: number;
+  size: number;
+}
+
+/**
+ * Finds the central directory from a view of the file's end: `view` holds the file's bytes from
+ * `viewOffset` on (the whole file when 0). Throws when the view does not reach far enough back.
+ */
+export function locateCentralDirectory(view: Buffer, viewOffset = 0): CentralDirectory {
+  if (view.length < 22) throw new ZipFormatError('file too short to be a zip');
+  const lowest = Math.max(0, view.length - 22 - MAX_COMMENT);
+  let eocd = -1;
+  for (let pos = view.length - 22; pos >= lowest; pos--) {
+    if (view.readUInt32LE(pos) === EOCD_SIGNATURE) {
+      eocd = pos;
+      break;
+    }
   }
-  throw new ZipFormatError('no end of central directory record (not a zip file)');
+  if (eocd < 0) throw new ZipFormatError('no end of central directory record (not a zip file)');
+  let count = view.readUInt16LE(eocd + 10);
+  let size = view.readUInt32LE(eocd + 12);
+  let offset = view.readUInt32LE(eocd + 16);
+  const locator = eocd - 20;
+  if (locator >= 0 && view.readUInt32LE(locator) === ZIP64_LOCATOR_SIGNATURE) {
+    const zip64Eocd = Number(view.readBigUInt64LE(locator + 8)) - viewOffset;
+    if (zip64Eocd < 0 || zip64Eocd + 56 > view.length || view.readUInt32LE(zip64Eocd) !== ZIP64_EOCD_SIGNATURE) {
+      throw new ZipFormatError('bad zip64 end of central directory');
+    }
+    count = Number(view.readBigUInt64LE(zip64Eocd + 32));
+    size = Number(view.readBigUInt64LE(zip64Eocd + 40));
+    offset = Number(view.readBigUInt64LE(zip64Eocd + 48));
+  }
+  return { count, offset, size };
 }
 
 /** Lists the members of a zip held in memory, in central-directory order. */
 export function listZipMembers(buf: Buffer): ZipMember[] {
-  if (buf.length < 22) throw new ZipFormatError('file too short to be a zip');
-  const eocd = findEndOfCentralDirectory(buf);
-  let count = buf.readUInt16LE(eocd + 10);
-  let cdSize = buf.readUInt32LE(eocd + 12);
-  let cdOffset = buf.readUInt32LE(eocd + 16);
-  const locator = eocd - 20;
-  if (locator >= 0 && buf.readUInt32LE(locator) === ZIP64_LOCATOR_SIGNATURE) {
-    const zip64Eocd = Number(buf.readBigUInt64LE(locator + 8));
-    if (zip64Eocd + 56 > buf.length || buf.readUInt32LE(zip64Eocd) !== ZIP64_EOCD_SIGNATURE) {
-      throw new ZipFormatError('bad zip64 end of central directory');
-    }
-    count = Number(buf.readBigUInt64LE(zip64Eocd + 32));
-    cdSize = Number(buf.readBigUInt64LE(zip64Eocd + 40));
-    cdOffset = Number(buf.readBigUInt64LE(zip64Eocd + 48));
-  }
-  if (cdOffset + cdSize > buf.length) throw new ZipFormatError('central directory beyond end of file');
+  return readCentralDirectory(buf, 0, locateCentralDirectory(buf));
+}
+
+/**
+ * The members a central directory lists; `buf` holds the file's bytes from `viewOffset` on and
+ * must cover the whole directory.
+ */
+export function readCentralDirectory(buf: Buffer, viewOffset: number, cd: CentralDirectory): ZipMember[] {
+  if (cd.offset < viewOffset) throw new ZipFormatError('central directory before the bytes read');
+  if (cd.offset + cd.size > viewOffset + buf.length) throw new ZipFormatError('central directory beyond end of file');
+  const count = cd.count;
   const members: ZipMember[] = [];
-  let pos = cdOffset;
+  let pos = cd.offset - viewOffset;
   for (let i = 0; i < count; i++) {
     if (pos + 46 > buf.length || buf.readUInt32LE(pos) !== CENTRAL_SIGNATURE) {
       throw new ZipFormatError(`bad central directory entry ${i}`);
@@ -91,8 +116,21 @@ export function listZipMembers(buf: Buffer): ZipMember[] {
 
 /** The uncompressed bytes of one member. */
 export function readZipMember(buf: Buffer, member: ZipMember): Buffer {
-  const at = member.localHeaderOffset;
-  if (at + 30 > buf.length || buf.readUInt32LE(at) !== LOCAL_SIGNATURE) {
+  return readZipMemberAt(buf, 0, member);
+}
+
+/** how many bytes from its local header on hold a member, unless its local extra field is unusually long */
+export function memberSpan(member: ZipMember): number {
+  return 30 + Buffer.byteLength(member.name, 'utf8') + 2048 + member.compressedSize;
+}
+
+/**
+ * The uncompressed bytes of one member, from a view holding the file's bytes from `viewOffset` on
+ * (at least the member's local header and data).
+ */
+export function readZipMemberAt(buf: Buffer, viewOffset: number, member: ZipMember): Buffer {
+  const at = member.localHeaderOffset - viewOffset;
+  if (at < 0 || at + 30 > buf.length || buf.readUInt32LE(at) !== LOCAL_SIGNATURE) {
     throw new ZipFormatError(`bad local header for ${member.name}`);
   }
   const dataStart = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);

@@ -133,6 +133,8 @@ export interface Connection {
 
   /** a stream to a Unix socket on the target (dockerode over SSH); optional */
   openUnixSocket?(path: string): Promise<Duplex>;
+  /** a TCP stream opened from the target to host:port (docker_host tcp:// over SSH); optional */
+  openTcp?(host: string, port: number): Promise<Duplex>;
 }
 
 /** A host that could not be reached: the executor marks it unreachable, not failed. */

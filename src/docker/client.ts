@@ -3,20 +3,24 @@
  * and its transport is chosen here: a local socket, TCP(+TLS), or any byte stream a Connection
  * opens to the daemon's socket on its host. The stream case is the seam for SSH: an SSH
  * connection implements `openUnixSocket('/var/run/docker.sock')` and every docker module then
- * reaches that host's daemon through the one SSH session it already has.
+ * reaches that host's daemon through the one SSH session it already has; a TCP daemon is reached
+ * from the target too (`openTcp`), with TLS certificates read on the target.
  */
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import type Dockerode from 'dockerode';
-import type { Connection } from '../connection/types.js';
+import type { BecomeOptions, Connection } from '../connection/types.js';
 import { DockerError, explainDockerError } from './errors.js';
-import type { DockerHostSettings, DockerTransport } from './transport.js';
-import { DEFAULT_DOCKER_SOCKET, DockerHostError, describeTransport, resolveDockerTransport } from './transport.js';
+import type { DockerHostSettings, DockerTransport, TlsMaterial } from './transport.js';
+import { DEFAULT_DOCKER_SOCKET, DockerHostError, describeTransport, loadTlsMaterial, resolveDockerTransport } from './transport.js';
 import { defaultTrustedCas } from '../util/extra-ca.js';
 
 export type { DockerTransport, DockerHostSettings } from './transport.js';
-export { resolveDockerTransport, describeTransport, DockerHostError, DEFAULT_DOCKER_SOCKET } from './transport.js';
+export { resolveDockerTransport, loadTlsMaterial, describeTransport, DockerHostError, DEFAULT_DOCKER_SOCKET } from './transport.js';
 export { DockerError, explainDockerError } from './errors.js';
 
 /**
@@ -126,6 +130,7 @@ export function dockerClientFor(
   conn: Connection | undefined,
   settings: DockerHostSettings = {},
   env: Record<string, string | undefined> = process.env,
+  opts: { become?: BecomeOptions } = {},
 ): Promise<DockerClient> {
   let transport: DockerTransport;
   try {
@@ -145,8 +150,10 @@ export function dockerClientFor(
   if (!conn || conn.targetIsController) {
     let client = localClients.get(key);
     if (!client) {
-      client = createDockerClient(transport);
+      client = loadTlsMaterial(transport, (path) => readFile(path)).then(createDockerClient);
       localClients.set(key, client);
+      // a failure (an unreadable certificate) is not remembered: the next task tries again
+      client.catch(() => localClients.delete(key));
     }
     return client;
   }
@@ -157,14 +164,49 @@ export function dockerClientFor(
   }
   let client = perConn.get(key);
   if (!client) {
-    client = createDockerClient(remoteTransport(conn, transport));
+    client = remoteTransport(conn, transport, opts.become).then(createDockerClient);
     perConn.set(key, client);
+    const cache = perConn;
+    client.catch(() => cache.delete(key));
   }
   return client;
 }
 
-function remoteTransport(conn: Connection, transport: DockerTransport): DockerTransport {
-  if (transport.kind !== 'unix') return transport; // a TCP daemon is reachable from the controller too
+/** a TLS session over a stream the target opened (ssh2 direct-tcpip), checked as a direct one would be */
+function tlsOver(raw: Duplex, host: string, tls: TlsMaterial): Duplex {
+  return tlsConnect({
+    socket: raw,
+    host,
+    servername: isIP(host) ? undefined : host,
+    ca: tls.ca ?? (tls.verify ? defaultTrustedCas() : undefined),
+    cert: tls.cert,
+    key: tls.key,
+    rejectUnauthorized: tls.verify,
+  });
+}
+
+/**
+ * The daemon as the module would reach it running on the target: its unix socket through the
+ * connection, a TCP address connected from the target (certificates read there, the TLS session
+ * kept on this side). A connection that cannot open TCP from the target (docker exec) connects
+ * from here, with the target's certificates.
+ */
+async function remoteTransport(conn: Connection, transport: DockerTransport, become?: BecomeOptions): Promise<DockerTransport> {
+  if (transport.kind === 'tcp') {
+    const loaded = await loadTlsMaterial(transport, (path) => conn.readFile(path, become ? { become } : {}), conn.host);
+    const openTcp = conn.openTcp?.bind(conn);
+    if (loaded.kind !== 'tcp' || !openTcp) return loaded;
+    const { host, port, tls } = loaded;
+    return {
+      kind: 'stream',
+      open: async () => {
+        const raw = await openTcp(host, port);
+        return tls ? tlsOver(raw, host, tls) : raw;
+      },
+      label: `${tls ? 'https' : 'tcp'}://${host}:${port} from ${conn.host}`,
+    };
+  }
+  if (transport.kind !== 'unix') return transport;
   const open = conn.openUnixSocket?.bind(conn);
   if (!open) {
     throw new DockerHostError(

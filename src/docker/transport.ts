@@ -3,7 +3,6 @@
  * same client works over a local socket, TCP(+TLS), or a stream that some other connection
  * (an SSH session forwarding the remote /var/run/docker.sock) hands us.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 
@@ -17,9 +16,20 @@ export interface TlsMaterial {
   verify: boolean;
 }
 
+/**
+ * Where the TLS certificates are: paths on the host the module runs on (the target, as Ansible
+ * runs docker modules there), read by whoever can reach that host's files (`loadTlsMaterial`).
+ */
+export interface TlsFiles {
+  verify: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
 export type DockerTransport =
   | { kind: 'unix'; socketPath: string }
-  | { kind: 'tcp'; host: string; port: number; tls?: TlsMaterial }
+  | { kind: 'tcp'; host: string; port: number; tls?: TlsMaterial; tlsFiles?: TlsFiles }
   /**
    * A caller-supplied byte stream per HTTP connection: e.g. Connection.openUnixSocket on an SSH
    * host. `label` names it in error messages ("ssh://web1/var/run/docker.sock").
@@ -51,19 +61,39 @@ function envFlag(value: string | undefined): boolean {
   return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
 }
 
-function readPem(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new DockerHostError(`cannot read the Docker TLS ${what} ${path}: ${reason}`);
+const TLS_FILE_NAMES: Record<'ca' | 'cert' | 'key', string> = { ca: 'CA certificate', cert: 'client certificate', key: 'client key' };
+
+/**
+ * Reads a TCP transport's certificates with `read` (node:fs for this machine, the connection for
+ * a target), once, before the client is made. `where` names the host in messages.
+ */
+export async function loadTlsMaterial(
+  transport: DockerTransport,
+  read: (path: string) => Promise<Buffer>,
+  where?: string,
+): Promise<DockerTransport> {
+  if (transport.kind !== 'tcp' || !transport.tlsFiles) return transport;
+  const files = transport.tlsFiles;
+  const tls: TlsMaterial = { verify: files.verify };
+  for (const part of ['ca', 'cert', 'key'] as const) {
+    const path = files[part];
+    if (path === undefined) continue;
+    try {
+      tls[part] = await read(path);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new DockerHostError(`cannot read the Docker TLS ${TLS_FILE_NAMES[part]} ${path}${where ? ` on ${where}` : ''}: ${reason}`);
+    }
   }
+  const { tlsFiles: _read, ...rest } = transport;
+  return { ...rest, tls };
 }
 
 /**
  * Turns docker_host / DOCKER_HOST (unix://, tcp://, bare host:port) and the TLS environment into
  * a transport. Like the Docker CLI and community.docker: TLS when DOCKER_TLS_VERIFY or DOCKER_TLS
- * is set (or the tls options are), certificates from DOCKER_CERT_PATH/{ca,cert,key}.pem.
+ * is set (or the tls options are), certificates from DOCKER_CERT_PATH/{ca,cert,key}.pem (named
+ * here, read by loadTlsMaterial on the host they belong to).
  */
 export function resolveDockerTransport(settings: DockerHostSettings = {}, env: Env = process.env): DockerTransport {
   const raw = settings.dockerHost || env.DOCKER_HOST || `unix://${DEFAULT_DOCKER_SOCKET}`;
@@ -98,11 +128,11 @@ export function resolveDockerTransport(settings: DockerHostSettings = {}, env: E
   const caPath = pick(settings.caCert, 'ca.pem');
   const certPath = pick(settings.clientCert, 'cert.pem');
   const keyPath = pick(settings.clientKey, 'key.pem');
-  const tls: TlsMaterial = { verify };
-  if (caPath) tls.ca = readPem(caPath, 'CA certificate');
-  if (certPath) tls.cert = readPem(certPath, 'client certificate');
-  if (keyPath) tls.key = readPem(keyPath, 'client key');
-  return { kind: 'tcp', host, port, tls };
+  const tlsFiles: TlsFiles = { verify };
+  if (caPath) tlsFiles.ca = caPath;
+  if (certPath) tlsFiles.cert = certPath;
+  if (keyPath) tlsFiles.key = keyPath;
+  return { kind: 'tcp', host, port, tlsFiles };
 }
 
 /** How the transport is named in messages: the same spelling users write in docker_host. */
@@ -111,7 +141,7 @@ export function describeTransport(transport: DockerTransport): string {
     case 'unix':
       return `unix://${transport.socketPath}`;
     case 'tcp':
-      return `${transport.tls ? 'https' : 'tcp'}://${transport.host}:${transport.port}`;
+      return `${transport.tls || transport.tlsFiles ? 'https' : 'tcp'}://${transport.host}:${transport.port}`;
     case 'stream':
       return transport.label;
   }

@@ -4,14 +4,14 @@
  * docker_api connection all driven through byte streams this test opens itself.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { test } from 'node:test';
 import { DockerApiConnection } from '../../src/connection/docker.js';
 import { LocalConnection } from '../../src/connection/local.js';
-import { createDockerClient, dockerClientFor, DockerHostError, resolveDockerTransport } from '../../src/docker/client.js';
+import { createDockerClient, dockerClientFor, DockerHostError, loadTlsMaterial, resolveDockerTransport } from '../../src/docker/client.js';
 import { dockerContainer } from '../../src/modules/docker/docker_container.js';
 import { dockerContainerInfo } from '../../src/modules/docker/docker_container_info.js';
 import { DOCKER_SOCKET, runCommand, startContainerHost, tempDir } from '../support/services.js';
@@ -33,17 +33,19 @@ test('docker_host and DOCKER_HOST resolve to transports', () => {
 test('DOCKER_TLS_VERIFY and DOCKER_CERT_PATH give a verified TLS transport with the certificates', async (t) => {
   const dir = await tempDir('tsplay-docker-certs-', t);
   for (const f of ['ca.pem', 'cert.pem', 'key.pem']) await writeFile(join(dir, f), `-----BEGIN ${f}-----\n`);
-  const tr = resolveDockerTransport({}, { DOCKER_HOST: 'tcp://127.0.0.1', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir });
+  const named = resolveDockerTransport({}, { DOCKER_HOST: 'tcp://127.0.0.1', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir });
+  assert.equal(named.kind, 'tcp');
+  if (named.kind !== 'tcp') return;
+  assert.equal(named.port, 2376, 'TLS default port');
+  assert.deepEqual(named.tlsFiles, { verify: true, ca: join(dir, 'ca.pem'), cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') }, 'named, not read yet');
+  const tr = await loadTlsMaterial(named, (path) => readFile(path));
   assert.equal(tr.kind, 'tcp');
   if (tr.kind !== 'tcp') return;
-  assert.equal(tr.port, 2376, 'TLS default port');
   assert.equal(tr.tls?.verify, true);
   assert.equal(tr.tls?.ca?.toString(), '-----BEGIN ca.pem-----\n');
   assert.equal(tr.tls?.key?.toString(), '-----BEGIN key.pem-----\n');
-  assert.throws(
-    () => resolveDockerTransport({}, { DOCKER_HOST: 'tcp://127.0.0.1', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(dir, 'missing') }),
-    /cannot read the Docker TLS CA certificate .*missing\/ca\.pem/,
-  );
+  const missing = resolveDockerTransport({}, { DOCKER_HOST: 'tcp://127.0.0.1', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(dir, 'missing') });
+  await assert.rejects(loadTlsMaterial(missing, (path) => readFile(path), 'web1'), /cannot read the Docker TLS CA certificate .*missing\/ca\.pem on web1: ENOENT/);
 });
 
 /**

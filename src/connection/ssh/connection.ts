@@ -835,4 +835,15 @@ export class SshConnection implements Connection {
       });
     });
   }
+
+  async openTcp(host: string, port: number): Promise<Duplex> {
+    const live = await this.ready();
+    return this.guard<Duplex>(live, (resolve, reject) => {
+      // the origin is informational for sshd; 127.0.0.1:0 says "this client"
+      live.client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
+        if (err) reject(live.dead ?? errnoError(`cannot connect to ${host}:${port} from ${this.host}: ${err.message}`, 'ECONNREFUSED'));
+        else resolve(stream);
+      });
+    });
+  }
 }

@@ -40,7 +40,7 @@ export async function clientForTask(args: Record<string, unknown>, ctx: ModuleCo
     caCert: str('ca_cert'),
     clientCert: str('client_cert'),
     clientKey: str('client_key'),
-  }, env);
+  }, env, { become: ctx.become });
 }
 
 /** A Docker failure (or a user error found while talking to Docker) as a failed module result. */

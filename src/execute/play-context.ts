@@ -339,13 +339,15 @@ export class PlayContext {
     return makeConnection({ host: name, vars, override, ssh: this.sshOptions(scope) });
   }
 
-  /** what the ssh transport needs besides the variables: CLI flags, the play's remote_user, ansible.cfg */
+  /** what the ssh transport needs besides the variables: CLI flags, the play's remote_user and port, ansible.cfg */
   private sshOptions(scope: Vars): SshResolveOptions {
     const o = this.run.options;
-    const remoteUser = this.play.keywords.remote_user;
+    const keyword = (value: unknown): string | undefined =>
+      value === undefined || value === null ? undefined : String(stripUnsafe(this.templar.template(value, scope, {})));
     return {
       cli: { user: o.user, privateKey: o.privateKey, timeout: o.timeout, password: o.connectionPassword, keyPassphrase: o.keyPassphrase },
-      remoteUser: remoteUser === undefined || remoteUser === null ? undefined : String(stripUnsafe(this.templar.template(remoteUser, scope, {}))),
+      remoteUser: keyword(this.play.keywords.remote_user),
+      remotePort: keyword(this.play.keywords.port),
       cfg: ansibleConfig().values,
       warn: (m) => this.run.reporter.warning(m),
     };

@@ -61,6 +61,14 @@ test('user: ansible_user beats play remote_user beats -u beats ANSIBLE_REMOTE_US
   assert.equal(resolveSshTarget('h', {}, opts({ cfg })).user, 'cfguser');
 });
 
+test('port: ansible_port beats the play\'s port keyword beats ANSIBLE_REMOTE_PORT (as ansible-playbook -vvv shows)', async (t) => {
+  const { opts } = await home(t);
+  const env = { ANSIBLE_REMOTE_PORT: '2202' };
+  assert.equal(resolveSshTarget('h', {}, opts({ env, remotePort: '2300' })).port, 2300);
+  assert.equal(resolveSshTarget('h', { ansible_port: 2400 }, opts({ env, remotePort: '2300' })).port, 2400);
+  assert.equal(resolveSshTarget('h', {}, opts({ env })).port, 2202);
+});
+
 test('host, port, timeout, password: variables first, then CLI, env, ansible.cfg', async (t) => {
   const { opts } = await home(t);
   const cfg = new Map([

@@ -33,6 +33,8 @@ export interface SshResolveOptions {
   cli?: SshCliOptions;
   /** the play's remote_user keyword, templated */
   remoteUser?: string;
+  /** the play's port keyword, templated */
+  remotePort?: string;
   /** default process.env */
   env?: Record<string, string | undefined>;
   /** ansible.cfg as `section.key` → value; default none */
@@ -180,7 +182,7 @@ export function resolveSshTarget(inventoryHost: string, vars: Record<string, unk
   const { env, cfg } = base;
   const cli = options.cli ?? {};
   const host = pick(vars.ansible_ssh_host, vars.ansible_host) ?? inventoryHost;
-  const portText = pick(vars.ansible_ssh_port, vars.ansible_port, env.ANSIBLE_REMOTE_PORT, cfg.get('defaults.remote_port'));
+  const portText = pick(vars.ansible_ssh_port, vars.ansible_port, options.remotePort, env.ANSIBLE_REMOTE_PORT, cfg.get('defaults.remote_port'));
   const user = pick(vars.ansible_ssh_user, vars.ansible_user, options.remoteUser, cli.user, env.ANSIBLE_REMOTE_USER, cfg.get('defaults.remote_user'));
   const keyFile = pick(vars.ansible_ssh_private_key_file, vars.ansible_private_key_file, cli.privateKey, env.ANSIBLE_PRIVATE_KEY_FILE, cfg.get('defaults.private_key_file'));
   const timeoutText = pick(vars.ansible_ssh_timeout, cli.timeout, env.ANSIBLE_TIMEOUT, cfg.get('defaults.timeout'), cfg.get('ssh_connection.timeout')) ?? String(DEFAULT_TIMEOUT_S);

@@ -137,6 +137,37 @@ test('templated ansible_host, -u and --private-key from the command line, ProxyJ
   assert.match(r2.stdout + r2.stderr, /templated.*UNREACHABLE/);
 });
 
+test('ProxyCommand (ssh -W through a bastion) in ansible_ssh_common_args: reached through it; a proxy that fails makes the host unreachable with its message, as under ansible-playbook', async (t) => {
+  if (!ready(t)) return;
+  if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'install ansible-core')) return;
+  const [target, bastion] = await Promise.all([sshHost(0), sshHost(1)]);
+  const ws = await workspace(t);
+  const marker = uniq('proxy');
+  const noCheck = '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR';
+  const proxy = `ssh ${noCheck} -i ${target.key.privateKeyPath} -p ${bastion.port} -W %h:%p root@127.0.0.1`;
+  const inv = await ws.write(
+    'inventory',
+    [
+      `proxied ansible_host=127.0.0.1 ansible_port=${target.port} ansible_user=root ansible_ssh_private_key_file=${target.key.privateKeyPath} ansible_ssh_common_args='${noCheck} -o ProxyCommand="${proxy}"'`,
+      `broken ansible_host=127.0.0.1 ansible_port=${target.port} ansible_user=root ansible_ssh_private_key_file=${target.key.privateKeyPath} ansible_ssh_common_args='${noCheck} -o ProxyCommand="sh -c \\"echo no route to bastion >&2; exit 3\\""'`,
+    ].join('\n') + '\n',
+  );
+  const pb = await ws.write('site.yml', MARK_PLAY(marker));
+  const logins = async (): Promise<number> => (await runCommand('docker', ['logs', bastion.id])).stderr.split('Accepted publickey').length;
+  const before = await logins();
+  const r = await runTsplay(['run', '-i', inv, pb], { env: ws.env, cwd: ws.dir });
+  const out = r.stdout + r.stderr;
+  assert.equal(r.code, 4, out);
+  assert.equal(await exists(target, `/tmp/${marker}-proxied`), true, out);
+  // at least one: under load the first handshake may time out and be retried once
+  assert.ok((await logins()) - before >= 1, 'the proxied host was reached through the bastion');
+  assert.match(out, /fatal: \[broken\]: UNREACHABLE!.*ProxyCommand .* exited with status 3: no route to bastion/);
+  const a = await runAnsiblePlaybook(['-i', inv, pb], { env: ws.env, cwd: ws.dir });
+  const recap = (text: string) => text.split('\n').filter((l) => /^(proxied|broken)\s+:/.test(l)).map((l) => l.replace(/\s+/g, ' ').trim());
+  assert.equal(a.code, 4, a.stdout + a.stderr);
+  assert.deepEqual(recap(r.stdout), recap(a.stdout));
+});
+
 test('-T: a server that never answers is unreachable after the timeout', async (t) => {
   if (!ready(t)) return;
   const ws = await workspace(t);

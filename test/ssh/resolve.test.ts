@@ -136,6 +136,17 @@ test('host_key_checking: variable, env, ansible.cfg [ssh_connection] over [defau
   assert.throws(() => resolveSshTarget('h', { ansible_host_key_checking: 'maybe' }, opts()), /host_key_checking: 'maybe' is not a valid boolean/);
 });
 
+test('ProxyCommand: tokens expanded; it and ProxyJump compete, the first one given wins (ssh_config(5))', async (t) => {
+  const { opts } = await home(t);
+  const proxied = resolveSshTarget('web', { ansible_host: '10.9.8.7', ansible_port: 2222, ansible_user: 'deploy', ansible_ssh_common_args: `-o "ProxyCommand=ssh -W %h:%p -l %r bastion # %n %%" -o ProxyJump=j1` }, opts());
+  assert.equal(proxied.proxyCommand, 'ssh -W 10.9.8.7:2222 -l deploy bastion # 10.9.8.7 %');
+  assert.deepEqual(proxied.jumps, []);
+  const jumped = resolveSshTarget('web', { ansible_ssh_common_args: `-o ProxyJump=j1 -o "ProxyCommand=nc %h %p"` }, opts());
+  assert.equal(jumped.proxyCommand, undefined);
+  assert.equal(jumped.jumps.length, 1);
+  assert.equal(resolveSshTarget('web', { ansible_ssh_common_args: '-o ProxyCommand=none' }, opts()).proxyCommand, undefined);
+});
+
 test('~/.ssh/config: Host patterns with wildcards and negation, first value wins, HostName %h, Include, ProxyJump hops resolved from their own entries', async (t) => {
   const { home: h, ssh, opts } = await home(t);
   const k1 = await keygen(ssh, 'id_web', 'ed25519');

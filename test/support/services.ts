@@ -732,7 +732,9 @@ export async function waitForSshBanner(port: number, timeoutMs: number): Promise
         sock.destroy();
         ok(v);
       };
-      sock.setTimeout(2000, () => done(got));
+      // a listening sshd answers in the end: under load its banner can take seconds, and giving
+      // up early only starts another connection that waits just as long
+      sock.setTimeout(Math.max(2000, deadline - Date.now()), () => done(got));
       sock.on('data', (b: Buffer) => {
         got += b.toString('latin1');
         if (got.includes('\n')) done(got);

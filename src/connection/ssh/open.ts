@@ -5,7 +5,8 @@
  * worded like Ansible's ("Failed to connect to the host via ssh: ..."), naming host:port and the
  * cause, never a key or a password.
  */
-import type { Readable } from 'node:stream';
+import { spawn } from 'node:child_process';
+import { Duplex, type Readable } from 'node:stream';
 import type * as Ssh2 from 'ssh2';
 import { UnreachableError } from '../types.js';
 import type { HostKeyVerdict, SshTarget } from './target.js';
@@ -175,11 +176,48 @@ function tunnel(via: Ssh2.Client, t: SshTarget, viaName: string): Promise<Readab
   });
 }
 
+/** a ProxyCommand's stdin and stdout as the connection's socket; the command ends with the connection */
+interface ProxySocket {
+  sock: Duplex;
+  stop(): void;
+  /** why it ended, once it has: its exit status and the end of what it printed on stderr */
+  ended(): string | undefined;
+}
+
+function proxySocket(command: string): ProxySocket {
+  const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  let ended: string | undefined;
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-1000);
+  });
+  const sock = Duplex.from({ readable: child.stdout!, writable: child.stdin! });
+  // a proxy that exits early (wrong bastion, missing program) closes the socket under ssh2
+  child.stdin!.on('error', () => undefined);
+  sock.on('error', () => undefined);
+  child.on('error', (err) => {
+    ended = `ProxyCommand could not start: ${err.message}`;
+    sock.destroy();
+  });
+  child.on('exit', (code, signal) => {
+    const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
+    ended = `ProxyCommand '${command}' ${how}${stderr.trim() ? `: ${stderr.trim()}` : ''}`;
+  });
+  return {
+    sock,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    },
+    ended: () => ended,
+  };
+}
+
 async function openOnce(ssh2: Ssh2Module, target: SshTarget): Promise<OpenClient> {
   const hops = [...target.jumps, target];
   const opened: Ssh2.Client[] = [];
+  const proxy = target.proxyCommand !== undefined && target.jumps.length === 0 ? proxySocket(target.proxyCommand) : undefined;
   try {
-    let sock: Readable | undefined;
+    let sock: Readable | undefined = proxy?.sock;
     for (let i = 0; i < hops.length; i++) {
       const hop = hops[i];
       checkKeys(ssh2, hop);
@@ -194,9 +232,17 @@ async function openOnce(ssh2: Ssh2Module, target: SshTarget): Promise<OpenClient
       }
     }
     const client = opened.pop()!;
+    if (proxy) client.once('close', () => proxy.stop());
     return { client, jumps: opened };
   } catch (err) {
     for (const c of opened) c.end();
+    if (proxy) {
+      // the proxy's own account of the failure says more than "connection closed"
+      await new Promise((r) => setTimeout(r, 50));
+      const why = proxy.ended();
+      proxy.stop();
+      if (why !== undefined && err instanceof AttemptError) throw new AttemptError(why, err.retryable);
+    }
     throw err;
   }
 }

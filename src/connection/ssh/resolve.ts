@@ -212,7 +212,16 @@ export function resolveSshTarget(inventoryHost: string, vars: Record<string, unk
 
   const target = finish(inventoryHost, host, opts, ctx, password);
   target.jumps = resolveJumps(opts.proxyJump, ctx, target.privateKeys, 0);
+  if (opts.proxyCommand !== undefined && opts.proxyCommand.toLowerCase() !== 'none') {
+    target.proxyCommand = proxyCommandTokens(opts.proxyCommand, target, host);
+  }
   return target;
+}
+
+/** ProxyCommand's tokens as ssh(1) expands them: %h the address, %p the port, %r the user, %n the name given, %% */
+function proxyCommandTokens(command: string, target: SshTarget, givenHost: string): string {
+  const tokens: Record<string, string> = { h: target.host, p: String(target.port), r: target.user, n: givenHost, '%': '%' };
+  return command.replace(/%(.)/g, (whole, token: string) => tokens[token] ?? whole);
 }
 
 /** the SshTarget for a host whose options are complete (no jumps yet) */

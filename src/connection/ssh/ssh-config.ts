@@ -16,6 +16,8 @@ export interface SshOptions {
   identityFiles: string[];
   identitiesOnly?: boolean;
   proxyJump?: string;
+  /** as written: tokens (%h %p %r %n %%) are expanded when the target is complete */
+  proxyCommand?: string;
   strictHostKeyChecking?: string;
   userKnownHostsFiles?: string[];
   globalKnownHostsFiles?: string[];
@@ -69,8 +71,12 @@ export function applySshOption(opts: SshOptions, keyword: string, rawValue: stri
     case 'identitiesonly':
       opts.identitiesOnly ??= /^yes$/i.test(value);
       return 'used';
+    // ProxyJump and ProxyCommand compete: whichever comes first rules out the other (ssh_config(5))
     case 'proxyjump':
-      opts.proxyJump ??= value;
+      if (opts.proxyCommand === undefined) opts.proxyJump ??= value;
+      return 'used';
+    case 'proxycommand':
+      if (opts.proxyJump === undefined) opts.proxyCommand ??= value;
       return 'used';
     case 'stricthostkeychecking':
       opts.strictHostKeyChecking ??= value.toLowerCase();

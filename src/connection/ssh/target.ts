@@ -41,6 +41,11 @@ export interface SshTarget {
   verifyHostKey?: HostKeyVerifier;
   /** ProxyJump hops, outermost first; each is reached through the previous one */
   jumps: SshTarget[];
+  /**
+   * ProxyCommand, tokens expanded: run by /bin/sh on this machine, its stdin and stdout carry
+   * the connection (e.g. `ssh -W %h:%p bastion`)
+   */
+  proxyCommand?: string;
   /** TCP connect + handshake + auth, ms (ansible_ssh_timeout / -T / timeout; Ansible's default 10 s) */
   connectTimeoutMs: number;
   /** keepalive interval, ms; 0 turns keepalives off */

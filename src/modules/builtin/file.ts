@@ -7,8 +7,8 @@ import { defineModule } from './support/define.js';
 import { withStatCache } from './support/statcache.js';
 import { fileCommonOptions } from './support/specs.js';
 import { ModuleFailure, fail, errnoText } from './support/failure.js';
-import { addPathInfo, applyFileAttributes, pathState, statOf, type AttrDiff, type FileAttrArgs } from './support/fsattrs.js';
-import type { PathState } from './support/fileinfo.js';
+import { addPathInfo, applyFileAttributes, lstatOf, pathState, stateOf, statOf, type AttrDiff, type FileAttrArgs } from './support/fsattrs.js';
+import type { FileInfoDetail, PathState } from './support/fileinfo.js';
 import { defaultTimeArg, parseTime, updateTimestamps, type TimeWish } from './support/timestamps.js';
 import { walk, joinPath } from './support/walk.js';
 import { resolveLinks, dirname, basename } from './support/paths.js';
@@ -158,13 +158,19 @@ async function ensureDirectory(ctx: ModuleContext, args: FileArgs, path: string,
   const diff = initialDiff(path, 'directory', prev);
   if (prev === 'absent') {
     if (ctx.check) return { path, changed: true, diff };
-    // create each missing ancestor in turn, giving each new one the requested attributes
+    // create each missing ancestor in turn, giving each new one the requested attributes; the
+    // first missing one is found from the path upward (usually only its parent is looked at)
+    const ancestors: string[] = [];
     let current = '';
+    for (const part of path.replace(/^\/+|\/+$/g, '').split('/')) {
+      current = `${current}/${part}`;
+      if (!path.startsWith('/')) current = current.replace(/^\/+/, '');
+      ancestors.push(current);
+    }
+    let firstMissing = ancestors.length - 1;
+    while (firstMissing > 0 && !(await statOf(ctx, ancestors[firstMissing - 1]))) firstMissing--;
     try {
-      for (const part of path.replace(/^\/+|\/+$/g, '').split('/')) {
-        current = `${current}/${part}`;
-        if (!path.startsWith('/')) current = current.replace(/^\/+/, '');
-        if (await statOf(ctx, current)) continue;
+      for (current of ancestors.slice(firstMissing)) {
         try {
           await ctx.conn.mkdir(current, { become: ctx.become });
           changed = true;
@@ -322,14 +328,20 @@ export async function runFile(args: FileArgs, ctx: ModuleContext): Promise<Modul
   try {
     // Ansible's additional_parameter_handling
     let path = params.path;
+    // the lstat of `path` when it is known already: one round trip less per task over SSH
+    let lstatHere: FileInfoDetail | null | undefined;
     if (params.state !== 'link' && params.state !== 'absent') {
-      const here = await statOf(ctx, path);
+      lstatHere = await lstatOf(ctx, path);
+      const here = lstatHere?.type === 'link' ? await statOf(ctx, path) : lstatHere;
       if (here?.type === 'directory') {
         const name = params._original_basename ?? (params.src ? basename(params.src) : null);
-        if (name) path = joinPath(path, name);
+        if (name) {
+          path = joinPath(path, name);
+          lstatHere = undefined;
+        }
       }
     }
-    const { state: prev } = await pathState(ctx, path);
+    const { state: prev } = lstatHere !== undefined ? stateOf(lstatHere) : await pathState(ctx, path);
     let state = params.state ?? null;
     if (state === null) state = prev !== 'absent' ? prev : params.recurse ? 'directory' : 'file';
     if (params.recurse && state !== 'directory') {

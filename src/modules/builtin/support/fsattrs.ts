@@ -37,7 +37,11 @@ export async function statOf(ctx: ModuleContext, path: string): Promise<FileInfo
 
 /** Ansible's get_state: what is at `path` now */
 export async function pathState(ctx: ModuleContext, path: string): Promise<{ state: PathState; info: FileInfoDetail | null }> {
-  const info = await lstatOf(ctx, path);
+  return stateOf(await lstatOf(ctx, path));
+}
+
+/** get_state from an lstat already made */
+export function stateOf(info: FileInfoDetail | null): { state: PathState; info: FileInfoDetail | null } {
   if (!info) return { state: 'absent', info };
   if (info.type === 'link') return { state: 'link', info };
   if (info.type === 'directory') return { state: 'directory', info };

@@ -132,9 +132,13 @@ async function writeOne(ctx: ModuleContext, args: CopyArgs, dest: string, source
       const parent = dirname(dest);
       if (!(await statOf(ctx, parent))) await makeParents(ctx, parent, args);
     }
-    const asDir = await statOf(ctx, dest);
-    if (asDir?.type === 'directory') dest = joinPath(dest, source.rel);
+    // one lstat serves both questions (is dest a directory, what is there) unless it is a link
     let existing = await lstatOf(ctx, dest);
+    const asDir = existing?.type === 'link' ? await statOf(ctx, dest) : existing;
+    if (asDir?.type === 'directory') {
+      dest = joinPath(dest, source.rel);
+      existing = await lstatOf(ctx, dest);
+    }
     let followedExisting = existing;
     if (existing?.type === 'link') {
       followedExisting = await statOf(ctx, dest);

@@ -4,7 +4,7 @@
  * `yaml` reader uses, so a value comes out the same whichever way it was read.
  *
  * It takes what playbooks, roles and vars files are made of: mappings, sequences, plain, quoted
- * and block scalars, and `!unsafe`. Anything else (anchors and aliases, other tags such as `!vault`, merge keys,
+ * and block scalars, and `!unsafe`. Anything else (anchors and aliases, other tags such as `!vault`, merge keys, repeated keys,
  * complex keys, directives, several documents, and every syntax error) answers FALLBACK and the
  * `yaml` reader in yaml.ts does it: its messages and positions are the ones users see.
  *
@@ -126,6 +126,8 @@ class Builder {
       const key = rawKey === null ? 'null' : String(rawKey);
       // a merge key (resolved to the schema's merge symbol) is the yaml reader's to apply
       if (typeof rawKey === 'symbol') throw new Fallback();
+      // a repeated key is the yaml reader's too: it warns as Ansible's loader does
+      if (keys.has(key)) throw new Fallback();
       out[key] = this.node(false).value;
       keys.set(key, this.at(this.scalarStart(keyEvent)));
     }

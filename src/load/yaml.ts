@@ -145,7 +145,17 @@ const positionSink: PositionSink = {
   node: (value, pos) => nodePos.set(value, pos),
   keys: (map, keys) => keyPos.set(map, keys),
   items: (seq, items) => itemPos.set(seq, items),
+  duplicate: (pos, key) => warnDuplicate(pos, key),
 };
+
+/**
+ * PyYAML keeps the last value of a repeated key and Ansible's loader warns, naming where the
+ * mapping starts; both readers keep the last value too (in the first one's place, as a dict does).
+ */
+function warnDuplicate(p: SourcePos | undefined, key: string): void {
+  const where = p ? `${p.file}, line ${p.line}, column ${p.col}` : 'YAML';
+  warn(`While constructing a mapping from ${where}, found a duplicate dict key (${key}). Using last defined value only.`);
+}
 
 export function parseYaml(text: string, file: string): unknown {
   const quick = parseYamlQuickly(text, file);
@@ -301,7 +311,7 @@ class Converter {
       const key = rawKey === null ? 'null' : String(rawKey);
       const value = this.node(pair.value as Node | null);
       size += value.size + 1;
-      if (seen.has(key)) this.duplicate(node, key);
+      if (seen.has(key)) warnDuplicate(this.at(node), key);
       seen.add(key);
       own.push([key, value.value, this.at(keyNode)]);
     }
@@ -320,16 +330,6 @@ class Converter {
     if (p) nodePos.set(out, p);
     keyPos.set(out, keys);
     return { value: out, size };
-  }
-
-  /**
-   * PyYAML keeps the last value of a repeated key and Ansible's loader warns, naming where the
-   * mapping starts; the value stays the key's last one here too (own pairs are applied in order).
-   */
-  private duplicate(map: Node, key: string): void {
-    const p = this.at(map);
-    const where = p ? `${p.file}, line ${p.line}, column ${p.col}` : 'YAML';
-    warn(`While constructing a mapping from ${where}, found a duplicate dict key (${key}). Using last defined value only.`);
   }
 
   /** the mappings a `<<` value stands for, in the order their pairs are applied (later wins) */

@@ -51,6 +51,11 @@ function warnings(err: string): string[] {
   return err.split(/\n(?=\[WARNING\])/).filter((w) => w.startsWith('[WARNING]')).map((w) => w.replace(/\s+/g, ' ').trim());
 }
 
+/** the same, without any whitespace: Python's textwrap also breaks after hyphens, tsplay does not */
+function squeezed(err: string): Set<string> {
+  return new Set(warnings(err).map((w) => w.replace(/\s+/g, '')));
+}
+
 const DUPLICATES = {
   'site.yml': [
     '- hosts: all',
@@ -88,7 +93,7 @@ test('duplicate keys: the same warnings and values as ansible-playbook', (t) => 
   const b = tsplay(['site.yml', '-i', 'inventory.yml'], dir);
   assert.equal(b.code, a.code);
   assert.deepEqual(messages(b.stdout), messages(a.stdout));
-  assert.deepEqual(new Set(warnings(b.stderr)), new Set(warnings(a.stderr)));
+  assert.deepEqual(squeezed(b.stderr), squeezed(a.stderr));
 });
 
 const VARS_LIST = {
@@ -139,7 +144,7 @@ const INT_FORMS = {
     '    - {command: "false", until: false, retries: "{{ n }}", delay: 0, register: r3, ignore_errors: true}',
     '    - {command: "false", until: false, retries: null, delay: 0, register: r4, ignore_errors: true}',
     '    - {command: "true", async: "5", poll: "1", register: r5}',
-    '    - debug: msg="{{ r1.attempts }} {{ r2.attempts }} {{ r3.attempts }} {{ r4.attempts }} {{ r5.finished }}"',
+    '    - debug: msg="{{ r1.attempts }} {{ r2.attempts }} {{ r3.attempts }} {{ r4.attempts }} {{ r5.rc }}"',
     '',
   ].join('\n'),
 };
@@ -148,9 +153,9 @@ test('integer keywords accept what Python int() accepts: "2", 1.9 (1), "{{ n }}"
   const dir = project(t, INT_FORMS);
   const r = tsplay(['site.yml'], dir);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.deepEqual(messages(r.stdout).slice(-1), ['2 1 2 2 1']);
+  assert.deepEqual(messages(r.stdout).slice(-1), ['2 1 2 2 0']);
   if (!requireService(t, 'ansible-playbook', ansibleAvailable(), 'apt-get install ansible')) return;
-  assert.deepEqual(messages(ansible(['site.yml'], dir).stdout).slice(-1), ['2 1 2 2 1']);
+  assert.deepEqual(messages(ansible(['site.yml'], dir).stdout).slice(-1), ['2 1 2 2 0']);
 });
 
 test('an include_tasks that includes itself through another file fails that host, naming the chain', (t) => {

@@ -12,8 +12,12 @@ import { resolve as resolvePath } from 'node:path';
 const collect = (value: string, previous: string[]) => [...previous, value];
 const count = (_v: string, previous: number) => previous + 1;
 
+/**
+ * `--tags a,b` as ansible-playbook splits it. An empty piece stays: `--tags ''` selects the tag ''
+ * that no task has, so only `always` tasks run, as in Ansible (it is not "no --tags").
+ */
 function splitTags(values: string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  return [...new Set(values.flatMap((v) => v.split(',')).map((s) => s.trim()))];
 }
 
 interface RunFlags {

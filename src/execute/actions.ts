@@ -372,7 +372,14 @@ function includeVars(task: TaskNode, ctx: ActionContext): ActionOutcome {
   } else files.push(found);
   const data: Record<string, unknown> = {};
   for (const f of files) {
-    const v = loadYamlFile(f);
+    let v: unknown;
+    try {
+      v = loadYamlFile(f);
+    } catch (err) {
+      if (!(err instanceof UserError) || !err.pos) throw err;
+      // as Ansible's include_vars: the file's own line and column, under `message`
+      return { result: { ansible_facts: {}, ansible_included_var_files: [], changed: false, failed: true, message: located(err) } };
+    }
     if (v === null || v === undefined) continue;
     if (!isMapping(v)) return { result: { failed: true, msg: `${f} must be stored as a dictionary/hash` } };
     Object.assign(data, v);
@@ -380,6 +387,13 @@ function includeVars(task: TaskNode, ctx: ActionContext): ActionOutcome {
   const facts = typeof args.name === 'string' ? { [args.name]: data } : data;
   ctx.host.addIncludeVars(facts);
   return { result: { ansible_facts: facts, ansible_included_var_files: files, changed: false } };
+}
+
+/** a load error in Ansible's words: the message, where it is, and the offending line */
+function located(err: UserError): string {
+  const p = err.pos!;
+  const where = `The error appears to be in '${p.file}': line ${p.line}, column ${p.col}, but may\nbe elsewhere in the file depending on the exact syntax problem.`;
+  return `${err.message}\n\n${where}${err.detail ? `\n\n${err.detail}` : ''}`;
 }
 
 /** facts through src/facts' one-round-trip script */

@@ -11,6 +11,8 @@ import { UserError, formatPos } from '../util/errors.js';
 import { TaskLoader, roleBlocks, type LoadContext } from '../load/tasks.js';
 import { RoleLoader } from '../roles/loader.js';
 import { isMapping, loadYamlFile } from '../load/yaml.js';
+import { pyTruthy, strictBool } from '../load/keyword-types.js';
+import { varsFileContents } from '../load/playbook.js';
 import { matchHosts } from '../inventory/patterns.js';
 import { playRoleBlocks } from '../load/playbook.js';
 import { layer, merged, roleChain, ROOT, type Vars } from '../vars/layers.js';
@@ -185,9 +187,7 @@ export class PlayRunner {
         const name = String(this.ctx.templar.template(option, vars, {}));
         const path = isAbsolute(name) ? name : join(this.play.playbookDir, name);
         if (!existsSync(path)) continue;
-        const data = loadYamlFile(path);
-        if (data !== null && data !== undefined && !isMapping(data)) throw new UserError(`vars_files entry ${path} must be a dictionary`, this.play.pos);
-        Object.assign(out, data ?? {});
+        for (const vars of varsFileContents(loadYamlFile(path), path, this.play.pos)) Object.assign(out, vars);
         loaded = true;
         break;
       }
@@ -373,7 +373,7 @@ export class PlayRunner {
       failedNow: targets.filter((h, i) => (outcomes[i].result.failed && !outcomes[i].ignored && h.failed && !this.awaitingRescue.has(h) && !this.shielded.has(h)) || outcomes[i].unreachable),
       runOnce,
       anyErrorsFatal: toBool(this.templateKeyword(task, inherited(task, 'any_errors_fatal'), hosts[0]) ?? false),
-      ignoreErrors: toBool(this.templateKeyword(task, inherited(task, 'ignore_errors'), hosts[0]) ?? false),
+      ignoreErrors: this.ignoresErrors(task, hosts[0]),
       inRescueOrAlways: frames.some((f) => f.phase !== 'block'),
       uncounted: new Set([...this.awaitingRescue, ...this.shielded]),
       maxFailPercentage: this.maxFailPercentage,
@@ -391,6 +391,17 @@ export class PlayRunner {
     } catch {
       return info.title;
     }
+  }
+
+  /**
+   * ignore_errors for a host's failed result. A value that is no boolean failed the task already
+   * (task.ts); Ansible's strategy then reads the value as written, so a non-empty one ignores.
+   */
+  private ignoresErrors(task: TaskNode, host: HostState | undefined): boolean {
+    const raw = inherited(task, 'ignore_errors');
+    if (raw === undefined || raw === null) return false;
+    const b = strictBool(this.templateKeyword(task, raw, host));
+    return b.ok ? b.value : pyTruthy(raw);
   }
 
   private templateKeyword(task: TaskNode, value: unknown, host: HostState | undefined): unknown {
@@ -418,7 +429,7 @@ export class PlayRunner {
       stats.unreachable++;
       host.unreachable = true;
     } else if (result.failed) {
-      const ignoreErrors = toBool(this.templateKeyword(task, inherited(task, 'ignore_errors'), host) ?? false);
+      const ignoreErrors = this.ignoresErrors(task, host);
       if (ignoreErrors) {
         ignored = true;
         stats.ok++;
@@ -542,7 +553,13 @@ export class PlayRunner {
     for (const { req, hosts: groupHosts } of groups.values()) {
       const task = req.task;
       const includeParams = merged(req.params, task.keywords.vars, req.loopVars);
-      const scope: Scope = { kind: 'include', parent: task.scope, keywords: req.apply, role: task.scope.role, includeParams };
+      const included = req.kind === 'tasks' ? req.target : `role ${req.target}`;
+      const scope: Scope = { kind: 'include', parent: task.scope, keywords: req.apply, role: task.scope.role, includeParams, included };
+      const loop = includeLoop(task.scope, included);
+      if (loop) {
+        for (const h of groupHosts) this.record(task, h, { result: { failed: true, msg: loop } }, frames);
+        continue;
+      }
       let nodes: Node[];
       try {
         if (req.kind === 'tasks') {
@@ -575,6 +592,22 @@ export class PlayRunner {
       await this.walk(nodes, groupHosts.filter((h) => h.active), frames);
     }
   }
+}
+
+/**
+ * How many times one file (or role) may be included within itself. Ansible includes it again for
+ * as long as the includes go on (forever when nothing stops them, printing as it goes); a
+ * recursion that ends by a `when` needs far fewer levels than this.
+ */
+export const MAX_SELF_INCLUDES = 50;
+
+/** the message when `included` is already included MAX_SELF_INCLUDES times around `scope` */
+function includeLoop(scope: Scope | undefined, included: string): string | undefined {
+  const chain: string[] = [];
+  for (let s = scope; s; s = s.parent) if (s.included !== undefined) chain.unshift(s.included);
+  if (chain.filter((c) => c === included).length < MAX_SELF_INCLUDES) return undefined;
+  const cycle = [...chain.slice(chain.lastIndexOf(included)), included];
+  return `include loop: ${included} includes itself (${cycle.join(' -> ')}), and is now included ${MAX_SELF_INCLUDES} times within itself; tsplay stops here instead of including it forever`;
 }
 
 function handlerNamed(h: TaskNode, name: string, runner: PlayRunner): boolean {

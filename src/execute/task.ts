@@ -11,6 +11,7 @@ import { findModule } from '../modules/registry.js';
 import { targetEnvironment, wantsExpansion } from '../modules/target-env.js';
 import { planCommand, type CommandArgs } from '../modules/builtin/command-core.js';
 import { startCommandOnTarget } from './async-target.js';
+import { intKeyword, invalidFieldMessage, isTemplated, KeywordTypeError, strictBool } from '../load/keyword-types.js';
 
 /** modules whose async jobs run detached on the target: name → uses a shell */
 const ON_TARGET_ASYNC = new Map([
@@ -20,7 +21,7 @@ const ON_TARGET_ASYNC = new Map([
 import { fallbackModule } from '../modules/fallback/index.js';
 import { compileArgSpec } from '../argspec/index.js';
 import { OMIT_TOKEN, TemplateError, VaultValueError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
-import { UserError, formatPos } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
 import { allConditions, environments, inherited } from './keywords.js';
 import { layer, type Vars } from '../vars/layers.js';
 import { statusOf } from '../report/events.js';
@@ -72,7 +73,7 @@ export class TaskRunner {
         // an unreadable no_log hides the result: the safe side
         noLog = true;
       }
-      if (err instanceof TemplateError || err instanceof UserError) {
+      if (err instanceof TemplateError || err instanceof UserError || err instanceof KeywordTypeError) {
         return { result: { failed: true, msg: taskErrorMessage(task, err as Error) }, noLog };
       }
       return { result: unexpectedFailure(err), noLog };
@@ -229,11 +230,23 @@ export class TaskRunner {
     // attempts, a retry line after each failed attempt but the last, and `attempts: N` when all
     // fail; N <= 0 means one attempt and `until` is never evaluated
     let attemptsAllowed = 1;
+    const render = (v: unknown) => t.template(v, vars, opts);
+    // a templated ignore_errors must render to a boolean (a literal one was checked when loaded)
+    const ignoreErrors = inherited(task, 'ignore_errors');
+    if (isTemplated(ignoreErrors)) {
+      const b = strictBool(render(ignoreErrors));
+      if (!b.ok) throw new KeywordTypeError(invalidFieldMessage('ignore_errors', ignoreErrors, 'bool', b.error));
+    }
+    // both are converted (and may fail the task) with or without `until`, as in Ansible
+    const retries = task.retries === undefined || task.retries === null ? task.retries : intKeyword('retries', task.retries, render);
+    const delayValue = task.delay === undefined || task.delay === null ? 5 : intKeyword('delay', task.delay, render);
     if (untilConds) {
-      const n = Number(t.template(task.retries ?? 3, vars, opts));
+      // `retries: null` (Ansible's None) means 3 attempts in all, not 3 retries
+      const n = retries === null ? 2 : retries ?? 3;
       attemptsAllowed = n > 0 ? n + 1 : 1;
     }
-    const delay = untilConds ? Number(t.template(task.delay ?? 5, vars, opts)) : 0;
+    // Ansible waits 1 s when delay is negative
+    const delay = !untilConds ? 0 : delayValue < 0 ? 1 : delayValue;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.executeAction(task, host, vars);
       if (outcome.unreachable || outcome.includes) return outcome;
@@ -337,8 +350,9 @@ export class TaskRunner {
       log: (level, m) => this.play.run.reporter.verbose(level, maskText(m, secrets)),
       signal: this.play.run.stop.signal,
     };
-    const asyncSeconds = task.async === undefined ? 0 : Number(t.template(task.async, taskVars, opts));
-    const poll = task.poll === undefined ? 10 : Number(t.template(task.poll, taskVars, opts));
+    const renderTask = (v: unknown) => t.template(v, taskVars, opts);
+    const asyncSeconds = task.async === undefined || task.async === null ? 0 : intKeyword('async', task.async, renderTask);
+    const poll = task.poll === undefined || task.poll === null ? 10 : intKeyword('poll', task.poll, renderTask);
     if (asyncSeconds > 0 && poll === 0) {
       // command and shell are started detached on the target, as Ansible's async_wrapper does;
       // other modules run here as in-process jobs (they live as long as this run)
@@ -499,9 +513,9 @@ export function pyRepr(v: unknown): string {
 
 export function taskErrorMessage(task: TaskNode, err: Error): string {
   if (err instanceof VaultValueError) return err.message;
-  const where = `The error appears to be in '${task.file}': line ${task.pos.line}, column ${task.pos.col}, but may\nbe elsewhere in the file depending on the exact syntax problem.`;
-  if (err instanceof UserError && err.pos) return `${err.message}\n\n${where.replace(formatPos(task.pos), formatPos(err.pos))}`;
-  return `${err.message}\n\n${where}`;
+  // a user error found in another file (an included one) names that file
+  const p = err instanceof UserError && err.pos ? err.pos : { ...task.pos, file: task.file };
+  return `${err.message}\n\nThe error appears to be in '${p.file}': line ${p.line}, column ${p.col}, but may\nbe elsewhere in the file depending on the exact syntax problem.`;
 }
 
 export { NO_LOG_MSG };

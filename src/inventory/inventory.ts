@@ -6,8 +6,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { decryptVault, isVaultText } from '../vault/index.js';
 import { dirname, join, resolve } from 'node:path';
-import { UserError } from '../util/errors.js';
-import { isMapping, loadYamlFile, parseYaml } from '../load/yaml.js';
+import { UserError, type SourcePos } from '../util/errors.js';
+import { isMapping, loadYamlFile, parseYaml, posOf, posOfKey } from '../load/yaml.js';
 
 export interface Host {
   name: string;
@@ -68,7 +68,15 @@ export class Inventory {
     return h;
   }
 
-  addChild(parent: string, child: string): void {
+  /**
+   * Makes `child` a child group of `parent`. A group that would become its own ancestor is
+   * refused with Ansible's message (Ansible then skips the source with a warning; tsplay stops,
+   * as for any inventory it cannot read).
+   */
+  addChild(parent: string, child: string, pos?: SourcePos): void {
+    if (child === parent || this.descendants(child).has(parent)) {
+      throw new UserError(`Adding group '${child}' as child to '${parent}' creates a recursive dependency loop.`, pos);
+    }
     const p = this.group(parent);
     const c = this.group(child);
     p.children.add(child);
@@ -90,6 +98,21 @@ export class Inventory {
       }
       for (const g of direct) for (const anc of this.ancestors(g)) h.groups.add(anc);
     }
+  }
+
+  /** every group below `group` */
+  descendants(group: string): Set<string> {
+    const out = new Set<string>();
+    const todo = [group];
+    for (let name = todo.pop(); name !== undefined; name = todo.pop()) {
+      for (const c of this.groups.get(name)?.children ?? []) {
+        if (!out.has(c)) {
+          out.add(c);
+          todo.push(c);
+        }
+      }
+    }
+    return out;
   }
 
   ancestors(group: string, seen = new Set<string>()): string[] {
@@ -202,6 +225,13 @@ function loadYamlGroup(inv: Inventory, name: string, body: unknown, path: string
     if (!['hosts', 'vars', 'children'].includes(key)) throw new UserError(`Unable to parse ${path} as an inventory source: invalid key '${key}' for group '${name}' (expected hosts, vars, children)`);
   }
   if (isMapping(body.vars)) Object.assign(group.vars, body.vars);
+  // Ansible's yaml plugin wants `hosts:` as a mapping of host → vars (a list is a common slip)
+  if (body.hosts !== null && body.hosts !== undefined && !isMapping(body.hosts)) {
+    throw new UserError(
+      `Unable to parse ${path} as an inventory source: Invalid "hosts" entry for "${name}" group, requires a dictionary, found ${Array.isArray(body.hosts) ? 'a list' : `'${String(body.hosts)}'`} instead.`,
+      posOf(body.hosts) ?? posOfKey(body, 'hosts'),
+    );
+  }
   if (isMapping(body.hosts)) {
     for (const [host, vars] of Object.entries(body.hosts)) {
       for (const h of expandHostRange(host)) inv.addHost(h, name, isMapping(vars) ? vars : {});
@@ -209,7 +239,7 @@ function loadYamlGroup(inv: Inventory, name: string, body: unknown, path: string
   }
   if (isMapping(body.children)) {
     for (const [child, childBody] of Object.entries(body.children)) {
-      inv.addChild(name, child);
+      inv.addChild(name, child, posOfKey(body.children, child));
       loadYamlGroup(inv, child, childBody, path);
     }
   }
@@ -241,7 +271,7 @@ function loadIniInventory(inv: Inventory, text: string, path: string): void {
       return;
     }
     if (kind === 'children') {
-      inv.addChild(section, line.split(/\s+/)[0]);
+      inv.addChild(section, line.split(/\s+/)[0], { file: path, line: index + 1, col: 1 });
       return;
     }
     const tokens = line.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? [];

@@ -44,6 +44,8 @@ export interface Scope {
   role?: RoleInstance;
   /** include params / import vars become a variable layer of their own (higher than task vars) */
   includeParams?: Record<string, unknown>;
+  /** for a dynamic include: what it brought in (a task file's path, or `role <name>`), to find include loops */
+  included?: string;
 }
 
 export interface TaskNode {

@@ -7,6 +7,7 @@ import { UserError, type SourcePos } from '../util/errors.js';
 import { isMapping, loadYamlFile, posOf, posOfItem, posOfKey } from './yaml.js';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { pyStr } from '../template/values.js';
 import { asList, readKeywords, roleBlocks, TaskLoader, typeOfPy, type LoadContext } from './tasks.js';
 import { flattenHandlers, parseRoleCall, RoleLoader } from '../roles/loader.js';
 import type { PlayNode, Playbook, Scope } from './model.js';
@@ -122,14 +123,33 @@ function loadPlay(data: Record<string, unknown>, file: string, playbookDir: stri
   return play;
 }
 
-/** a vars_files entry without templating must exist now: report it before anything runs */
+/**
+ * The mappings a vars_files file holds, applied in order: Ansible takes one mapping or a list of
+ * mappings (later ones win); anything else stops the run.
+ */
+export function varsFileContents(data: unknown, path: string, at: SourcePos): Array<Record<string, unknown>> {
+  if (data === null || data === undefined) return [];
+  const list = Array.isArray(data) ? data : [data];
+  for (const item of list) {
+    if (!isMapping(item)) {
+      throw new UserError(
+        `variable files must contain either a dictionary of variables, or a list of dictionaries. Got: ${pyStr(data)} (${typeOfPy(data)}) in ${path}`,
+        posOf(data) ?? at,
+      );
+    }
+  }
+  return list as Array<Record<string, unknown>>;
+}
+
+/** a vars_files entry without templating must exist now, and hold variables: reported before anything runs */
 function checkVarsFiles(play: PlayNode, data: Record<string, unknown>): void {
   const list = Array.isArray(data.vars_files) ? data.vars_files : [];
   play.varsFiles.forEach((entry, i) => {
     const options = Array.isArray(entry) ? entry : [entry];
     if (options.some((o) => typeof o !== 'string' || o.includes('{{'))) return;
-    const found = (options as string[]).some((o) => existsSync(isAbsolute(o) ? o : join(play.playbookDir, o)));
-    if (!found) {
+    const found = (options as string[]).map((o) => (isAbsolute(o) ? o : join(play.playbookDir, o))).find((p) => existsSync(p));
+    if (found !== undefined) varsFileContents(loadYamlFile(found), found, posOfItem(list, i) ?? play.pos);
+    else {
       throw new UserError(
         `vars file ${options.join(', ')} was not found on the Ansible Controller (searched in ${play.playbookDir})`,
         posOfItem(list, i) ?? posOfKey(data, 'vars_files') ?? play.pos,

@@ -9,6 +9,7 @@ import { isMapping, loadYamlFile, posOf, posOfItem, posOfKey } from './yaml.js';
 import { parseKv, KvSyntaxError } from './kv.js';
 import type { BlockNode, Keywords, Node, RoleInstance, Scope, TaskNode } from './model.js';
 import { fallbackRefusal } from '../modules/fallback/resolve.js';
+import { INT_KEYWORDS, invalidFieldMessage, isTemplated, pyInt, strictBool } from './keyword-types.js';
 
 const TASK_KEYWORDS = new Set([
   'action', 'any_errors_fatal', 'args', 'async', 'become', 'become_exe', 'become_flags', 'become_method', 'become_user',
@@ -119,6 +120,7 @@ export function readKeywords(data: Record<string, unknown>, pos: SourcePos, owne
     }
   }
   if ('environment' in data && data.environment !== null) kw.environment = asList(data.environment);
+  checkLiteralBool(data, 'ignore_errors', pos);
   for (const key of [
     'become', 'become_user', 'become_method', 'become_flags', 'become_exe', 'ignore_errors', 'ignore_unreachable', 'check_mode', 'diff',
     'no_log', 'delegate_to', 'run_once', 'any_errors_fatal', 'connection', 'remote_user', 'port', 'module_defaults', 'timeout',
@@ -127,6 +129,32 @@ export function readKeywords(data: Record<string, unknown>, pos: SourcePos, owne
     if (key in data) kw[key] = data[key];
   }
   return kw;
+}
+
+/** a literal value of a boolean keyword that Ansible's strict boolean() refuses: refused now */
+function checkLiteralBool(data: Record<string, unknown>, key: string, pos: SourcePos): void {
+  const value = data[key];
+  if (value === undefined || value === null || isTemplated(value)) return;
+  const b = strictBool(value);
+  if (!b.ok) throw new UserError(invalidFieldMessage(key, value, 'bool', b.error), posOfKey(data, key) ?? pos);
+}
+
+/** literal values of the integer keywords that Python's int() refuses: refused now */
+function checkLiteralInts(data: Record<string, unknown>, pos: SourcePos): void {
+  for (const [key, field] of Object.entries(INT_KEYWORDS)) {
+    const value = data[key];
+    if (value === undefined || value === null || isTemplated(value)) continue;
+    const n = pyInt(value);
+    if (!n.ok) throw new UserError(invalidFieldMessage(field, value, 'int', n.error), posOfKey(data, key) ?? pos);
+  }
+}
+
+/** `register` names a variable: Ansible refuses any other name (it does not template it) */
+function checkRegister(data: Record<string, unknown>, pos: SourcePos): void {
+  if (!('register' in data) || data.register === null) return;
+  const where = posOfKey(data, 'register') ?? pos;
+  if (typeof data.register !== 'string') throw new UserError(`the field 'register' should be a string, but got ${typeOfPy(data.register)}`, where);
+  if (!isVariableName(data.register)) throw new UserError(`Invalid variable name in 'register' specified: '${data.register}'`, where);
 }
 
 export function isIncludeOrImport(resolved: string): boolean {
@@ -194,6 +222,8 @@ export class TaskLoader {
     const owner = resolved === 'ansible.builtin.include_tasks' || resolved === 'ansible.builtin.import_tasks' ? 'TaskInclude' : /^ansible\.builtin\.(include|import)_role$/.test(resolved) ? 'IncludeRole' : 'Task';
     const kw = readKeywords(data, pos, owner);
     if (delegateLocal) kw.delegate_to = 'localhost';
+    checkLiteralInts(data, pos);
+    checkRegister(data, pos);
 
     if (resolved === 'ansible.builtin.import_tasks') return [this.importTasks(data, args, kw, file, scope, handler, pos)];
     if (resolved === 'ansible.builtin.import_role') return [this.importRole(args, kw, scope, pos)];
@@ -227,9 +257,6 @@ export class TaskLoader {
     if ('loop_control' in data) {
       if (!isMapping(data.loop_control)) throw new UserError(`loop_control must be a dictionary`, posOfKey(data, 'loop_control') ?? pos);
       task.loopControl = data.loop_control;
-    }
-    if ('register' in data && typeof data.register !== 'string') {
-      throw new UserError(`the field 'register' should be a string, but got ${typeOfPy(data.register)}`, posOfKey(data, 'register') ?? pos);
     }
     return [task];
   }

@@ -25,6 +25,8 @@ export interface PositionSink {
   node(value: object, pos: SourcePos): void;
   keys(map: object, keys: Map<string, SourcePos>): void;
   items(seq: object, items: SourcePos[]): void;
+  /** a key written twice in the mapping that starts at `pos` (told once the whole text was read) */
+  duplicate(pos: SourcePos, key: string): void;
 }
 
 class Fallback extends Error {}
@@ -45,6 +47,8 @@ interface Built {
 
 class Builder {
   private i = 0;
+  /** repeated keys, reported only when this reading succeeds (a FALLBACK reads the text again) */
+  readonly duplicates: Array<[SourcePos, string]> = [];
   private readonly at: (offset: number) => SourcePos;
 
   constructor(
@@ -126,6 +130,8 @@ class Builder {
       const key = rawKey === null ? 'null' : String(rawKey);
       // a merge key (resolved to the schema's merge symbol) is the yaml reader's to apply
       if (typeof rawKey === 'symbol') throw new Fallback();
+      // a repeated key: the last value wins (in the first one's place); Ansible's loader warns
+      if (keys.has(key)) this.duplicates.push([this.at(start), key]);
       out[key] = this.node(false).value;
       keys.set(key, this.at(this.scalarStart(keyEvent)));
     }
@@ -169,7 +175,10 @@ export function readQuickly(
     return FALLBACK;
   }
   try {
-    return new Builder(text, events, file, resolvePlain, unsafe, sink).document();
+    const builder = new Builder(text, events, file, resolvePlain, unsafe, sink);
+    const value = builder.document();
+    for (const [pos, key] of builder.duplicates) sink.duplicate(pos, key);
+    return value;
   } catch (err) {
     if (err instanceof Fallback) return FALLBACK;
     throw err;

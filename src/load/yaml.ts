@@ -10,6 +10,7 @@ import { FALLBACK, readQuickly, type PositionSink } from './yaml-fast.js';
 import { UserError, type SourcePos } from '../util/errors.js';
 import { markUnsafe, PyFloat, UndecryptableVault } from '../template/index.js';
 import { decryptVault, isVaultText, VaultError } from '../vault/index.js';
+import { warningText } from '../report/plain.js';
 
 const nodePos = new WeakMap<object, SourcePos>();
 const keyPos = new WeakMap<object, Map<string, SourcePos>>();
@@ -37,6 +38,18 @@ export function setPos(value: object, pos: SourcePos | undefined): void {
 }
 
 const cache = new Map<string, unknown>();
+
+/**
+ * Where the reader's warnings go (a duplicate key). Ansible's loader warns on stderr while it
+ * reads, before or between the play's output; the CLI may redirect them (tests collect them).
+ */
+let warn: (message: string) => void = (message) => process.stderr.write(`${warningText(message)}\n`);
+
+export function setYamlWarningSink(sink: (message: string) => void): (message: string) => void {
+  const previous = warn;
+  warn = sink;
+  return previous;
+}
 
 /** Reads and parses a YAML file (cached per path for the run). */
 export function loadYamlFile(path: string): unknown {
@@ -132,7 +145,17 @@ const positionSink: PositionSink = {
   node: (value, pos) => nodePos.set(value, pos),
   keys: (map, keys) => keyPos.set(map, keys),
   items: (seq, items) => itemPos.set(seq, items),
+  duplicate: (pos, key) => warnDuplicate(pos, key),
 };
+
+/**
+ * PyYAML keeps the last value of a repeated key and Ansible's loader warns, naming where the
+ * mapping starts; both readers keep the last value too (in the first one's place, as a dict does).
+ */
+function warnDuplicate(p: SourcePos | undefined, key: string): void {
+  const where = p ? `${p.file}, line ${p.line}, column ${p.col}` : 'YAML';
+  warn(`While constructing a mapping from ${where}, found a duplicate dict key (${key}). Using last defined value only.`);
+}
 
 export function parseYaml(text: string, file: string): unknown {
   const quick = parseYamlQuickly(text, file);
@@ -275,6 +298,7 @@ class Converter {
     let size = 1;
     const own: Array<[string, unknown, SourcePos | undefined]> = [];
     const merged: Array<Record<string, unknown>> = [];
+    const seen = new Set<string>();
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
       if (isScalar(keyNode) && typeof keyNode.value === 'symbol') {
@@ -287,6 +311,8 @@ class Converter {
       const key = rawKey === null ? 'null' : String(rawKey);
       const value = this.node(pair.value as Node | null);
       size += value.size + 1;
+      if (seen.has(key)) warnDuplicate(this.at(node), key);
+      seen.add(key);
       own.push([key, value.value, this.at(keyNode)]);
     }
     for (const source of merged) {

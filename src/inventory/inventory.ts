@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { decryptVault, isVaultText } from '../vault/index.js';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { isMapping, loadYamlFile, parseYaml } from '../load/yaml.js';
+import { isMapping, loadYamlFile, parseYaml, posOfKey } from '../load/yaml.js';
 
 export interface Host {
   name: string;
@@ -202,6 +202,9 @@ function loadYamlGroup(inv: Inventory, name: string, body: unknown, path: string
     if (!['hosts', 'vars', 'children'].includes(key)) throw new UserError(`Unable to parse ${path} as an inventory source: invalid key '${key}' for group '${name}' (expected hosts, vars, children)`);
   }
   if (isMapping(body.vars)) Object.assign(group.vars, body.vars);
+  else if (body.vars !== null && body.vars !== undefined) {
+    throw new UserError(`Unable to parse ${path} as an inventory source: Invalid "vars" entry for "${name}" group, requires a dictionary`, posOfKey(body, 'vars'));
+  }
   if (isMapping(body.hosts)) {
     for (const [host, vars] of Object.entries(body.hosts)) {
       for (const h of expandHostRange(host)) inv.addHost(h, name, isMapping(vars) ? vars : {});

@@ -67,6 +67,10 @@ function loadPlay(data: Record<string, unknown>, file: string, playbookDir: stri
     throw new UserError(`Hosts list cannot be empty. Please check your playbook`, posOfKey(data, 'hosts') ?? pos);
   }
   const hosts = data.hosts;
+  const badHost = Array.isArray(hosts) ? hosts.find((h) => h === null || typeof h === 'object') : undefined;
+  if (badHost !== undefined) {
+    throw new UserError(`Hosts list contains an invalid host value: '${pyRepr(badHost)}'`, posOfKey(data, 'hosts') ?? pos);
+  }
   if (typeof hosts !== 'string' && !Array.isArray(hosts)) {
     throw new UserError(`Hosts list must be a sequence or string. Please check your playbook.`, posOfKey(data, 'hosts') ?? pos);
   }

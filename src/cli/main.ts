@@ -71,6 +71,14 @@ async function runCommand(playbooks: string[], flags: RunFlags): Promise<number>
   if (!Number.isInteger(forks) || forks < 1) throw new UserError(`forks must be a positive integer, got '${flags.forks}'`, undefined, EXIT.usage);
   const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
   if (timeout !== undefined && !(timeout > 0)) throw new UserError(`-T/--timeout must be a positive number of seconds, got '${flags.timeout}'`, undefined, EXIT.usage);
+  if (flags.connection !== undefined) {
+    // Ansible fails every host's first task on an unknown plugin; nothing can run, so say it now
+    const { DOCKER_NAMES, LOCAL_NAMES, SSH_NAMES } = await import('../connection/index.js');
+    const c = flags.connection;
+    if (!SSH_NAMES.has(c) && !LOCAL_NAMES.has(c) && !DOCKER_NAMES.has(c)) {
+      throw new UserError(`the connection plugin '${c}' was not found (-c/--connection)`, undefined, EXIT.usage);
+    }
+  }
   const listing = flags.listTasks || flags.listTags || flags.listHosts || flags.syntaxCheck;
   const passwords = listing ? {} : await (await import('./passwords.js')).collectPasswords(flags);
   const options = {

@@ -191,6 +191,8 @@ export class TaskRunner {
     }
     switch (loop.lookup) {
       case 'items':
+        // a mapping is iterated as Python iterates it: its keys
+        if (isPlainMapping(value)) return Object.keys(value);
         return (Array.isArray(value) ? value : [value]).flatMap((v) => (Array.isArray(v) ? v : [v]));
       case 'list':
         return Array.isArray(value) ? value : [value];
@@ -409,7 +411,8 @@ export class TaskRunner {
       if (v && typeof v === 'object' && !Array.isArray(v)) {
         for (const [k, val] of Object.entries(v)) if (val !== OMIT_TOKEN) env[k] = val === null ? '' : String(val);
       } else if (v !== null && v !== undefined && v !== '') {
-        throw new UserError(`environment must be a dictionary, received ${pyRepr(v)} (${typeof v})`, task.pos);
+        // Ansible skips an entry that is not a mapping, with a warning, and runs the task
+        this.play.run.reporter.warning(`could not parse environment value, skipping: ${pyRepr([v])}`);
       }
     }
     return env;
@@ -520,3 +523,9 @@ export function taskErrorMessage(task: TaskNode, err: Error): string {
 
 export { NO_LOG_MSG };
 export type { Connection };
+
+function isPlainMapping(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}

@@ -225,6 +225,9 @@ function loadYamlGroup(inv: Inventory, name: string, body: unknown, path: string
     if (!['hosts', 'vars', 'children'].includes(key)) throw new UserError(`Unable to parse ${path} as an inventory source: invalid key '${key}' for group '${name}' (expected hosts, vars, children)`);
   }
   if (isMapping(body.vars)) Object.assign(group.vars, body.vars);
+  else if (body.vars !== null && body.vars !== undefined) {
+    throw new UserError(`Unable to parse ${path} as an inventory source: Invalid "vars" entry for "${name}" group, requires a dictionary`, posOfKey(body, 'vars'));
+  }
   // Ansible's yaml plugin wants `hosts:` as a mapping of host → vars (a list is a common slip)
   if (body.hosts !== null && body.hosts !== undefined && !isMapping(body.hosts)) {
     throw new UserError(

@@ -5,6 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import { UserError, type SourcePos } from '../util/errors.js';
 import { isMapping, loadYamlFile, posOf, posOfItem, posOfKey } from './yaml.js';
+import { pyRepr } from '../template/values.js';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { pyStr } from '../template/values.js';
@@ -60,10 +61,17 @@ function loadPlay(data: Record<string, unknown>, file: string, playbookDir: stri
   for (const key of Object.keys(data)) {
     if (!PLAY_KEYWORDS.has(key)) throw new UserError(`'${key}' is not a valid attribute for a Play`, posOfKey(data, key) ?? pos);
   }
-  if (!('hosts' in data) || data.hosts === null || data.hosts === '') {
+  if (!('hosts' in data) || data.hosts === null) {
     throw new UserError(`the field 'hosts' is required but was not set`, pos);
   }
+  if (data.hosts === '' || (Array.isArray(data.hosts) && data.hosts.length === 0)) {
+    throw new UserError(`Hosts list cannot be empty. Please check your playbook`, posOfKey(data, 'hosts') ?? pos);
+  }
   const hosts = data.hosts;
+  const badHost = Array.isArray(hosts) ? hosts.find((h) => h === null || typeof h === 'object') : undefined;
+  if (badHost !== undefined) {
+    throw new UserError(`Hosts list contains an invalid host value: '${pyRepr(badHost)}'`, posOfKey(data, 'hosts') ?? pos);
+  }
   if (typeof hosts !== 'string' && !Array.isArray(hosts)) {
     throw new UserError(`Hosts list must be a sequence or string. Please check your playbook.`, posOfKey(data, 'hosts') ?? pos);
   }
@@ -107,16 +115,16 @@ function loadPlay(data: Record<string, unknown>, file: string, playbookDir: stri
   const loader = new TaskLoader(ctx);
   const roles = new RoleLoader(play, () => loader);
 
-  play.preTasks = loader.loadList(data.pre_tasks, file, scope, false, 'pre_tasks');
+  play.preTasks = loader.loadList(data.pre_tasks, file, scope, false, 'pre_tasks', posOfKey(data, 'pre_tasks'));
   const roleEntries = data.roles ?? [];
   if (!Array.isArray(roleEntries)) throw new UserError(`A malformed role declaration was encountered: roles must be a list`, posOfKey(data, 'roles') ?? pos);
   for (const [i, entry] of roleEntries.entries()) {
     const call = parseRoleCall(entry, posOf(entry) ?? posOfItem(roleEntries, i) ?? posOfKey(data, 'roles') ?? pos);
     play.roles.push(roles.load(call, scope));
   }
-  play.tasks = loader.loadList(data.tasks, file, scope, false, 'tasks');
-  play.postTasks = loader.loadList(data.post_tasks, file, scope, false, 'post_tasks');
-  const playHandlers = flattenHandlers(loader.loadList(data.handlers, file, scope, true, 'handlers'));
+  play.tasks = loader.loadList(data.tasks, file, scope, false, 'tasks', posOfKey(data, 'tasks'));
+  play.postTasks = loader.loadList(data.post_tasks, file, scope, false, 'post_tasks', posOfKey(data, 'post_tasks'));
+  const playHandlers = flattenHandlers(loader.loadList(data.handlers, file, scope, true, 'handlers', posOfKey(data, 'handlers')));
   // role handlers come first, in role order, then the play's own (Ansible's handler order)
   const roleHandlers = play.allRoles.flatMap((r) => r.handlers);
   play.handlers = [...roleHandlers, ...playHandlers];
@@ -146,6 +154,12 @@ function checkVarsFiles(play: PlayNode, data: Record<string, unknown>): void {
   const list = Array.isArray(data.vars_files) ? data.vars_files : [];
   play.varsFiles.forEach((entry, i) => {
     const options = Array.isArray(entry) ? entry : [entry];
+    if (options.some((o) => o === null || typeof o === 'object')) {
+      throw new UserError(
+        `Invalid vars_files entry found: ${pyRepr(entry)}\nvars_files entries should be either a string type or a list of string types after template expansion`,
+        posOfItem(list, i) ?? posOfKey(data, 'vars_files') ?? play.pos,
+      );
+    }
     if (options.some((o) => typeof o !== 'string' || o.includes('{{'))) return;
     const found = (options as string[]).map((o) => (isAbsolute(o) ? o : join(play.playbookDir, o))).find((p) => existsSync(p));
     if (found !== undefined) varsFileContents(loadYamlFile(found), found, posOfItem(list, i) ?? play.pos);

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { UserError, type SourcePos } from '../util/errors.js';
 import { isMapping, loadYamlFile, posOf, posOfItem, posOfKey } from './yaml.js';
 import { parseKv, KvSyntaxError } from './kv.js';
+import { checkLoopControl, checkStringKeywords } from './keyword-shapes.js';
 import type { BlockNode, Keywords, Node, RoleInstance, Scope, TaskNode } from './model.js';
 import { fallbackRefusal } from '../modules/fallback/resolve.js';
 import { INT_KEYWORDS, invalidFieldMessage, isTemplated, pyInt, strictBool } from './keyword-types.js';
@@ -99,6 +100,7 @@ function checkVariableNames(vars: Record<string, unknown>, owner: string, where:
  */
 export function readKeywords(data: Record<string, unknown>, pos: SourcePos, owner = 'Task'): Keywords {
   const kw: Keywords = {};
+  checkStringKeywords(data, pos);
   if ('when' in data) kw.when = asList(data.when);
   if ('tags' in data) kw.tags = parseTags(data.tags, posOfKey(data, 'tags') ?? pos);
   if ('vars' in data && data.vars !== null) {
@@ -172,6 +174,8 @@ export class TaskLoader {
     }
     const nodes: Node[] = [];
     for (const [i, entry] of data.entries()) {
+      // Ansible drops an empty entry (`-` alone) of a play's or file's list, not of a block's
+      if (entry === null && where !== 'block' && where !== 'rescue' && where !== 'always') continue;
       const pos = posOf(entry) ?? posOfItem(data, i) ?? posOf(data) ?? { file, line: 1, col: 1 };
       if (!isMapping(entry)) {
         throw new UserError(`A malformed block was encountered while loading ${where}: ${JSON.stringify(entry)} should be a list or None but is ${typeOfPy(entry)}`, pos);
@@ -197,8 +201,8 @@ export class TaskLoader {
       pos,
       name: typeof data.name === 'string' ? data.name : undefined,
       block: this.loadList(data.block, file, scope, handler, 'block', posOfKey(data, 'block')),
-      rescue: this.loadList(data.rescue, file, scope, handler, 'rescue'),
-      always: this.loadList(data.always, file, scope, handler, 'always'),
+      rescue: this.loadList(data.rescue, file, scope, handler, 'rescue', posOfKey(data, 'rescue')),
+      always: this.loadList(data.always, file, scope, handler, 'always', posOfKey(data, 'always')),
       scope,
     };
   }
@@ -256,6 +260,7 @@ export class TaskLoader {
     if (loop) task.loop = loop;
     if ('loop_control' in data) {
       if (!isMapping(data.loop_control)) throw new UserError(`loop_control must be a dictionary`, posOfKey(data, 'loop_control') ?? pos);
+      checkLoopControl(data.loop_control, posOfKey(data, 'loop_control') ?? pos);
       task.loopControl = data.loop_control;
     }
     return [task];

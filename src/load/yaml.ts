@@ -11,6 +11,7 @@ import { UserError, type SourcePos } from '../util/errors.js';
 import { markUnsafe, PyFloat, UndecryptableVault } from '../template/index.js';
 import { decryptVault, isVaultText, VaultError } from '../vault/index.js';
 import { warningText } from '../report/plain.js';
+import { decodeUtf8, yamlText } from './yaml-text.js';
 
 const nodePos = new WeakMap<object, SourcePos>();
 const keyPos = new WeakMap<object, Map<string, SourcePos>>();
@@ -56,15 +57,16 @@ export function loadYamlFile(path: string): unknown {
   if (cache.has(path)) return cache.get(path);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = decodeUtf8(readFileSync(path), path);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(
       code === 'ENOENT' ? `the file ${path} could not be found` : `could not read ${path}: ${(err as Error).message}`,
     );
   }
   // a file ansible-vault encrypted is read as its plaintext, as Ansible's DataLoader does
-  if (isVaultText(text)) text = decryptVault(text, path).toString('utf8');
+  if (isVaultText(text)) text = decodeUtf8(decryptVault(text, path), path);
   const value = parseYaml(text, path);
   cache.set(path, value);
   return value;
@@ -157,7 +159,8 @@ function warnDuplicate(p: SourcePos | undefined, key: string): void {
   warn(`While constructing a mapping from ${where}, found a duplicate dict key (${key}). Using last defined value only.`);
 }
 
-export function parseYaml(text: string, file: string): unknown {
+export function parseYaml(source: string, file: string): unknown {
+  const text = yamlText(source, file);
   const quick = parseYamlQuickly(text, file);
   if (quick !== FALLBACK) return quick;
   return parseYamlThoroughly(text, file);
@@ -210,6 +213,9 @@ export function sourceExcerpt(text: string, pos: SourcePos): string {
   if (line === undefined) return '';
   return `The offending line appears to be:\n\n${line}\n${' '.repeat(Math.max(0, pos.col - 1))}^ here`;
 }
+
+/** the local tags Ansible's loader constructs (the `!!` ones are YAML's own) */
+const KNOWN_LOCAL_TAGS = new Set(['!unsafe', '!vault', '!vault-encrypted']);
 
 /**
  * The most nodes aliases may add to a document once expanded. PyYAML shares an aliased value,
@@ -279,6 +285,11 @@ class Converter {
   }
 
   private plain(node: Node): Converted {
+    const tag = (node as { tag?: string }).tag;
+    // PyYAML has no constructor for a local tag it does not know; the `yaml` package only warns
+    if (tag !== undefined && tag.startsWith('!') && !KNOWN_LOCAL_TAGS.has(tag)) {
+      throw new UserError(`Syntax Error while loading YAML.\n  could not determine a constructor for the tag '${tag}'`, this.at(node));
+    }
     if (isScalar(node)) return { value: this.scalar(node), size: 1 };
     if (isMap(node)) return this.mapping(node);
     if (isSeq(node)) return this.sequence(node);
@@ -306,6 +317,15 @@ class Converter {
         size += from.size;
         merged.push(...this.mergeSources(from.value, pair.value as Node | null, node));
         continue;
+      }
+      if (isMap(keyNode) || isSeq(keyNode)) {
+        // most often `msg: {{ var }}`: an unquoted template read as a mapping inside a mapping
+        throw new UserError(
+          `Syntax Error while loading YAML.\n  found unacceptable key (unhashable type: '${isMap(keyNode) ? 'AnsibleMapping' : 'AnsibleSequence'}')`,
+          this.at(keyNode),
+          undefined,
+          'This looks like a template expression without quotes: a value that starts with {{ must be quoted, e.g. msg: "{{ var }}"',
+        );
       }
       const rawKey = keyNode === null ? null : isScalar(keyNode) ? keyNode.value : this.value(keyNode);
       const key = rawKey === null ? 'null' : String(rawKey);

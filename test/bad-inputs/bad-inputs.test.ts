@@ -2,13 +2,16 @@
  * The bad-input corpus: every folder under test/bad-inputs/cases holds a broken input and an
  * expect.yaml saying what tsplay must do with it:
  *
- *   args: ["site.yml", "-e", "..."]   # after `tsplay run`; default ["site.yml"]
+ *   command: check                   # `tsplay check` instead of the default `tsplay run`
+ *   args: ["site.yml", "-e", "..."]   # after `tsplay run` (or check); default ["site.yml"]
  *   exit: 3                          # 2 host failed, 3 rejected before running, 5 bad usage
  *   messages: ["ERROR!", "site.yml:5:7", "/regex/i"]   # each must appear in stdout+stderr
  *   ansible: {exit: 4, message: "..."}   # what ansible-playbook 2.14 does with the same input
  *
  * A message written /like this/flags is a regular expression; anything else is a plain fragment.
- * tsplay must also never print a stack trace for these. The `ansible` records are re-checked
+ * tsplay must also never print a stack trace for these, and must leave the case's files as they
+ * were (nothing created, changed or removed). ansible-playbook always gets `args`, also for
+ * `command: check` cases. The `ansible` records are re-checked
  * against the real ansible-playbook (when installed) so they stay true.
  *
  *   BAD_INPUT_CASE=<substring>   run only the matching cases
@@ -16,7 +19,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, lstat, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -26,6 +29,7 @@ import { runProcess, toolEnv, tsplayMain } from '../parity/harness.js';
 interface Expectation {
   name: string;
   dir: string;
+  command: 'run' | 'check';
   args: string[];
   exit: number;
   messages: string[];
@@ -46,7 +50,10 @@ async function loadExpectations(): Promise<Expectation[]> {
     if (typeof raw.exit !== 'number' || !Array.isArray(raw.messages) || !raw.ansible) {
       throw new Error(`${name}/expect.yaml needs exit, messages and ansible`);
     }
-    out.push({ name, dir, args: raw.args ?? ['site.yml'], exit: raw.exit, messages: raw.messages, ansible: raw.ansible });
+    if (raw.command !== undefined && raw.command !== 'run' && raw.command !== 'check') {
+      throw new Error(`${name}/expect.yaml: command must be run or check`);
+    }
+    out.push({ name, dir, command: raw.command ?? 'run', args: raw.args ?? ['site.yml'], exit: raw.exit, messages: raw.messages, ansible: raw.ansible });
   }
   return out;
 }
@@ -81,13 +88,34 @@ function containsInOrder(text: string, sentence: string): boolean {
   return true;
 }
 
-async function runIn(exp: Expectation, argv: (args: string[]) => string[]): Promise<{ code: number | null; output: string }> {
+/** Every entry under `dir` with its kind, size, mode and mtime: what a rejected input must leave alone. */
+async function snapshot(dir: string, into = new Map<string, string>(), rel = ''): Promise<Map<string, string>> {
+  for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
+    const path = rel ? `${rel}/${e.name}` : e.name;
+    // toolEnv's ANSIBLE_LOCAL_TEMP: Ansible's own scratch space when tsplay asks it about a module
+    if (path === '.tmp') continue;
+    const st = await lstat(join(dir, path));
+    into.set(path, `${e.isDirectory() ? 'd' : 'f'} ${st.size} ${st.mode} ${st.mtimeMs}`);
+    if (e.isDirectory()) await snapshot(dir, into, path);
+  }
+  return into;
+}
+
+function touched(before: Map<string, string>, after: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const [path, was] of before) if (after.get(path) !== was) out.push(after.has(path) ? `changed ${path}` : `removed ${path}`);
+  for (const path of after.keys()) if (!before.has(path)) out.push(`created ${path}`);
+  return out;
+}
+
+async function runIn(exp: Expectation, argv: (args: string[]) => string[]): Promise<{ code: number | null; output: string; touched: string[] }> {
   const root = await mkdtemp(join(tmpdir(), 'bad-input-'));
   const work = join(root, exp.name);
   try {
     await cp(exp.dir, work, { recursive: true, filter: (src) => !src.endsWith('expect.yaml') });
+    const before = await snapshot(work);
     const r = await runProcess(argv(exp.args), { cwd: work, env: toolEnv(work), timeoutMs: 60_000 });
-    return { code: r.code, output: r.stdout + r.stderr };
+    return { code: r.code, output: r.stdout + r.stderr, touched: touched(before, await snapshot(work)) };
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -98,21 +126,22 @@ const all = await loadExpectations();
 const expectations = filter ? all.filter((e) => e.name.includes(filter)) : all;
 
 describe('bad inputs: tsplay explains them without a stack trace', { concurrency: 2 }, () => {
-  it('has at least 30 cases', { skip: Boolean(filter) }, () => {
-    assert.ok(all.length >= 30, `only ${all.length} bad-input cases`);
+  it('has at least 150 cases', { skip: Boolean(filter) }, () => {
+    assert.ok(all.length >= 150, `only ${all.length} bad-input cases`);
   });
 
   for (const exp of expectations) {
     it(exp.name, async () => {
-      const { code, output } = await runIn(exp, (args) => [process.execPath, tsplayMain(), 'run', ...args]);
+      const { code, output, touched: changes } = await runIn(exp, (args) => [process.execPath, tsplayMain(), exp.command, ...args]);
       const problems: string[] = [];
       if (code !== exp.exit) problems.push(`exit code ${code}, expected ${exp.exit}`);
       const positioned = normalisePositions(output);
       for (const m of exp.messages) if (!matches(output, m) && !matches(positioned, m)) problems.push(`message lacks ${JSON.stringify(m)}`);
       const trace = output.split('\n').filter((l) => /^\s+at /.test(l));
       if (trace.length) problems.push(`printed a stack trace (${trace.length} "    at" lines)`);
+      if (changes.length) problems.push(`touched the case's files: ${changes.join(', ')}`);
       if (problems.length) {
-        assert.fail(`${exp.name} (tsplay run ${exp.args.join(' ')}):\n  - ${problems.join('\n  - ')}\n  output:\n${output.trimEnd().replace(/^/gm, '    | ')}`);
+        assert.fail(`${exp.name} (tsplay ${exp.command} ${exp.args.join(' ')}):\n  - ${problems.join('\n  - ')}\n  output:\n${output.trimEnd().replace(/^/gm, '    | ')}`);
       }
     });
   }

@@ -12,6 +12,7 @@ import { withStatCache } from './support/statcache.js';
 import { fileCommonOptions } from './support/specs.js';
 import { runCopy } from './copy.js';
 import type { CopyArgs } from './copy-core.js';
+import { TemplateError } from '../../template/values.js';
 
 export interface TemplateArgs extends CopyArgs {
   src: string;
@@ -95,7 +96,9 @@ export async function runTemplate(args: TemplateArgs, ctx: ModuleContext): Promi
     rendered = ctx.renderTemplate(source, await templateVars(ctx, args.src, found, args.dest));
   } catch (err) {
     const e = err as Error;
-    return failed(`${e.name && e.name !== 'Error' ? e.name : 'AnsibleError'}: ${e.message}`);
+    // where in the template file, which Ansible does not say (its message quotes the whole file)
+    const at = e instanceof TemplateError && e.line !== undefined ? ` (at ${found}:${e.line}:${e.column ?? 1})` : '';
+    return failed(`${e.name && e.name !== 'Error' ? e.name : 'AnsibleError'}: ${e.message}${at}`);
   }
   // the renderer may have normalised the template's own line ends; put the wanted ones back
   if (newline !== '\n') rendered = rendered.replace(/\r\n|\r|\n/g, newline);

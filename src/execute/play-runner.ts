@@ -26,6 +26,7 @@ import { orderHosts, parseOrder, parsePercent, parseSerial, parseStrategy, seria
 import { makeStrategy, type Strategy } from './strategy/strategy.js';
 import { applyTaskFailures } from './strategy/failures.js';
 import type { RoleInstance } from '../load/model.js';
+import { assignOwn, setOwn } from '../util/dict.js';
 
 interface Frame {
   block: BlockNode;
@@ -187,7 +188,7 @@ export class PlayRunner {
         if (!existsSync(path)) continue;
         const data = loadYamlFile(path);
         if (data !== null && data !== undefined && !isMapping(data)) throw new UserError(`vars_files entry ${path} must be a dictionary`, this.play.pos);
-        Object.assign(out, data ?? {});
+        assignOwn(out, data ?? {});
         loaded = true;
         break;
       }
@@ -601,7 +602,7 @@ export function stripInternal(result: ModuleResult): ModuleResult {
   const out: ModuleResult = {};
   for (const [k, v] of Object.entries(result)) {
     if (k.startsWith('_tsplay') || k.startsWith('_ansible')) continue;
-    out[k] = k === 'results' && Array.isArray(v) ? v.map((r) => (r && typeof r === 'object' ? stripInternal(r as ModuleResult) : r)) : v;
+    setOwn(out, k, k === 'results' && Array.isArray(v) ? v.map((r) => (r && typeof r === 'object' ? stripInternal(r as ModuleResult) : r)) : v);
   }
   if (out.failed === undefined && !out.skipped) out.failed = false;
   return out;

@@ -29,6 +29,7 @@ import type { PlayContext } from './play-context.js';
 import { moduleFailure, unexpectedFailure } from './fault.js';
 import { maskText, removeValues } from './secrets.js';
 import { runAction, ENGINE_ACTIONS, type ActionOutcome, type IncludeRequest } from './actions.js';
+import { setOwn } from '../util/dict.js';
 
 export interface ItemOutcome {
   item: unknown;
@@ -454,14 +455,14 @@ function withLines(result: ModuleResult): ModuleResult {
 function markHostData(result: ModuleResult): ModuleResult {
   for (const key of ['stdout', 'stderr', 'content', 'msg'] as const) {
     const v = result[key];
-    if (typeof v === 'string' && !isUnsafe(v)) result[key] = markUnsafe(v);
+    if (typeof v === 'string' && !isUnsafe(v)) setOwn(result, key, markUnsafe(v));
   }
   return result;
 }
 
 export function dropOmitted(args: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) if (v !== OMIT_TOKEN) out[k] = v;
+  for (const [k, v] of Object.entries(args)) if (v !== OMIT_TOKEN) setOwn(out, k, v);
   return out;
 }
 

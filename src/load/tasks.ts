@@ -9,6 +9,7 @@ import { isMapping, loadYamlFile, posOf, posOfItem, posOfKey } from './yaml.js';
 import { parseKv, KvSyntaxError } from './kv.js';
 import type { BlockNode, Keywords, Node, RoleInstance, Scope, TaskNode } from './model.js';
 import { fallbackRefusal } from '../modules/fallback/resolve.js';
+import { assignOwn } from '../util/dict.js';
 
 const TASK_KEYWORDS = new Set([
   'action', 'any_errors_fatal', 'args', 'async', 'become', 'become_exe', 'become_flags', 'become_method', 'become_user',
@@ -108,7 +109,7 @@ export function readKeywords(data: Record<string, unknown>, pos: SourcePos, owne
       for (const v of vars) {
         if (!isMapping(v)) throw new UserError(`Vars must be specified as a dictionary, or a list of dictionaries (got an item ${JSON.stringify(v)})`, posOfKey(data, 'vars') ?? pos);
         checkVariableNames(v, owner, posOf(vars) ?? pos);
-        Object.assign(merged, v);
+        assignOwn(merged, v);
       }
       kw.vars = merged;
     } else if (isMapping(vars)) {

@@ -14,6 +14,7 @@
 import { EVENT_ID, SCALAR_STYLE, getScalarValue, parseEvents, type Event, type ScalarEvent } from 'js-yaml';
 import { LineCounter } from 'yaml';
 import type { SourcePos } from '../util/errors.js';
+import { setOwn } from '../util/dict.js';
 
 export const FALLBACK: unique symbol = Symbol('read this with the yaml package');
 
@@ -126,7 +127,7 @@ class Builder {
       const key = rawKey === null ? 'null' : String(rawKey);
       // a merge key (resolved to the schema's merge symbol) is the yaml reader's to apply
       if (typeof rawKey === 'symbol') throw new Fallback();
-      out[key] = this.node(false).value;
+      setOwn(out, key, this.node(false).value);
       keys.set(key, this.at(this.scalarStart(keyEvent)));
     }
     this.i++;

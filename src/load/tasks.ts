@@ -223,6 +223,7 @@ export class TaskLoader {
       handler,
       id: this.ctx.nextId(),
     };
+    if (typeof data.args === 'string' && /\{\{|\{%/.test(data.args)) task.variableArgs = data.args;
     const loop = readLoop(data, pos);
     if (loop) task.loop = loop;
     if ('loop_control' in data) {
@@ -282,6 +283,8 @@ export class TaskLoader {
     else {
       throw new UserError(`the arguments of '${action}' must be a dictionary or a string of key=value pairs, but got a list`, posOfKey(data, action) ?? pos);
     }
+    // `args: "{{ a_dict }}"`: templated per host when the task runs (TaskNode.variableArgs)
+    if ('args' in data && typeof data.args === 'string' && /\{\{|\{%/.test(data.args)) return { action, args, delegateLocal };
     if ('args' in data && data.args !== null) {
       if (!isMapping(data.args)) throw new UserError(`args must be a dictionary`, posOfKey(data, 'args') ?? pos);
       args = { ...data.args, ...args };

@@ -113,6 +113,8 @@ export class PlainReporter implements Reporter {
     private readonly verbosity: number,
     private readonly check: boolean,
     private readonly showDiff = false,
+    /** print each banner as its task starts; false for a summary that shows only some tasks' lines */
+    private readonly bannersAtStart = true,
   ) {}
 
   playbookStart(file: string): void {
@@ -135,7 +137,10 @@ export class PlainReporter implements Reporter {
     }
     this.lastTask = task;
     this.bannerShown = false;
-    if (task.action === 'ansible.builtin.include_role' || task.action === 'ansible.builtin.meta') {
+    // As Ansible's default callback: under a lockstep strategy the banner is printed as the task
+    // starts, so a task that hangs is visible; under free/host_pinned (a run per task) it waits
+    // for the first line of the task
+    if ((this.bannersAtStart && task.run === undefined) || task.action === 'ansible.builtin.include_role' || task.action === 'ansible.builtin.meta') {
       this.showBanner();
     }
   }

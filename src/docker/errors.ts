@@ -70,7 +70,7 @@ export function explainDockerError(err: unknown, transport: DockerTransport, doi
     const seconds = (err as { seconds?: number }).seconds;
     return new DockerError(
       'timeout',
-      `Error connecting: the Docker daemon at ${where} accepted the connection but sent no answer within ${seconds} s (timeout=${seconds}) while trying to ${doing}; ` +
+      `Error connecting: the Docker daemon at ${where} accepted the connection but sent no answer within ${seconds} s (timeout=${seconds}; ${doing}); ` +
         'check that dockerd is healthy (docker info), or raise the task\'s timeout',
     );
   }

@@ -33,7 +33,7 @@ test('a huge template value fails its task, not the process', async (t) => {
     assert.match(section, message, section);
   }
   assert.match(r.stdout, /"msg": "\[1, 2\] ababab"/);
-  assert.deepEqual(parseRecap(r.stdout)?.localhost, { ok: 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: HUGE.length });
+  assert.deepEqual(parseRecap(r.stdout)?.localhost, { ok: HUGE.length + 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: HUGE.length });
   assert.doesNotMatch(r.stderr, /heap out of memory|    at /);
 });
 

@@ -339,7 +339,7 @@ export class PlayRunner {
       reporter.warning('Using any_errors_fatal with the free strategy is not supported, as tasks are executed independently on each host');
     }
     const targets = runOnce ? hosts.slice(0, 1) : hosts;
-    reporter.taskStart({ ...info, title: this.taskTitle(task, hosts[0]), hosts: targets.length });
+    reporter.taskStart({ ...info, title: this.taskTitle(task, hosts[0]), hosts: targets.length, lockstep: strategy.lockstep });
     // throttle does not apply to a run_once task (Ansible ignores it there)
     const throttle = runOnce ? 0 : toInt(this.templateKeyword(task, inherited(task, 'throttle'), hosts[0]), task);
     // each host's result is counted and shown as soon as it is in; an interrupted task's results

@@ -138,9 +138,9 @@ export class PlainReporter implements Reporter {
     this.lastTask = task;
     this.bannerShown = false;
     // As Ansible's default callback: under a lockstep strategy the banner is printed as the task
-    // starts, so a task that hangs is visible; under free/host_pinned (a run per task) it waits
-    // for the first line of the task
-    if ((this.bannersAtStart && task.run === undefined) || task.action === 'ansible.builtin.include_role' || task.action === 'ansible.builtin.meta') {
+    // starts, so a task that hangs is visible; under free/host_pinned (hosts' results interleave)
+    // it waits for the first line of the task
+    if ((this.bannersAtStart && task.lockstep === true) || task.action === 'ansible.builtin.include_role' || task.action === 'ansible.builtin.meta') {
       this.showBanner();
     }
   }

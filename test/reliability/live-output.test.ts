@@ -22,9 +22,11 @@ const PLAYBOOK = `- hosts: all
       debug: {msg: done}
 `;
 
-// h1 answers at once, h2 only after SLOW seconds: h1's line and the banner must show before that
-const SLOW = 12;
-const INVENTORY = `h1 ansible_connection=local naptime=0
+// every host sleeps: the banner must show before any result (it used to come with the first
+// one); h1 answers after QUICK seconds, h2 after SLOW: h1's line must show while h2 still sleeps
+const QUICK = 4;
+const SLOW = 14;
+const INVENTORY = `h1 ansible_connection=local naptime=${QUICK}
 h2 ansible_connection=local naptime=${SLOW}
 [all:vars]
 ansible_python_interpreter=/usr/bin/python3
@@ -43,13 +45,18 @@ test('the banner of a running task and the hosts that finished it are printed be
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  let bannerAlone: string | undefined;
   const seen = new Promise<string>((resolve) => {
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
+      if (bannerAlone === undefined && stdout.includes('TASK [slow]')) bannerAlone = stdout;
       if (/TASK \[slow\][^\n]*\n(changed|ok): \[h1\]/.test(stdout)) resolve(stdout);
     });
   });
   const early = await Promise.race([seen, exited.then(() => undefined)]);
+  // the banner came in a write of its own, before any host's result for the task
+  assert.ok(bannerAlone !== undefined, stdout);
+  assert.doesNotMatch(bannerAlone.slice(bannerAlone.indexOf('TASK [slow]')), /: \[h[12]\]/, `the banner came only with a result:\n${bannerAlone}`);
   assert.ok(early !== undefined, `tsplay ended before its output showed the running task:\n${stdout}\n${stderr}`);
   // still inside the slow task: h2's sleep has not finished, so neither has the task
   assert.equal(child.exitCode, null, 'the task had already ended');

@@ -12,6 +12,7 @@ import type { Ajv2020, ErrorObject, FuncKeywordDefinition } from 'ajv/dist/2020.
 import type { CompileKeywordFunc, DataValidateFunction, DataValidationCxt } from 'ajv/dist/types/index.js';
 import { CoercionError, coercerFor, type PathExpansion } from './coerce.js';
 import { deepCopy, isPyDict, isPyFloat, isPyIntNotBool, isPyStr, pyClass, pyClassName, pyEq, pyIn, pyStr, strValue, type StringClass } from './python.js';
+import { setOwn } from '../util/dict.js';
 
 /** Per-call state, handed to keywords by Ajv's passContext as `this`. */
 export interface RunContext {
@@ -309,7 +310,7 @@ const defaults = stage((schema: Record<string, unknown>): Check => {
   const entries = Object.entries(schema);
   return (raw) => {
     const data = raw as Record<string, unknown>;
-    for (const [name, value] of entries) if (!has(data, name)) data[name] = deepCopy(value);
+    for (const [name, value] of entries) if (!has(data, name)) setOwn(data, name, deepCopy(value));
     return undefined;
   };
 });

@@ -1,3 +1,4 @@
+import { setOwn } from '../util/dict.js';
 /**
  * A reader for Python literal syntax (what ast.literal_eval accepts for plain data): dicts,
  * lists, tuples (read as lists), quoted strings, numbers, True/False/None. Ansible's dict
@@ -70,7 +71,7 @@ class Reader {
     while (this.peek() !== '}') {
       const key = this.value();
       this.expect(':');
-      out[String(key)] = this.value();
+      setOwn(out, String(key), this.value());
       this.skipSpace();
       if (this.peek() === ',') this.pos++;
       else if (this.peek() !== '}') throw new LiteralSyntaxError('expected , or }');

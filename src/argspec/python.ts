@@ -7,6 +7,7 @@
  */
 import { PyFloat } from '../template/values.js';
 import { encodeStr } from '../template/json.js';
+import { setOwn } from '../util/dict.js';
 
 /** How plain strings are spelled by `type()`: modules get `str`, YAML-born role values `AnsibleUnicode`. */
 export type StringClass = 'str' | 'AnsibleUnicode';
@@ -207,7 +208,7 @@ export function deepCopy<T>(v: T): T {
   if (Array.isArray(v)) return v.map(deepCopy) as T;
   if (isPyDict(v)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) out[k] = deepCopy(v[k]);
+    for (const k of Object.keys(v)) setOwn(out, k, deepCopy(v[k]));
     return out as T;
   }
   return v;

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { UserError, EXIT } from '../util/errors.js';
 import { isMapping, loadYamlFile, parseYaml } from '../load/yaml.js';
 import { parseKv } from '../load/kv.js';
+import { assignOwn } from '../util/dict.js';
 
 export function parseExtraVars(values: string[], cwd: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -28,7 +29,7 @@ export function parseExtraVars(values: string[], cwd: string): Record<string, un
     if (!isMapping(data)) {
       throw new UserError(`Invalid extra vars data supplied. '${raw}' could not be made into a dictionary`, undefined, EXIT.usage);
     }
-    Object.assign(out, data);
+    assignOwn(out, data);
   }
   return out;
 }

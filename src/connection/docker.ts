@@ -42,6 +42,8 @@ export function dockerApiOptionsFromVars(inventoryHostname: string, vars: Record
     container: str('ansible_docker_host') ?? str('ansible_host') ?? inventoryHostname,
     user: str('ansible_docker_user') ?? str('ansible_user'),
     docker: {
+      // community.docker's ansible_docker_timeout (default 60): the daemon's time to answer a request
+      timeoutSeconds: typeof vars.ansible_docker_timeout === 'number' ? vars.ansible_docker_timeout : Number(vars.ansible_docker_timeout ?? 60) || 60,
       dockerHost: str('ansible_docker_docker_host'),
       tls: bool('ansible_docker_tls'),
       validateCerts: bool('ansible_docker_validate_certs'),

@@ -138,6 +138,24 @@ export interface Connection {
 }
 
 /** A host that could not be reached: the executor marks it unreachable, not failed. */
+/**
+ * The become program (sudo, su) is not installed on the target: the shell said so (exit 127)
+ * before escalation began. The task fails as Ansible's does, `MODULE FAILURE` with what the shell
+ * said as the module's output, instead of a result that looks like the task's own command failed.
+ */
+export class BecomeProgramMissing extends Error {
+  constructor(
+    readonly method: string,
+    readonly rc: number,
+    /** what the shell printed (stdout, then stderr) */
+    readonly said: string,
+    readonly host: string,
+  ) {
+    super(`${said.trim() || `${method}: not found`} (become ${method} on ${host}: ${method} is not installed there)`);
+    this.name = 'BecomeProgramMissing';
+  }
+}
+
 export class UnreachableError extends Error {
   constructor(message: string, readonly host: string) {
     super(message);

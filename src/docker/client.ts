@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
+import net, { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type Dockerode from 'dockerode';
@@ -33,7 +33,10 @@ export { DockerError, explainDockerError } from './errors.js';
  * answered and closed its side.
  */
 export class StreamAgent extends http.Agent {
-  constructor(private readonly open: () => Promise<Duplex>) {
+  constructor(
+    private readonly open: () => Promise<Duplex>,
+    private readonly seconds = 0,
+  ) {
     super({ keepAlive: false });
   }
 
@@ -42,11 +45,76 @@ export class StreamAgent extends http.Agent {
     callback?: (err: Error | null, stream: Duplex) => void,
   ): Duplex {
     this.open().then(
-      (stream) => callback?.(null, stream),
+      (stream) => {
+        armAnswerTimeout(stream, this.seconds);
+        callback?.(null, stream);
+      },
       (err: unknown) => callback?.(err instanceof Error ? err : new Error(String(err)), undefined as unknown as Duplex),
     );
     // Node's Agent waits for the callback when createConnection returns nothing.
     return undefined as unknown as Duplex;
+  }
+}
+
+/**
+ * The daemon accepted the connection but sent nothing back within the timeout (community.docker's
+ * `timeout`, default 60 s): without this a daemon that hangs would hold the task forever.
+ */
+export class DockerTimeoutError extends Error {
+  readonly code = 'EDOCKERTIMEOUT';
+  constructor(readonly seconds: number) {
+    super(`no answer within ${seconds} s`);
+    this.name = 'DockerTimeoutError';
+  }
+}
+
+/**
+ * Fails `stream` (one HTTP request's connection) when the daemon sends no byte within `seconds`
+ * of the request. Only the wait for the answer's start is bounded: once bytes flow, a long pull,
+ * a command's output or a container's wait may take as long as they take (as docker-py bounds
+ * reads, but the module's own waits opt out).
+ */
+export function armAnswerTimeout(stream: Duplex, seconds: number): void {
+  if (!(seconds > 0)) return;
+  const fail = () => stream.destroy(new DockerTimeoutError(seconds));
+  if (stream instanceof net.Socket) {
+    stream.setTimeout(seconds * 1000);
+    stream.once('timeout', fail);
+    // the request written, then silence: the first byte of the answer disarms it
+    stream.once('data', () => {
+      stream.setTimeout(0);
+      stream.removeListener('timeout', fail);
+    });
+    return;
+  }
+  const timer = setTimeout(fail, seconds * 1000);
+  timer.unref();
+  stream.once('data', () => clearTimeout(timer));
+  stream.once('close', () => clearTimeout(timer));
+}
+
+/** node:http's agent for a unix socket or plain TCP, each connection armed with the answer timeout */
+class TimedAgent extends http.Agent {
+  constructor(private readonly seconds: number) {
+    super({ keepAlive: false });
+  }
+
+  override createConnection(options: net.NetConnectOpts, callback?: (err: Error | null, stream: Duplex) => void): Duplex {
+    const socket = (http.Agent.prototype as unknown as { createConnection(o: net.NetConnectOpts, cb?: unknown): Duplex }).createConnection.call(this, options, callback);
+    armAnswerTimeout(socket, this.seconds);
+    return socket;
+  }
+}
+
+class TimedHttpsAgent extends https.Agent {
+  constructor(private readonly seconds: number, opts: https.AgentOptions) {
+    super({ ...opts, keepAlive: false });
+  }
+
+  override createConnection(options: net.NetConnectOpts, callback?: (err: Error | null, stream: Duplex) => void): Duplex {
+    const socket = (https.Agent.prototype as unknown as { createConnection(o: net.NetConnectOpts, cb?: unknown): Duplex }).createConnection.call(this, options, callback);
+    armAnswerTimeout(socket, this.seconds);
+    return socket;
   }
 }
 
@@ -60,6 +128,10 @@ export interface DockerClient {
   readonly where: string;
   /** runs one API call and turns its failure into a DockerError that says what to do */
   call<T>(doing: string, fn: (api: Dockerode) => Promise<T>): Promise<T>;
+  /** seconds the daemon has to start answering a request (0: no bound) */
+  readonly timeoutSeconds: number;
+  /** the same daemon without the answer timeout, for calls that wait on purpose (a container's exit) */
+  untimed(): Promise<DockerClient>;
 }
 
 let dockerodeModule: Promise<typeof Dockerode> | undefined;
@@ -68,11 +140,11 @@ async function loadDockerode(): Promise<typeof Dockerode> {
   return dockerodeModule;
 }
 
-function modemOptions(transport: DockerTransport): ModemOptions {
+function modemOptions(transport: DockerTransport, seconds: number): ModemOptions {
   switch (transport.kind) {
     case 'unix':
       // host undefined explicitly: docker-modem merges DOCKER_HOST from the environment underneath
-      return { socketPath: transport.socketPath, host: undefined };
+      return { socketPath: transport.socketPath, host: undefined, ...(seconds > 0 ? { agent: new TimedAgent(seconds) } : {}) };
     case 'tcp': {
       const tls = transport.tls;
       const opts: ModemOptions = {
@@ -87,24 +159,29 @@ function modemOptions(transport: DockerTransport): ModemOptions {
         if (ca) opts.ca = ca;
         if (tls.cert) opts.cert = tls.cert;
         if (tls.key) opts.key = tls.key;
-        if (!tls.verify) opts.agent = new https.Agent({ rejectUnauthorized: false, ca: tls.ca, cert: tls.cert, key: tls.key });
-      }
+        if (!tls.verify) opts.agent = new TimedHttpsAgent(seconds, { rejectUnauthorized: false, ca: tls.ca, cert: tls.cert, key: tls.key });
+        else if (seconds > 0) opts.agent = new TimedHttpsAgent(seconds, { ca, cert: tls.cert, key: tls.key });
+      } else if (seconds > 0) opts.agent = new TimedAgent(seconds);
       return opts;
     }
     case 'stream':
       // The socket path only makes docker-modem build a plain http request; the agent supplies the bytes.
-      return { socketPath: DEFAULT_DOCKER_SOCKET, host: undefined, agent: new StreamAgent(transport.open) };
+      return { socketPath: DEFAULT_DOCKER_SOCKET, host: undefined, agent: new StreamAgent(transport.open, seconds) };
   }
 }
 
-export async function createDockerClient(transport: DockerTransport): Promise<DockerClient> {
+/** `timeoutSeconds`: how long the daemon has to start answering each request (0: forever) */
+export async function createDockerClient(transport: DockerTransport, timeoutSeconds = 0): Promise<DockerClient> {
   const Docker = await loadDockerode();
-  const api = new Docker(modemOptions(transport) as Dockerode.DockerOptions);
+  const api = new Docker(modemOptions(transport, timeoutSeconds) as Dockerode.DockerOptions);
   const where = describeTransport(transport);
-  return {
+  let twin: Promise<DockerClient> | undefined;
+  const client: DockerClient = {
     api,
     transport,
     where,
+    timeoutSeconds,
+    untimed: () => (timeoutSeconds > 0 ? (twin ??= createDockerClient(transport, 0)) : Promise.resolve(client)),
     async call<T>(doing: string, fn: (api: Dockerode) => Promise<T>): Promise<T> {
       try {
         return await fn(api);
@@ -113,6 +190,7 @@ export async function createDockerClient(transport: DockerTransport): Promise<Do
       }
     },
   };
+  return client;
 }
 
 const clientsByConnection = new WeakMap<Connection, Map<string, Promise<DockerClient>>>();
@@ -150,7 +228,7 @@ export function dockerClientFor(
   if (!conn || conn.targetIsController) {
     let client = localClients.get(key);
     if (!client) {
-      client = loadTlsMaterial(transport, (path) => readFile(path)).then(createDockerClient);
+      client = loadTlsMaterial(transport, (path) => readFile(path)).then((loaded) => createDockerClient(loaded, settings.timeoutSeconds ?? 0));
       localClients.set(key, client);
       // a failure (an unreadable certificate) is not remembered: the next task tries again
       client.catch(() => localClients.delete(key));
@@ -164,7 +242,7 @@ export function dockerClientFor(
   }
   let client = perConn.get(key);
   if (!client) {
-    client = remoteTransport(conn, transport, opts.become).then(createDockerClient);
+    client = remoteTransport(conn, transport, opts.become).then((remote) => createDockerClient(remote, settings.timeoutSeconds ?? 0));
     perConn.set(key, client);
     const cache = perConn;
     client.catch(() => cache.delete(key));

@@ -12,6 +12,7 @@ export type DockerFaultKind =
   | 'image-missing'
   | 'name-conflict'
   | 'killed'
+  | 'timeout'
   | 'not-found'
   | 'api';
 
@@ -65,6 +66,14 @@ export function explainDockerError(err: unknown, transport: DockerTransport, doi
   const e = (err ?? {}) as ModemErrorShape;
   const where = describeTransport(transport);
   const code = e.code;
+  if (code === 'EDOCKERTIMEOUT') {
+    const seconds = (err as { seconds?: number }).seconds;
+    return new DockerError(
+      'timeout',
+      `Error connecting: the Docker daemon at ${where} accepted the connection but sent no answer within ${seconds} s (timeout=${seconds}; ${doing}); ` +
+        'check that dockerd is healthy (docker info), or raise the task\'s timeout',
+    );
+  }
   if (code !== undefined && NO_DAEMON_CODES.has(code)) {
     return new DockerError(
       'no-daemon',

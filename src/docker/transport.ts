@@ -45,6 +45,8 @@ export class DockerHostError extends Error {
 
 /** What a user can say about the daemon: the docker_host option and the DOCKER_* environment. */
 export interface DockerHostSettings {
+  /** module option / ansible_docker_timeout: seconds the daemon has to start answering a request */
+  timeoutSeconds?: number;
   /** module option docker_host; wins over DOCKER_HOST */
   dockerHost?: string;
   /** module options tls / validate_certs; fall back to DOCKER_TLS / DOCKER_TLS_VERIFY */

@@ -21,6 +21,7 @@ import { markUnsafe, stripUnsafe } from '../template/index.js';
 import { floatRepr } from '../template/values.js';
 import type { GatherOptions } from '../facts/index.js';
 import { targetJobStatus } from './async-target.js';
+import { assignOwn, setOwn } from '../util/dict.js';
 
 export const ENGINE_ACTIONS = new Set(
   ['debug', 'set_fact', 'assert', 'fail', 'pause', 'meta', 'include_tasks', 'include_role', 'include_vars', 'include', 'setup', 'gather_facts', 'async_status', 'ping'].map(
@@ -107,7 +108,7 @@ export async function runAction(task: TaskNode, ctx: ActionContext): Promise<Act
         }
       }
       const facts: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(args)) facts[k] = typeof v === 'string' ? convertBoolString(v) : v;
+      for (const [k, v] of Object.entries(args)) setOwn(facts, k, typeof v === 'string' ? convertBoolString(v) : v);
       ctx.host.setVars(facts);
       if (cacheable) ctx.host.addFacts(facts);
       return { result: { ansible_facts: facts, changed: false, failed: false } };
@@ -312,7 +313,7 @@ function includeTasks(task: TaskNode, ctx: ActionContext): ActionOutcome {
     return { result: { failed: true, msg: `Could not find or access '${file}' on the Ansible Controller.` } };
   }
   const params: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(task.args)) if (!['file', '_raw_params', 'apply'].includes(k)) params[k] = v;
+  for (const [k, v] of Object.entries(task.args)) if (!['file', '_raw_params', 'apply'].includes(k)) setOwn(params, k, v);
   return {
     result: { include: path, include_args: params, changed: false },
     includes: [{ kind: 'tasks', host: ctx.host.name, target: path, params, apply: applyKeywords(task, ctx), task, loopVars: loopVarsOf(ctx.vars) }],
@@ -382,7 +383,7 @@ function includeVars(task: TaskNode, ctx: ActionContext): ActionOutcome {
     }
     if (v === null || v === undefined) continue;
     if (!isMapping(v)) return { result: { failed: true, msg: `${f} must be stored as a dictionary/hash` } };
-    Object.assign(data, v);
+    assignOwn(data, v);
   }
   const facts = typeof args.name === 'string' ? { [args.name]: data } : data;
   ctx.host.addIncludeVars(facts);
@@ -400,7 +401,7 @@ function located(err: UserError): string {
 async function gatherFacts(conn: import('../connection/types.js').Connection, opts: GatherOptions): Promise<Record<string, unknown>> {
   const { gatherFacts: probe } = await import('../facts/index.js');
   const facts = await probe(conn, opts);
-  for (const [k, v] of Object.entries(facts)) facts[k] = markUnsafe(v);
+  for (const [k, v] of Object.entries(facts)) setOwn(facts, k, markUnsafe(v));
   return facts;
 }
 

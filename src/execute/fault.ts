@@ -10,6 +10,7 @@
  * Transport errors (UnreachableError) are not handled here: they make the host UNREACHABLE.
  */
 import type { ModuleResult } from '../modules/types.js';
+import { BecomeProgramMissing } from '../connection/types.js';
 
 const MODULE_FAILURE = 'MODULE FAILURE\nSee stdout/stderr for the exact error';
 
@@ -63,6 +64,8 @@ function libuvWords(message: string, code: string): string {
 
 /** a module whose code threw: the host's failed result */
 export function moduleFailure(err: unknown): ModuleResult {
+  // sudo/su missing on the target: the shell's words are the module's output, as Ansible shows them
+  if (err instanceof BecomeProgramMissing) return { changed: false, failed: true, module_stderr: '', module_stdout: err.said, msg: MODULE_FAILURE, rc: err.rc };
   return { changed: false, failed: true, module_stderr: errorText(err), module_stdout: '', msg: MODULE_FAILURE, rc: 1 };
 }
 

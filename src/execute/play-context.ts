@@ -18,6 +18,7 @@ import { isEmptyLayer, layer, merged, roleChain, roleDefaults, roleParams, roleV
 import { effectiveTags } from './keywords.js';
 import type { AsyncJob, HostState, RunState } from './state.js';
 import { VERSION } from '../version.js';
+import { setOwn } from '../util/dict.js';
 
 /** task runs are numbered across the whole run, so reporters never see a number twice */
 let nextRun = 1;
@@ -425,7 +426,7 @@ export function connectionVars(scope: Vars, templar: Templar): Vars {
 /** a plain object holding every visible key of a prototype-chained vars object */
 export function flatten(v: Vars): Vars {
   const out: Vars = {};
-  for (const k in v) out[k] = v[k];
+  for (const k in v) setOwn(out, k, v[k]);
   return out;
 }
 

@@ -28,6 +28,7 @@ import { orderHosts, parseOrder, parsePercent, parseSerial, parseStrategy, seria
 import { makeStrategy, type Strategy } from './strategy/strategy.js';
 import { applyTaskFailures } from './strategy/failures.js';
 import type { RoleInstance } from '../load/model.js';
+import { assignOwn, setOwn } from '../util/dict.js';
 
 interface Frame {
   block: BlockNode;
@@ -187,7 +188,7 @@ export class PlayRunner {
         const name = String(this.ctx.templar.template(option, vars, {}));
         const path = isAbsolute(name) ? name : join(this.play.playbookDir, name);
         if (!existsSync(path)) continue;
-        for (const vars of varsFileContents(loadYamlFile(path), path, this.play.pos)) Object.assign(out, vars);
+        for (const vars of varsFileContents(loadYamlFile(path), path, this.play.pos)) assignOwn(out, vars);
         loaded = true;
         break;
       }
@@ -338,7 +339,7 @@ export class PlayRunner {
       reporter.warning('Using any_errors_fatal with the free strategy is not supported, as tasks are executed independently on each host');
     }
     const targets = runOnce ? hosts.slice(0, 1) : hosts;
-    reporter.taskStart({ ...info, title: this.taskTitle(task, hosts[0]), hosts: targets.length });
+    reporter.taskStart({ ...info, title: this.taskTitle(task, hosts[0]), hosts: targets.length, lockstep: strategy.lockstep });
     // throttle does not apply to a run_once task (Ansible ignores it there)
     const throttle = runOnce ? 0 : toInt(this.templateKeyword(task, inherited(task, 'throttle'), hosts[0]), task);
     // each host's result is counted and shown as soon as it is in; an interrupted task's results
@@ -634,7 +635,7 @@ export function stripInternal(result: ModuleResult): ModuleResult {
   const out: ModuleResult = {};
   for (const [k, v] of Object.entries(result)) {
     if (k.startsWith('_tsplay') || k.startsWith('_ansible')) continue;
-    out[k] = k === 'results' && Array.isArray(v) ? v.map((r) => (r && typeof r === 'object' ? stripInternal(r as ModuleResult) : r)) : v;
+    setOwn(out, k, k === 'results' && Array.isArray(v) ? v.map((r) => (r && typeof r === 'object' ? stripInternal(r as ModuleResult) : r)) : v);
   }
   if (out.failed === undefined && !out.skipped) out.failed = false;
   return out;

@@ -6,6 +6,7 @@ import type { TaskNode } from '../load/model.js';
 import type { ModuleResult } from '../modules/types.js';
 import { emptyStats, type HostStats, type Reporter } from '../report/events.js';
 import type { Vars } from '../vars/layers.js';
+import { assignOwn, setOwn } from '../util/dict.js';
 
 export interface RunOptions {
   check: boolean;
@@ -45,7 +46,7 @@ export class HostState {
   factsGathered = false;
 
   addFacts(facts: Vars): void {
-    Object.assign(this.facts, facts);
+    assignOwn(this.facts, facts);
     this.factsVersion++;
   }
 
@@ -65,17 +66,17 @@ export class HostState {
   varsVersion = 0;
 
   setVar(name: string, value: unknown): void {
-    this.nonPersistent[name] = value;
+    setOwn(this.nonPersistent, name, value);
     this.varsVersion++;
   }
 
   setVars(values: Vars): void {
-    Object.assign(this.nonPersistent, values);
+    assignOwn(this.nonPersistent, values);
     this.varsVersion++;
   }
 
   addIncludeVars(values: Vars): void {
-    Object.assign(this.includeVars, values);
+    assignOwn(this.includeVars, values);
     this.varsVersion++;
   }
   /** the host failed (a task failed without ignore_errors and was not rescued) */

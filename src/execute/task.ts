@@ -3,7 +3,7 @@
  * `changed_when`/`failed_when`, and the result shape Ansible registers.
  */
 import type { Connection, BecomeOptions } from '../connection/types.js';
-import { UnreachableError } from '../connection/types.js';
+import { BecomeProgramMissing, UnreachableError } from '../connection/types.js';
 import { becomeMethodProblem } from './become-check.js';
 import type { TaskNode } from '../load/model.js';
 import type { ModuleResult, ModuleContext } from '../modules/types.js';
@@ -21,7 +21,8 @@ const ON_TARGET_ASYNC = new Map([
 import { fallbackModule } from '../modules/fallback/index.js';
 import { compileArgSpec } from '../argspec/index.js';
 import { OMIT_TOKEN, TemplateError, VaultValueError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
-import { UserError } from '../util/errors.js';
+import { isDict, pyStr } from '../template/values.js';
+import { UserError, formatPos } from '../util/errors.js';
 import { allConditions, environments, inherited } from './keywords.js';
 import { layer, type Vars } from '../vars/layers.js';
 import { statusOf } from '../report/events.js';
@@ -30,6 +31,7 @@ import type { PlayContext } from './play-context.js';
 import { moduleFailure, unexpectedFailure } from './fault.js';
 import { maskText, removeValues } from './secrets.js';
 import { runAction, ENGINE_ACTIONS, type ActionOutcome, type IncludeRequest } from './actions.js';
+import { assignOwn, setOwn } from '../util/dict.js';
 
 export interface ItemOutcome {
   item: unknown;
@@ -76,6 +78,7 @@ export class TaskRunner {
       if (err instanceof TemplateError || err instanceof UserError || err instanceof KeywordTypeError) {
         return { result: { failed: true, msg: taskErrorMessage(task, err as Error) }, noLog };
       }
+      if (err instanceof BecomeProgramMissing) return { result: moduleFailure(err), noLog };
       return { result: unexpectedFailure(err), noLog };
     }
   }
@@ -96,6 +99,7 @@ export class TaskRunner {
     const lc = stripUnsafe(t.template(lcRaw, baseVars, opts)) as Record<string, unknown>;
     const hasLabel = task.loopControl !== undefined && 'label' in task.loopControl;
     let loopVars = baseVars;
+    const loopFacts: Vars = Object.create(null) as Vars;
     const loopVar = typeof lc.loop_var === 'string' ? lc.loop_var : 'item';
     const indexVar = typeof lc.index_var === 'string' ? lc.index_var : undefined;
     const pauseMs = typeof lc.pause === 'number' ? lc.pause * 1000 : 0;
@@ -133,7 +137,12 @@ export class TaskRunner {
         itemDelegate = once.delegatedTo;
         // set_fact/include_vars results are visible to the next items, as in Ansible
         const facts = result.ansible_facts;
-        if (facts && typeof facts === 'object' && FACT_ACTIONS.has(task.resolved)) loopVars = layer(loopVars, facts as Vars);
+        // (one layer holding every fact set so far, not a layer per item: a prototype chain that
+        // grew with each item made every lookup, and so the whole loop, quadratic)
+        if (facts && typeof facts === 'object' && FACT_ACTIONS.has(task.resolved)) {
+          assignOwn(loopFacts, facts as Vars);
+          loopVars = layer(baseVars, loopFacts);
+        }
         if (once.includes) includes.push(...once.includes);
         if (once.unreachable) anyUnreachable = true;
       }
@@ -283,6 +292,19 @@ export class TaskRunner {
     }
   }
 
+  /** the task with `args: "{{ a_dict }}"` rendered and merged under its own args, as Ansible does */
+  private withVariableArgs(task: TaskNode, vars: Vars, opts: ReturnType<PlayContext['templateOptions']>): TaskNode | string {
+    const value = this.play.templar.template(task.variableArgs, vars, opts);
+    // Ansible's message for a value that is no dict (the host fails, the run goes on)
+    if (!isDict(value)) return `invalid or malformed argument: '${pyStr(value)}'`;
+    this.play.run.reporter.warning(
+      "Using a variable for a task's 'args' is unsafe in some situations (see https://docs.ansible.com/ansible/devel/reference_appendices/faq.html#argsplat-unsafe)",
+    );
+    const args: Record<string, unknown> = {};
+    assignOwn(args, value, task.args);
+    return { ...task, args, variableArgs: undefined };
+  }
+
   private applyConditions(task: TaskNode, result: ModuleResult, vars: Vars): void {
     if (result.skipped) return;
     const t = this.play.templar;
@@ -301,6 +323,11 @@ export class TaskRunner {
   private async executeAction(task: TaskNode, host: HostState, vars: Vars): Promise<TaskOutcome> {
     const t = this.play.templar;
     const opts = this.play.templateOptions(task);
+    if (task.variableArgs !== undefined) {
+      const merged = this.withVariableArgs(task, vars, opts);
+      if (typeof merged === 'string') return { result: { failed: true, msg: merged } };
+      task = merged;
+    }
     const check = this.bool(inherited(task, 'check_mode'), vars, task, this.play.run.options.check);
     const diff = this.bool(inherited(task, 'diff'), vars, task, this.play.run.options.diff);
     // Ansible's magic variables are the run's --check/--diff; a task's check_mode/diff keywords change what the task does, not them
@@ -471,14 +498,14 @@ function withLines(result: ModuleResult): ModuleResult {
 function markHostData(result: ModuleResult): ModuleResult {
   for (const key of ['stdout', 'stderr', 'content', 'msg'] as const) {
     const v = result[key];
-    if (typeof v === 'string' && !isUnsafe(v)) result[key] = markUnsafe(v);
+    if (typeof v === 'string' && !isUnsafe(v)) setOwn(result, key, markUnsafe(v));
   }
   return result;
 }
 
 export function dropOmitted(args: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) if (v !== OMIT_TOKEN) out[k] = v;
+  for (const [k, v] of Object.entries(args)) if (v !== OMIT_TOKEN) setOwn(out, k, v);
   return out;
 }
 

@@ -8,6 +8,7 @@ import { decryptVault, isVaultText } from '../vault/index.js';
 import { dirname, join, resolve } from 'node:path';
 import { UserError, type SourcePos } from '../util/errors.js';
 import { isMapping, loadYamlFile, parseYaml, posOf, posOfKey } from '../load/yaml.js';
+import { assignOwn } from '../util/dict.js';
 
 export interface Host {
   name: string;
@@ -60,7 +61,7 @@ export class Inventory {
       h = { name, vars: {}, groups: new Set(['all']) };
       this.hosts.set(name, h);
     }
-    Object.assign(h.vars, vars);
+    assignOwn(h.vars, vars);
     if (groupName && groupName !== 'all' && groupName !== 'ungrouped') {
       this.group(groupName).hosts.add(name);
       h.groups.add(groupName);
@@ -224,7 +225,7 @@ function loadYamlGroup(inv: Inventory, name: string, body: unknown, path: string
   for (const key of Object.keys(body)) {
     if (!['hosts', 'vars', 'children'].includes(key)) throw new UserError(`Unable to parse ${path} as an inventory source: invalid key '${key}' for group '${name}' (expected hosts, vars, children)`);
   }
-  if (isMapping(body.vars)) Object.assign(group.vars, body.vars);
+  if (isMapping(body.vars)) assignOwn(group.vars, body.vars);
   else if (body.vars !== null && body.vars !== undefined) {
     throw new UserError(`Unable to parse ${path} as an inventory source: Invalid "vars" entry for "${name}" group, requires a dictionary`, posOfKey(body, 'vars'));
   }
@@ -327,10 +328,10 @@ export function loadVarsNamed(dir: string, name: string): Record<string, unknown
     if (!existsSync(p)) continue;
     if (statSync(p).isDirectory()) {
       for (const f of readdirSync(p).sort()) {
-        if (/\.(ya?ml|json)$/.test(f) || !f.includes('.')) Object.assign(out, asVars(loadYamlFile(join(p, f)), join(p, f)));
+        if (/\.(ya?ml|json)$/.test(f) || !f.includes('.')) assignOwn(out, asVars(loadYamlFile(join(p, f)), join(p, f)));
       }
     } else {
-      Object.assign(out, asVars(loadYamlFile(p), p));
+      assignOwn(out, asVars(loadYamlFile(p), p));
     }
   }
   return out;

@@ -59,6 +59,11 @@ export interface TaskNode {
   /** the canonical action (FQCN for modules, short name for engine actions) */
   resolved: string;
   args: Record<string, unknown>;
+  /**
+   * `args: "{{ a_dict }}"`: a template that must give a dict, rendered per host when the task runs;
+   * its keys are the base the task's own args override (Ansible's _variable_params)
+   */
+  variableArgs?: string;
   keywords: Keywords;
   register?: string;
   loop?: { kind: 'loop' | 'with'; lookup: string; value: unknown };

@@ -11,6 +11,7 @@ import { checkLoopControl, checkStringKeywords } from './keyword-shapes.js';
 import type { BlockNode, Keywords, Node, RoleInstance, Scope, TaskNode } from './model.js';
 import { fallbackRefusal } from '../modules/fallback/resolve.js';
 import { INT_KEYWORDS, invalidFieldMessage, isTemplated, pyInt, strictBool } from './keyword-types.js';
+import { assignOwn } from '../util/dict.js';
 
 const TASK_KEYWORDS = new Set([
   'action', 'any_errors_fatal', 'args', 'async', 'become', 'become_exe', 'become_flags', 'become_method', 'become_user',
@@ -111,7 +112,7 @@ export function readKeywords(data: Record<string, unknown>, pos: SourcePos, owne
       for (const v of vars) {
         if (!isMapping(v)) throw new UserError(`Vars must be specified as a dictionary, or a list of dictionaries (got an item ${JSON.stringify(v)})`, posOfKey(data, 'vars') ?? pos);
         checkVariableNames(v, owner, posOf(vars) ?? pos);
-        Object.assign(merged, v);
+        assignOwn(merged, v);
       }
       kw.vars = merged;
     } else if (isMapping(vars)) {
@@ -256,6 +257,7 @@ export class TaskLoader {
       handler,
       id: this.ctx.nextId(),
     };
+    if (typeof data.args === 'string' && /\{\{|\{%/.test(data.args)) task.variableArgs = data.args;
     const loop = readLoop(data, pos);
     if (loop) task.loop = loop;
     if ('loop_control' in data) {
@@ -313,6 +315,8 @@ export class TaskLoader {
     else {
       throw new UserError(`the arguments of '${action}' must be a dictionary or a string of key=value pairs, but got a list`, posOfKey(data, action) ?? pos);
     }
+    // `args: "{{ a_dict }}"`: templated per host when the task runs (TaskNode.variableArgs)
+    if ('args' in data && typeof data.args === 'string' && /\{\{|\{%/.test(data.args)) return { action, args, delegateLocal };
     if ('args' in data && data.args !== null) {
       if (!isMapping(data.args)) throw new UserError(`args must be a dictionary`, posOfKey(data, 'args') ?? pos);
       args = { ...data.args, ...args };

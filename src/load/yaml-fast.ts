@@ -14,6 +14,7 @@
 import { EVENT_ID, SCALAR_STYLE, getScalarValue, parseEvents, type Event, type ScalarEvent } from 'js-yaml';
 import { LineCounter } from 'yaml';
 import type { SourcePos } from '../util/errors.js';
+import { setOwn } from '../util/dict.js';
 
 export const FALLBACK: unique symbol = Symbol('read this with the yaml package');
 
@@ -132,7 +133,7 @@ class Builder {
       if (typeof rawKey === 'symbol') throw new Fallback();
       // a repeated key: the last value wins (in the first one's place); Ansible's loader warns
       if (keys.has(key)) this.duplicates.push([this.at(start), key]);
-      out[key] = this.node(false).value;
+      setOwn(out, key, this.node(false).value);
       keys.set(key, this.at(this.scalarStart(keyEvent)));
     }
     this.i++;

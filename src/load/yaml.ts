@@ -12,6 +12,7 @@ import { markUnsafe, PyFloat, UndecryptableVault } from '../template/index.js';
 import { decryptVault, isVaultText, VaultError } from '../vault/index.js';
 import { warningText } from '../report/plain.js';
 import { decodeUtf8, yamlText } from './yaml-text.js';
+import { setOwn } from '../util/dict.js';
 
 const nodePos = new WeakMap<object, SourcePos>();
 const keyPos = new WeakMap<object, Map<string, SourcePos>>();
@@ -337,13 +338,13 @@ class Converter {
     }
     for (const source of merged) {
       for (const key of Object.keys(source)) {
-        out[key] = source[key];
+        setOwn(out, key, source[key]);
         const p = posOfKey(source, key);
         if (p) keys.set(key, p);
       }
     }
     for (const [key, value, p] of own) {
-      out[key] = value;
+      setOwn(out, key, value);
       if (p) keys.set(key, p);
     }
     const p = this.at(node);

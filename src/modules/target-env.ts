@@ -7,6 +7,7 @@
  */
 import type { BecomeOptions, Connection } from '../connection/types.js';
 import { Accounts } from './builtin/support/users.js';
+import { assignOwn } from '../util/dict.js';
 
 export interface TargetEnvironment {
   /** variables for $VAR / ${VAR} */
@@ -36,7 +37,7 @@ export async function targetEnvironment(conn: Connection, become: BecomeOptions 
       env.LOGNAME = user;
     }
   }
-  Object.assign(env, taskEnv);
+  assignOwn(env, taskEnv);
   // the task's environment may set HOME itself; Python's expanduser reads $HOME first
   if (taskEnv.HOME !== undefined) home = taskEnv.HOME;
   return { env, home, cwd: info.cwd ?? info.home, homeOf };

@@ -15,12 +15,16 @@ export interface ReporterChoice {
 /**
  * Plain output written once per turn of the event loop: the tasks one turn completes (file,
  * copy and set_fact tasks finish without waiting) reach stdout in one write instead of one each.
- * Nothing waits longer than the current turn; stderr lines first flush what stdout holds, so a
- * combined log keeps its order; the error printer and exit flush it too.
+ * Nothing waits longer than the current turn, nor longer than FLUSH_AFTER_MS when a long run of
+ * such tasks keeps the turn going (promise continuations only): the output stays live in CI logs.
+ * stderr lines first flush what stdout holds, so a combined log keeps its order; the error
+ * printer and exit flush it too.
  */
 const pendingOut: string[] = [];
 let flushScheduled = false;
 let exitHooked = false;
+let pendingSince = 0;
+const FLUSH_AFTER_MS = 100;
 
 export function flushReportOutput(): void {
   flushScheduled = false;
@@ -32,6 +36,11 @@ export function flushReportOutput(): void {
 
 function writeOut(line: string): void {
   pendingOut.push(line);
+  if (pendingOut.length === 1) pendingSince = Date.now();
+  else if (Date.now() - pendingSince >= FLUSH_AFTER_MS) {
+    flushReportOutput();
+    return;
+  }
   if (flushScheduled) return;
   if (!exitHooked) {
     exitHooked = true;

@@ -33,6 +33,8 @@ export interface TaskInfo {
   run?: number;
   /** at taskStart: how many hosts the task starts on (a free strategy starts it once per host) */
   hosts?: number;
+  /** at taskStart: every host runs the task together (linear), so its banner can come first */
+  lockstep?: boolean;
 }
 
 export interface HostResultEvent {

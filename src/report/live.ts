@@ -61,7 +61,8 @@ export class LiveReporter implements Reporter {
   private readonly plain: PlainReporter;
 
   constructor(verbosity: number, check: boolean, diff: boolean) {
-    this.plain = new PlainReporter((l) => this.deferred.push(l), (l) => this.deferred.push(l), verbosity, check, diff);
+    // the summary after the view shows failures and debug output under their banners, not every task
+    this.plain = new PlainReporter((l) => this.deferred.push(l), (l) => this.deferred.push(l), verbosity, check, diff, false);
   }
 
   playbookStart(): void {}

@@ -6,6 +6,7 @@ import type { HostResultEvent, HostStats, Reporter, TaskInfo } from './events.js
 import type { ModuleResult } from '../modules/types.js';
 import { formatDiff } from './diff.js';
 import { pyStr } from '../template/values.js';
+import { setOwn } from '../util/dict.js';
 
 const COLUMNS = 79;
 
@@ -54,7 +55,7 @@ export function pyJson(value: unknown, indent?: number): string {
     if (Array.isArray(v)) return v.map(sorted);
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v as Record<string, unknown>).sort()) out[k] = sorted((v as Record<string, unknown>)[k]);
+      for (const k of Object.keys(v as Record<string, unknown>).sort()) setOwn(out, k, sorted((v as Record<string, unknown>)[k]));
       return out;
     }
     return v === undefined ? null : v;
@@ -73,7 +74,7 @@ export function cleanResult(result: ModuleResult, action: string, verbosity: num
     if (verbosity < 3 && k === 'invocation') continue;
     if (k === 'diff') continue;
     if (!keepItem && HIDDEN_KEYS.has(k) && k !== 'invocation') continue;
-    out[k] = v;
+    setOwn(out, k, v);
   }
   if (action === 'ansible.builtin.debug') delete out.changed;
   // the verdict is in the line itself (fatal:/ok:); Ansible's results on screen do not carry it
@@ -112,6 +113,8 @@ export class PlainReporter implements Reporter {
     private readonly verbosity: number,
     private readonly check: boolean,
     private readonly showDiff = false,
+    /** print each banner as its task starts; false for a summary that shows only some tasks' lines */
+    private readonly bannersAtStart = true,
   ) {}
 
   playbookStart(file: string): void {
@@ -134,7 +137,10 @@ export class PlainReporter implements Reporter {
     }
     this.lastTask = task;
     this.bannerShown = false;
-    if (task.action === 'ansible.builtin.include_role' || task.action === 'ansible.builtin.meta') {
+    // As Ansible's default callback: under a lockstep strategy the banner is printed as the task
+    // starts, so a task that hangs is visible; under free/host_pinned (hosts' results interleave)
+    // it waits for the first line of the task
+    if ((this.bannersAtStart && task.lockstep === true) || task.action === 'ansible.builtin.include_role' || task.action === 'ansible.builtin.meta') {
       this.showBanner();
     }
   }

@@ -12,6 +12,7 @@ import { ansibleConfig } from '../config/ansible-cfg.js';
 import { isMapping, loadYamlFile, posOf, posOfItem, posOfKey } from '../load/yaml.js';
 import { readKeywords, TaskLoader, typeOfPy } from '../load/tasks.js';
 import type { Keywords, PlayNode, RoleInstance, Scope, TaskNode } from '../load/model.js';
+import { setOwn } from '../util/dict.js';
 
 /** keywords a role call (roles: entry, dependency, include_role) may carry; everything else is a role param */
 const ROLE_CALL_KEYWORDS = new Set([
@@ -44,7 +45,7 @@ export function parseRoleCall(entry: unknown, pos: SourcePos): RoleCall {
   const name = entry.role ?? entry.name;
   if (typeof name !== 'string' || name === '') throw new UserError(`role definitions must contain a role name`, pos);
   const params: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(entry)) if (!ROLE_CALL_KEYWORDS.has(k)) params[k] = v;
+  for (const [k, v] of Object.entries(entry)) if (!ROLE_CALL_KEYWORDS.has(k)) setOwn(params, k, v);
   const keywords = readKeywords(entry, pos);
   const callVars = keywords.vars ?? {};
   delete keywords.vars;

@@ -14,6 +14,9 @@ export const FORBIDDEN_NAMES = new Set([
   '__class__', '__globals__', '__builtins__', '__subclasses__', '__init__', '__dict__', '__mro__', '__bases__', 'mro',
 ]);
 
+/** the forbidden names that only JavaScript objects have (Python's are the dunder ones after them) */
+const JS_ONLY_NAMES = new Set([...FORBIDDEN_NAMES].filter((n) => !/^__(class|globals|builtins|subclasses|init|dict|mro|bases)__$|^mro$/.test(n)));
+
 /** Tracks whether a render read host data (unsafe), so its result is unsafe too. */
 export interface Taint {
   sawUnsafe: boolean;
@@ -43,7 +46,12 @@ function read(v: unknown, taint: Taint): unknown {
 export function getAttr(obj: unknown, name: string, taint: Taint): unknown {
   if (obj instanceof Undefined) return obj;
   obj = read(obj, taint);
-  if (FORBIDDEN_NAMES.has(name)) return noAttr(obj, name);
+  if (FORBIDDEN_NAMES.has(name)) {
+    // a JS-only name is no Python attribute of a dict, so Jinja falls back to the item: a user
+    // key such as `__proto__` is data (an own property, never the prototype)
+    if (isDict(obj) && JS_ONLY_NAMES.has(name) && hasOwn(obj, name)) return read(obj[name], taint);
+    return noAttr(obj, name);
+  }
   if (obj instanceof PyDatetime || obj instanceof PyTimedelta) {
     if (obj instanceof PyTimedelta && name === 'total_seconds') {
       const td = obj;
@@ -79,7 +87,8 @@ export function getItem(obj: unknown, key: unknown, taint: Taint): unknown {
   if (obj !== null && typeof obj === 'object' && isUnsafe(obj)) taint.sawUnsafe = true;
   if (isDict(obj)) {
     const k = typeof key === 'string' ? key : typeof key === 'number' || typeof key === 'boolean' ? String(key === true ? 1 : key === false ? 0 : key) : null;
-    if (k !== null && !FORBIDDEN_NAMES.has(k) && hasOwn(obj, k)) return read(obj[k], taint);
+    // an own key is data whatever its name (`d['__proto__']` is the user's item, never the prototype)
+    if (k !== null && hasOwn(obj, k)) return read(obj[k], taint);
     if (typeof key === 'string') {
       const method = FORBIDDEN_NAMES.has(key) ? undefined : pyMethod(obj, key, taint);
       if (method !== undefined) return method;

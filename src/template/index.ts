@@ -192,10 +192,17 @@ function toTemplateError(e: unknown, source: string): Error {
   if (e instanceof RangeError && /call stack/.test(e.message)) {
     return new TemplateError(`recursive loop detected in template string: ${source}`);
   }
+  if (e instanceof RangeError && /Invalid (string|array|typed array) length|Array buffer allocation failed/.test(e.message)) {
+    // a value larger than JavaScript can hold (e.g. ' ' | center(10**10)): this task's failure
+    return new TemplateError(`template error while templating string: the value is too large to build (${e.message}). String: ${source}`);
+  }
   if (e instanceof TemplateError) return e;
   const msg = (e as Error)?.message ?? String(e);
   return new TemplateError(`template error while templating string: ${msg}. String: ${source}`, pos?.line, pos?.column);
 }
+
+/** the largest range() a template may build, as Jinja's sandbox (its list is materialised) */
+const MAX_RANGE = 100_000;
 
 export class Templar implements TemplarApi {
   /** compiled templates by source, one map per compile mode */
@@ -423,10 +430,12 @@ export class Templar implements TemplarApi {
       const n = a.map((x) => num(x));
       const [start, stop, step] = n.length === 1 ? [0, n[0], 1] : [n[0], n[1], n[2] ?? 1];
       if (step === 0) throw new TemplateError('range() arg 3 must not be zero');
+      // counted before it is built: range(150000000) would use up the heap before any check after
+      const count = Math.max(0, Math.ceil((stop - start) / step));
+      if (count > MAX_RANGE) throw new TemplateError(`Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}); this one has ${count} items.`);
       const out: number[] = [];
       if (step > 0) for (let i = start; i < stop; i += step) out.push(i);
       else for (let i = start; i > stop; i += step) out.push(i);
-      if (out.length > 100000) throw new TemplateError('Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).');
       return out;
     });
     g.dict = pyFunction('dict', (a, k) => {

@@ -4,7 +4,7 @@ import { decryptIfVaulted } from '../vault/index.js';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { TemplateError, isDict, tuple, prim, truthy, pyStr, num, Undefined } from './values.js';
+import { TemplateError, isDict, tuple, prim, truthy, pyStr, num, Undefined, checkSize } from './values.js';
 import { percentFormat } from './format.js';
 
 export interface LookupContext {
@@ -210,6 +210,7 @@ const LOOKUP_TABLE: Record<string, Lookup> = {
       const stride = parseInt(params.stride ?? '1', 10);
       const end = params.count !== undefined ? start + (parseInt(params.count, 10) - 1) * stride : parseInt(params.end, 10);
       const fmt = params.format ?? '%d';
+      if (stride !== 0) checkSize(Math.max(0, Math.floor((end - start) / stride) + 1), 'items', 'the sequence');
       const out: string[] = [];
       if (stride > 0) for (let i = start; i <= end; i += stride) out.push(percentFormat(fmt, i));
       else if (stride < 0) for (let i = start; i >= end; i += stride) out.push(percentFormat(fmt, i));

@@ -1,5 +1,5 @@
 /** Python's arithmetic and string operators over the value model in values.ts. */
-import { TemplateError, Undefined, PyFloat, isNumber, isFloat, num, mkFloat, isTuple, tuple, typeName, isDict, pyStr, pyRepr, prim } from './values.js';
+import { TemplateError, Undefined, PyFloat, isNumber, isFloat, num, mkFloat, isTuple, tuple, typeName, isDict, pyStr, pyRepr, prim, checkSize } from './values.js';
 import { percentFormat } from './format.js';
 import { PyDatetime, PyTimedelta } from './datetime.js';
 
@@ -52,6 +52,8 @@ export function pyMul(a: unknown, b: unknown): unknown {
   const seqTimes = (s: unknown, n: unknown): unknown => {
     if (isFloat(n)) throw new TemplateError(`can't multiply sequence by non-int of type 'float'`);
     const count = Math.max(0, num(n));
+    const len = (s as ArrayLike<unknown>).length;
+    checkSize(len * count, typeof s === 'string' ? 'characters' : 'items', `${typeof s === 'string' ? 'a string' : 'a list'} of ${len} times ${count}`);
     if (typeof s === 'string') return s.repeat(count);
     const arr = s as unknown[];
     const out: unknown[] = [];

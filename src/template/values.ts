@@ -147,6 +147,22 @@ export function stripUnsafe(v: unknown): unknown {
   return v;
 }
 
+/**
+ * Bounds on values a template builds (a list from `*` or a lookup, a string from `*`): Ansible
+ * would try to build `'x' * 10**10` or `[0] * 10**9` and use up the machine's memory; in
+ * tsplay that would end the process (V8 out of memory, no recap), so the task fails instead.
+ */
+export const MAX_TEMPLATE_ITEMS = 10_000_000;
+export const MAX_TEMPLATE_CHARS = 100_000_000;
+
+/** fails the render when a value about to be built would exceed the bounds above */
+export function checkSize(count: number, unit: 'items' | 'characters', what: string): void {
+  const max = unit === 'items' ? MAX_TEMPLATE_ITEMS : MAX_TEMPLATE_CHARS;
+  if (count > max) {
+    throw new TemplateError(`${what} would hold ${count} ${unit}; tsplay refuses to build a template value of more than ${max} ${unit}`);
+  }
+}
+
 // ---- type predicates --------------------------------------------------------------------------
 
 export type Dict = Record<string, unknown>;

@@ -14,6 +14,7 @@
  *   magic vars (inventory_hostname, groups, hostvars, role_path …), then loop vars
  */
 import type { RoleInstance, Scope } from '../load/model.js';
+import { assignOwn, setOwn } from '../util/dict.js';
 
 export type Vars = Record<string, unknown>;
 
@@ -29,14 +30,14 @@ export function isEmptyLayer(values: Vars | undefined): boolean {
 export function layer(parent: Vars, values: Vars | undefined): Vars {
   if (!values || isEmptyLayer(values)) return parent;
   const o = Object.create(parent) as Vars;
-  for (const k of Object.keys(values)) o[k] = values[k];
+  for (const k of Object.keys(values)) setOwn(o, k, values[k]);
   return o;
 }
 
 /** shallow merge of several dicts into one null-prototype layer (later wins) */
 export function merged(...parts: Array<Vars | undefined>): Vars {
   const o = Object.create(null) as Vars;
-  for (const p of parts) if (p) for (const k of Object.keys(p)) o[k] = p[k];
+  for (const p of parts) if (p) for (const k of Object.keys(p)) setOwn(o, k, p[k]);
   return o;
 }
 
@@ -83,8 +84,8 @@ export function scopeVars(chain: Scope[]): { blockVars: Vars; includeParams: Var
   const blockVars = Object.create(null) as Vars;
   const includeParams = Object.create(null) as Vars;
   for (const s of chain) {
-    if (s.kind === 'block' || s.kind === 'include') Object.assign(blockVars, s.keywords.vars ?? {});
-    if (s.includeParams) Object.assign(includeParams, s.includeParams);
+    if (s.kind === 'block' || s.kind === 'include') assignOwn(blockVars, s.keywords.vars ?? {});
+    if (s.includeParams) assignOwn(includeParams, s.includeParams);
   }
   return { blockVars, includeParams };
 }

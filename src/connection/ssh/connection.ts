@@ -14,7 +14,7 @@ import type { ClientChannel, ExecOptions as Ssh2ExecOptions, SFTPWrapper, Stats 
 import { ExecTimeoutError, shellQuote } from '../local.js';
 import { TARGET_PROBE_SCRIPT, checksumScript, parseChecksum, parseTargetProbe } from '../probe.js';
 import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileInfo, TargetInfo, WriteOptions } from '../types.js';
-import { UnreachableError } from '../types.js';
+import { BecomeProgramMissing, UnreachableError } from '../types.js';
 import { Escalation, becomePlan, escalationUser } from './become.js';
 import { openClient, type OpenClient } from './open.js';
 import { Slots } from './slots.js';
@@ -410,6 +410,10 @@ export class SshConnection implements Connection {
         if (escalation && escalation.state === 'pending') {
           // escalation itself failed (unknown user, sudo not installed...): what it said is the output
           const said = escalation.pendingOutput();
+          if (rc === 127 && new RegExp(`\\b${plan!.method}: (command )?not found`).test(said.stdout + said.stderr)) {
+            reject(new BecomeProgramMissing(plan!.method, rc, Buffer.from(said.stdout + said.stderr, 'latin1').toString('utf8'), this.host));
+            return;
+          }
           resolve({ rc, stdout: Buffer.from(said.stdout, 'latin1'), stderr: Buffer.from(said.stderr, 'latin1') });
           return;
         }

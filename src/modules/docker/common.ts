@@ -34,6 +34,8 @@ export async function clientForTask(args: Record<string, unknown>, ctx: ModuleCo
   const { env } = await targetEnvironment(ctx.conn, ctx.become, ctx.env);
   // tls / validate_certs default to false in the spec; only an explicit true overrides DOCKER_TLS*
   return dockerClientFor(ctx.conn, {
+    // community.docker's timeout (default 60): how long the daemon has to answer each request
+    timeoutSeconds: typeof args.timeout === 'number' ? args.timeout : 60,
     dockerHost: str('docker_host'),
     tls: args.tls === true ? true : undefined,
     validateCerts: args.validate_certs === true ? true : undefined,

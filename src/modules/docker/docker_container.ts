@@ -360,12 +360,15 @@ class ContainerRun {
     // Registered before start so the exit cannot be missed, even with auto_remove. With auto_remove
     // it waits for the removal too: inspecting right after the exit raced the daemon's removal, so
     // the result held the dying container or nothing; Ansible, slower to ask, reports nothing.
+    // (without the answer timeout: the daemon answers when the container exits, as community.docker waits)
     const waited = runToExit
-      ? dial<{ StatusCode: number; Error?: { Message?: string } | null }>(this.client, `waiting for container ${this.name}`, {
-          method: 'POST',
-          path: `/containers/${id}/wait`,
-          query: { condition: this.params.auto_remove ? 'removed' : 'next-exit' },
-        })
+      ? this.client.untimed().then((untimed) =>
+          dial<{ StatusCode: number; Error?: { Message?: string } | null }>(untimed, `waiting for container ${this.name}`, {
+            method: 'POST',
+            path: `/containers/${id}/wait`,
+            query: { condition: this.params.auto_remove ? 'removed' : 'next-exit' },
+          }),
+        )
       : undefined;
     waited?.catch(() => undefined); // handled below; avoid an unhandled rejection if start fails first
     try {

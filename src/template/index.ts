@@ -86,6 +86,11 @@ class Scope implements Host {
   private globalsCache: Record<string, unknown> | undefined;
   /** the environment of the file being rendered, for the templates it includes or imports */
   fileMode: CompileMode = FILE_MODE;
+  /**
+   * the template module's start strings, when it changed them: Ansible's is_possibly_template
+   * then looks for those in a variable's value, so `{{ x }}` in a variable stays as written
+   */
+  starts: string[] | undefined;
   constructor(readonly templar: Templar, readonly vars: TemplateVars, readonly opts: TemplateOptions) {}
 
   /** built on first use: most renders never call a global function */
@@ -101,7 +106,7 @@ class Scope implements Host {
       rt.sawUnsafe = true;
       return value.valueOf();
     }
-    if (typeof value === 'string') return isTemplate(value) ? this.nested(name, value, rt) : value;
+    if (typeof value === 'string') return (this.starts ? this.starts.some((m) => value.includes(m)) : isTemplate(value)) ? this.nested(name, value, rt) : value;
     if (value === null || typeof value !== 'object') return value;
     if (isUnsafe(value)) {
       rt.sawUnsafe = true;
@@ -354,6 +359,7 @@ export class Templar implements TemplarApi {
     if (opts.newline && opts.newline !== '\n') env.newline = opts.newline;
     const mode: CompileMode = { playbook: false, trimBlocks: opts.trimBlocks ?? true, lstripBlocks: opts.lstripBlocks ?? false };
     if (Object.keys(env).length) mode.env = env;
+    if (env.delimiters) scope.starts = [env.delimiters.variableStart, env.delimiters.blockStart, env.delimiters.commentStart];
     const r = this.renderString(source, scope, mode, false);
     return typeof r === 'string' ? r : String(prim(r));
   }

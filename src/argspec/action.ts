@@ -5,7 +5,7 @@
  */
 import type { ModuleContext, ModuleResult } from '../modules/types.js';
 import { compileArgSpec } from './validator.js';
-import { isPyDict, isPyStr, pyClass, strValue } from './python.js';
+import { isPyDict, isPyStr, markTemplated, pyClass, strValue } from './python.js';
 import type { ArgumentSpec } from './types.js';
 
 export interface ValidateArgs {
@@ -59,7 +59,7 @@ export function runValidateArgumentSpec(args: Record<string, unknown>, visibleVa
   for (const name of Object.keys(argumentSpec)) {
     if (name in visibleVars && visibleVars[name] !== undefined) fromVars[name] = visibleVars[name];
   }
-  const merged = { ...(render(fromVars) as Record<string, unknown>), ...provided };
+  const merged = { ...(markTemplated(fromVars, render(fromVars)) as Record<string, unknown>), ...provided };
   const outcome = compileArgSpec(cachedSpec(argumentSpec as ArgumentSpec), 'role').validate(merged);
   if (outcome.crash) return { ...result, failed: true, msg: outcome.crash };
   if (outcome.errors.length) {

@@ -15,6 +15,35 @@ export type StringClass = 'str' | 'AnsibleUnicode';
 export const ANSIBLE_UNICODE = "<class 'ansible.parsing.yaml.objects.AnsibleUnicode'>";
 const UNSAFE_TEXT = "<class 'ansible.utils.unsafe_proxy.AnsibleUnsafeText'>";
 
+/**
+ * A string Ansible holds as a plain `str` where a role's values are otherwise YAML-born
+ * AnsibleUnicode: the result of templating (Jinja returns str). Boxed so `type()` can tell.
+ */
+export class PlainStr extends String {}
+
+const TEMPLATE_MARK = /\{\{|\{%/u;
+
+/** every primitive string inside a templated value becomes a PlainStr */
+function plainDeep(v: unknown): unknown {
+  if (typeof v === 'string') return new PlainStr(v);
+  if (Array.isArray(v)) return v.map(plainDeep);
+  if (isPyDict(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainDeep(x)]));
+  return v;
+}
+
+/**
+ * `rendered` (the templated `raw`) with the strings that came out of a template marked as
+ * PlainStr: those are `<class 'str'>` in argument errors, the others stay AnsibleUnicode.
+ */
+export function markTemplated(raw: unknown, rendered: unknown): unknown {
+  if (typeof raw === 'string') return TEMPLATE_MARK.test(raw) ? plainDeep(rendered) : rendered;
+  if (Array.isArray(raw) && Array.isArray(rendered) && raw.length === rendered.length) return rendered.map((x, i) => markTemplated(raw[i], x));
+  if (isPyDict(raw) && isPyDict(rendered)) {
+    return Object.fromEntries(Object.entries(rendered).map(([k, x]) => [k, Object.hasOwn(raw, k) ? markTemplated(raw[k], x) : x]));
+  }
+  return rendered;
+}
+
 export function isPyStr(v: unknown): v is string | String {
   return typeof v === 'string' || v instanceof String;
 }
@@ -56,6 +85,7 @@ export function numberOf(v: number | bigint | PyFloat | boolean): number {
 export function pyClass(v: unknown, strClass: StringClass): string {
   if (v === null || v === undefined) return "<class 'NoneType'>";
   if (typeof v === 'boolean') return "<class 'bool'>";
+  if (v instanceof PlainStr) return "<class 'str'>";
   if (v instanceof String) return UNSAFE_TEXT;
   if (typeof v === 'string') return strClass === 'AnsibleUnicode' ? ANSIBLE_UNICODE : "<class 'str'>";
   if (isPyIntNotBool(v)) return "<class 'int'>";

@@ -10,7 +10,7 @@
  */
 import { posix } from 'node:path';
 import { compileArgSpec, ROLE_FAILURE_HEADER, type ValidateOptions } from './validator.js';
-import { isPyDict, pyClass } from './python.js';
+import { isPyDict, markTemplated, pyClass } from './python.js';
 import type { RoleArgSpecs } from './load.js';
 import type { ArgumentSpec, EntryPointSpec, ValidationOutcome } from './types.js';
 
@@ -67,7 +67,7 @@ export function providedArguments(
   for (const name of Object.keys(options)) {
     if (name in visibleVars && visibleVars[name] !== undefined) fromVars[name] = visibleVars[name];
   }
-  const provided = template(fromVars) as Record<string, unknown>;
+  const provided = markTemplated(fromVars, template(fromVars)) as Record<string, unknown>;
   const params = roleParams && Object.keys(roleParams).length ? (template(roleParams) as Record<string, unknown>) : {};
   return { ...provided, ...params };
 }

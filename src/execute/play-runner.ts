@@ -572,15 +572,8 @@ export class PlayRunner {
           );
           for (const hd of role.handlers) if (!this.play.handlers.includes(hd)) this.play.handlers.push(hd);
           for (const dep of role.deps) for (const hd of dep.handlers) if (!this.play.handlers.includes(hd)) this.play.handlers.push(hd);
-          if (role.validate) {
-            const errs = await validateRoleCall(role, this.ctx, groupHosts, this.run.options);
-            if (errs && errs.length) {
-              for (const h of groupHosts) {
-                this.record(task, h, { result: { failed: true, msg: errs.map((e) => e.message).join('\n') } }, frames);
-              }
-              continue;
-            }
-          }
+          // its argument validation is the role's own first task (runRoleValidation), as in Ansible:
+          // the include's ignore_errors does not cover it, and a rescue sees its argument_errors
           nodes = roleBlocks(role);
         }
       } catch (err) {

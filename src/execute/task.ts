@@ -374,7 +374,7 @@ export class TaskRunner {
       facts: (taskVars.ansible_facts as Record<string, unknown>) ?? {},
       vars: taskVars,
       findFile: (kind, name) => this.play.findFile(task, kind, name),
-      renderTemplate: (source, extra) => t.renderFile(source, extra ? layer(taskVars, extra) : taskVars, opts),
+      renderTemplate: (source, extra, jinja) => t.renderFile(source, extra ? layer(taskVars, extra) : taskVars, jinja ? { ...opts, ...jinja } : opts),
       warn: (m) => this.play.run.reporter.warning(maskText(m, secrets)),
       log: (level, m) => this.play.run.reporter.verbose(level, maskText(m, secrets)),
       signal: this.play.run.stop.signal,

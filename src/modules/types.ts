@@ -6,6 +6,7 @@
  */
 import type { Connection, BecomeOptions } from '../connection/types.js';
 import type { EntryPointSpec } from '../argspec/types.js';
+import type { FileOptions } from '../template/api.js';
 
 export interface DiffEntry {
   before?: string | Record<string, unknown>;
@@ -51,8 +52,8 @@ export interface ModuleContext {
    * Returns an absolute path, or undefined when nothing matched.
    */
   findFile(kind: 'files' | 'templates' | 'vars', name: string): string | undefined;
-  /** render a template string with the task's variables (Jinja2 semantics) */
-  renderTemplate(source: string, extraVars?: Record<string, unknown>): string;
+  /** render a template string with the task's variables (Jinja2 semantics); `env`: the template module's Jinja options */
+  renderTemplate(source: string, extraVars?: Record<string, unknown>, env?: FileOptions): string;
   /** a non-fatal warning, shown as Ansible's [WARNING] */
   warn(message: string): void;
   /** verbose output, shown at -v level `level` or higher */

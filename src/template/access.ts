@@ -4,7 +4,7 @@
  * Python methods; constructor/__proto__/prototype and friends are never returned, so templates
  * cannot climb to Function or mutate prototypes.
  */
-import { Undefined, UndecryptableVault, isDict, isTuple, tuple, typeName, TemplateError, num, isNumber, isFloat, isUnsafe, pyRepr, pyFunction, mkFloat } from './values.js';
+import { Undefined, UndecryptableVault, isDict, isTuple, tuple, typeName, TemplateError, num, isNumber, isFloat, isUnsafe, pyRepr, pyFunction, mkFloat, Markup } from './values.js';
 import { pyMethod, CALLABLE_ATTRS } from './pymethods.js';
 import { PyDatetime, PyTimedelta } from './datetime.js';
 
@@ -33,10 +33,13 @@ function noAttr(obj: unknown, name: string): Undefined {
   return new Undefined(`${objDesc(obj)} has no attribute '${name}'`);
 }
 
+/** named tuples (groupby's (grouper, list)): their field names, read as attributes */
+export const TUPLE_FIELDS = new WeakMap<unknown[], Record<string, unknown>>();
+
 function read(v: unknown, taint: Taint): unknown {
   if (v instanceof UndecryptableVault) v.fail();
   if (v instanceof String) {
-    taint.sawUnsafe = true;
+    if (!(v instanceof Markup)) taint.sawUnsafe = true;
     return v.valueOf();
   }
   return v;
@@ -65,6 +68,10 @@ export function getAttr(obj: unknown, name: string, taint: Taint): unknown {
     return attrs && hasOwn(attrs, name) ? attrs[name] : noAttr(obj, name);
   }
   if (obj !== null && typeof obj === 'object' && isUnsafe(obj)) taint.sawUnsafe = true;
+  if (Array.isArray(obj)) {
+    const fields = TUPLE_FIELDS.get(obj);
+    if (fields && hasOwn(fields, name)) return fields[name];
+  }
   const method = pyMethod(obj, name, taint);
   if (method !== undefined) return method;
   if (isDict(obj)) return hasOwn(obj, name) ? read(obj[name], taint) : noAttr(obj, name);

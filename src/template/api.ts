@@ -17,11 +17,24 @@ export interface TemplateOptions {
   failOnUndefined?: boolean;
 }
 
+/** The template module's Jinja environment options (renderFile). Unset ones keep Ansible's defaults. */
+export interface FileOptions {
+  path?: string;
+  /** default true */
+  trimBlocks?: boolean;
+  /** default false */
+  lstripBlocks?: boolean;
+  /** the module's variable/block/comment start and end strings */
+  delimiters?: Partial<Record<'variableStart' | 'variableEnd' | 'blockStart' | 'blockEnd' | 'commentStart' | 'commentEnd', string>>;
+  /** newline_sequence: "\n" (default), "\r" or "\r\n" */
+  newline?: string;
+}
+
 export interface TemplarApi {
   /** Recursively templates every string inside `value` (lists and dicts too); returns Ansible 2.14's types. */
   template(value: unknown, vars: TemplateVars, opts?: TemplateOptions): unknown;
   /** Evaluates a conditional as `when:`/`changed_when:`/`failed_when:`/`assert.that` do (bare expression). */
   evaluateConditional(condition: unknown, vars: TemplateVars, opts?: TemplateOptions): boolean;
   /** Renders a whole template file (the template module, lookup('template')) to a string. */
-  renderFile(source: string, vars: TemplateVars, opts?: TemplateOptions & { path?: string }): string;
+  renderFile(source: string, vars: TemplateVars, opts?: TemplateOptions & FileOptions): string;
 }

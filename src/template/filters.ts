@@ -7,7 +7,7 @@ import {
   TemplateError, Undefined, isDict, tuple, truthy, pyEq, pyStr, pyRepr, prim, typeName, isNumber, isFloat, num, mkFloat, PyFloat,
   pyRound, pyToFixed,
 } from './values.js';
-import { getItem, pyIter, objDesc } from './access.js';
+import { getItem, pyIter, objDesc, TUPLE_FIELDS } from './access.js';
 import { pySplit, titleCase, dictSet, pyMethod as pyMethodOf } from './pymethods.js';
 import { percentFormat } from './format.js';
 import { jsonDumps, jsonLoads } from './json.js';
@@ -16,6 +16,7 @@ import { pySub, regexSearch, regexFindall, regexEscape } from './regex.js';
 import { yamlDump, yamlLoad, yamlLoadAll } from './yaml.js';
 import { sha512Crypt, md5Crypt, sha256Crypt } from './crypt.js';
 import { pyAdd } from './ops.js';
+import { escape, forceEscape, markSafe, urlize } from './html.js';
 import type { Filter, Render } from './runtime.js';
 import { pyRandom } from './random.js';
 import { strptime } from './datetime.js';
@@ -312,7 +313,12 @@ function groupby(rt: Render, v: unknown, attribute: unknown, dflt: unknown): unk
     const k = getter(x);
     const last = groups[groups.length - 1];
     if (last && pyEq(last[0], k)) (last[1] as unknown[]).push(x);
-    else groups.push(tuple([k, [x]]));
+    else {
+      const group = tuple([k, [x]]);
+      // Jinja's _GroupTuple: a namedtuple (grouper, list)
+      TUPLE_FIELDS.set(group, { grouper: k, list: group[1] });
+      groups.push(group);
+    }
   }
   return groups;
 }
@@ -654,14 +660,44 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
   wordwrap: (v: unknown, args: Args, kw: Kw) =>
     wordwrap(str(v), num(arg(args, kw, 0, 'width', 79)), truthy(arg(args, kw, 1, 'break_long_words', true)), str(arg(args, kw, 2, 'wrapstring', '\n')), truthy(arg(args, kw, 3, 'break_on_hyphens', true))),
   striptags: (v: unknown) => str(v).replace(/<!--.*?-->|<[^>]*>/gs, '').replace(/\s+/g, ' ').trim(),
-  escape: (v: unknown) => str(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;'),
-  e: (v: unknown) => FILTERS.escape(v, [], {}, undefined as unknown as Render),
-  forceescape: (v: unknown) => FILTERS.escape(v, [], {}, undefined as unknown as Render),
-  safe: (v: unknown) => v,
-  urlencode: (v: unknown) => {
-    const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()).replace(/%2F/g, '/');
-    if (isDict(v)) return Object.keys(v).map((k) => `${enc(k)}=${enc(pyStr(v[k]))}`).join('&');
-    return enc(str(v));
+  escape: (v: unknown) => (v instanceof Undefined ? v.fail() : escape(v)),
+  e: (v: unknown) => (v instanceof Undefined ? v.fail() : escape(v)),
+  forceescape: (v: unknown) => forceEscape(str(v)),
+  safe: (v: unknown) => markSafe(str(v)),
+  urlize: (v: unknown, args: Args, kw: Kw) => {
+    const limit = arg(args, kw, 0, 'trim_url_limit', null);
+    const relParts = new Set(String(prim(arg(args, kw, 3, 'rel', null)) ?? '').split(/\s+/).filter(Boolean));
+    if (truthy(arg(args, kw, 1, 'nofollow', false))) relParts.add('nofollow');
+    // Jinja's urlize.rel policy, which Ansible leaves at "noopener"
+    relParts.add('noopener');
+    const target = arg(args, kw, 2, 'target', null);
+    const extra = arg(args, kw, 4, 'extra_schemes', null);
+    return urlize(str(v), {
+      trimUrlLimit: limit === null ? null : num(limit),
+      rel: [...relParts].sort().join(' ') || null,
+      target: target === null ? null : str(target),
+      extraSchemes: extra === null ? [] : pyIter(extra, undefined as unknown as Render).map((x) => str(x)),
+    });
+  },
+  urlencode: (v: unknown, _a: Args, _k: Kw, rt: Render) => {
+    const quote = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+    // Jinja's url_quote: '/' stays in a plain string; in a query string nothing is safe and a space is '+'
+    const enc = (s: string) => quote(s).replace(/%2F/g, '/');
+    const encQs = (x: unknown) => quote(str(x)).replace(/%20/g, '+');
+    const p = prim(v);
+    if (typeof p === 'string' || !(isDict(p) || Array.isArray(p))) return enc(str(v));
+    const pairs: unknown[][] = isDict(p)
+      ? Object.keys(p).map((k) => [k, p[k]])
+      : p.map((item) => {
+          // Python unpacks each item into (key, value)
+          const it = prim(item);
+          if (!(typeof it === 'string' || Array.isArray(it) || isDict(it))) throw new TemplateError(`cannot unpack non-iterable ${typeName(it)} object`);
+          const seq = list(it, rt);
+          if (seq.length > 2) throw new TemplateError('too many values to unpack (expected 2)');
+          if (seq.length < 2) throw new TemplateError(`not enough values to unpack (expected 2, got ${seq.length})`);
+          return seq;
+        });
+    return pairs.map(([k, x]) => `${encQs(k)}=${encQs(x)}`).join('&');
   },
   urldecode: (v: unknown) => decodeURIComponent(str(v).replace(/\+/g, ' ')),
   quote: (v: unknown) => shellQuote(v === null ? '' : str(v)),
@@ -946,12 +982,13 @@ export const FILTERS: Record<string, Filter> = Object.assign(Object.create(null)
     if (!isDict(v)) throw new TemplateError(`Can only get item pairs from a mapping.`);
     return Object.keys(v).map((k) => tuple([k, v[k]]));
   },
-  xmlattr: (v: unknown) => {
+  xmlattr: (v: unknown, args: Args, kw: Kw) => {
     if (!isDict(v)) return '';
     const parts = Object.keys(v)
       .filter((k) => v[k] !== null && !(v[k] instanceof Undefined))
-      .map((k) => `${k}="${FILTERS.escape(v[k], [], {}, undefined as unknown as Render)}"`);
-    return parts.length ? ' ' + parts.join(' ') : '';
+      .map((k) => `${escape(k).valueOf()}="${escape(v[k]).valueOf()}"`);
+    // Markup only under autoescape, which Ansible never turns on
+    return parts.length && truthy(arg(args, kw, 0, 'autospace', true)) ? ' ' + parts.join(' ') : parts.join(' ');
   },
   // ---- data formats
   to_json: (v: unknown, args: Args, kw: Kw) =>

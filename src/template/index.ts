@@ -9,21 +9,21 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TemplarApi, TemplateOptions, TemplateVars } from './api.js';
+import type { FileOptions, TemplarApi, TemplateOptions, TemplateVars } from './api.js';
 import { parseTemplate } from './parser.js';
-import { TemplateSyntaxError } from './lexer.js';
+import { TemplateSyntaxError, DEFAULT_DELIMITERS, type Delimiters } from './lexer.js';
 import { compileTemplate, Render, NOT_FOUND, type Compiled, type Host } from './runtime.js';
 import {
-  TemplateError, UndefinedError, Undefined, UndecryptableVault, VaultValueError, markUnsafe, wrapVar, isUnsafe, isDict, isNumber, PyFloat, prim, pyFunction, tuple, truthy, num, pyStr, stripUnsafe,
+  TemplateError, UndefinedError, Undefined, UndecryptableVault, PyTypeError, VaultValueError, markUnsafe, wrapVar, isUnsafe, isDict, isNumber, PyFloat, prim, pyFunction, tuple, truthy, num, pyStr, stripUnsafe,
 } from './values.js';
 import { FORBIDDEN_NAMES } from './access.js';
-import { NAMESPACES, dictSet } from './pymethods.js';
+import { NAMESPACES, dictSet, CALLABLE_ATTRS } from './pymethods.js';
 import { literalEval, NOT_LITERAL } from './literal.js';
 import { FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
 import { LOOKUPS, LookupError, type LookupContext } from './lookups.js';
 
-export type { TemplarApi, TemplateOptions, TemplateVars } from './api.js';
+export type { FileOptions, TemplarApi, TemplateOptions, TemplateVars } from './api.js';
 export { TemplateError, UndefinedError, markUnsafe, isUnsafe, stripUnsafe, wrapVar, Undefined, PyFloat, UndecryptableVault, VaultValueError };
 /** Plain JS data from a template result (unsafe strings and integral floats unwrapped), for module arguments. */
 export const toPlain = stripUnsafe;
@@ -49,12 +49,33 @@ const SELF_TEMPLATING = new WeakSet<object>();
 const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}\n?$/;
 const JINJA2_OVERRIDE = '#jinja2:';
 const PLAYBOOK_MODE: CompileMode = { playbook: true, trimBlocks: true, lstripBlocks: false };
+const FILE_MODE: CompileMode = { playbook: false, trimBlocks: true, lstripBlocks: false };
 
 interface CompileMode {
   /** template() strings from playbooks: backslashes in `{{ }}` strings are kept (Ansible's escape_backslashes) */
   playbook: boolean;
   trimBlocks: boolean;
   lstripBlocks: boolean;
+  /** environment settings other than the defaults (template module options, `#jinja2:` header) */
+  env?: TemplateEnv;
+}
+
+/** Jinja environment settings the template module and a `#jinja2:` header may change. */
+export interface TemplateEnv {
+  delimiters?: Delimiters;
+  /** Jinja's newline_sequence: template newlines and added trailing newlines become this */
+  newline?: string;
+  lineStatementPrefix?: string | null;
+  lineCommentPrefix?: string | null;
+}
+
+function modeKey(mode: CompileMode): number {
+  return (mode.playbook ? 4 : 0) | (mode.trimBlocks ? 2 : 0) | (mode.lstripBlocks ? 1 : 0);
+}
+
+/** cache key of a source under a mode: sources compiled under a changed environment are kept apart */
+function sourceKey(source: string, mode: CompileMode): string {
+  return mode.env ? `${JSON.stringify(mode.env)}\u0000${source}` : source;
 }
 
 /** Per-call state: the variables, options and the names being resolved (recursion guard). */
@@ -63,6 +84,13 @@ class Scope implements Host {
   readonly tests = TESTS;
   readonly resolving: string[] = [];
   private globalsCache: Record<string, unknown> | undefined;
+  /** the environment of the file being rendered, for the templates it includes or imports */
+  fileMode: CompileMode = FILE_MODE;
+  /**
+   * the template module's start strings, when it changed them: Ansible's is_possibly_template
+   * then looks for those in a variable's value, so `{{ x }}` in a variable stays as written
+   */
+  starts: string[] | undefined;
   constructor(readonly templar: Templar, readonly vars: TemplateVars, readonly opts: TemplateOptions) {}
 
   /** built on first use: most renders never call a global function */
@@ -78,7 +106,7 @@ class Scope implements Host {
       rt.sawUnsafe = true;
       return value.valueOf();
     }
-    if (typeof value === 'string') return isTemplate(value) ? this.nested(name, value, rt) : value;
+    if (typeof value === 'string') return (this.starts ? this.starts.some((m) => value.includes(m)) : isTemplate(value)) ? this.nested(name, value, rt) : value;
     if (value === null || typeof value !== 'object') return value;
     if (isUnsafe(value)) {
       rt.sawUnsafe = true;
@@ -135,7 +163,8 @@ class Scope implements Host {
     for (const d of path.isAbsolute(name) ? [''] : dirs.flatMap((x) => [path.join(x, 'templates'), x])) {
       const p = d ? path.join(d, name) : name;
       if (fs.existsSync(p) && fs.statSync(p).isFile()) {
-        return this.templar.compile(stripTrailingNewline(fs.readFileSync(p, 'utf8')), { playbook: false, trimBlocks: true, lstripBlocks: false });
+        // an included or imported template is lexed by the including one's environment
+        return this.templar.compile(stripTrailingNewline(fs.readFileSync(p, 'utf8')), this.fileMode);
       }
     }
     return null;
@@ -145,25 +174,55 @@ class Scope implements Host {
 interface Prepared {
   compiled: Compiled;
   dataNewlines: number;
+  /** the mode after the `#jinja2:` header */
+  mode: CompileMode;
   /** the name in a `{{ name }}` template (Ansible's SINGLE_VAR fast path), else null */
   singleVar: string | null;
 }
 
-/** A `#jinja2: trim_blocks: False, lstrip_blocks: True` first line overrides environment options. */
+const DELIMITER_KEYS: Record<string, keyof Delimiters> = {
+  variable_start_string: 'variableStart',
+  variable_end_string: 'variableEnd',
+  block_start_string: 'blockStart',
+  block_end_string: 'blockEnd',
+  comment_start_string: 'commentStart',
+  comment_end_string: 'commentEnd',
+};
+
+/**
+ * A `#jinja2: trim_blocks: False, lstrip_blocks: True` first line sets environment attributes for
+ * this template (Ansible's do_template: each value is a Python literal). Attributes that change
+ * nothing tsplay renders (keep_trailing_newline: Ansible restores trailing newlines itself;
+ * autoescape: Ansible's output is never escaped) are accepted and ignored.
+ */
 function applyOverrides(data: string, mode: CompileMode): { source: string; mode: CompileMode } {
   if (!data.startsWith(JINJA2_OVERRIDE)) return { source: data, mode };
   const eol = data.indexOf('\n');
-  const line = data.slice(JINJA2_OVERRIDE.length, eol === -1 ? undefined : eol);
-  const source = eol === -1 ? '' : data.slice(eol + 1);
-  const effective = { ...mode };
+  // Python's data[len(prefix):-1] when there is no newline: the last character is dropped
+  const line = data.slice(JINJA2_OVERRIDE.length, eol === -1 ? -1 : eol);
+  const source = eol === -1 ? data : data.slice(eol + 1);
+  const effective: CompileMode = { ...mode };
+  const env: TemplateEnv = { ...mode.env };
   for (const pair of line.split(',')) {
     const idx = pair.indexOf(':');
     if (idx === -1) throw new TemplateError(`failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`);
     const key = pair.slice(0, idx).trim();
-    const val = literalEval(pair.slice(idx + 1).trim());
-    if (key === 'trim_blocks') effective.trimBlocks = truthy(val === NOT_LITERAL ? false : val);
-    else if (key === 'lstrip_blocks') effective.lstripBlocks = truthy(val === NOT_LITERAL ? false : val);
+    const text = pair.slice(idx + 1).trim();
+    const val = literalEval(text);
+    if (val === NOT_LITERAL) {
+      // Python's ast.literal_eval names the node it refused
+      const node = /^[A-Za-z_]\w*$/.test(text) ? 'Name' : /^[A-Za-z_][\w.]*\(/.test(text) ? 'Call' : 'BinOp';
+      throw new TemplateError(`malformed node or string on line 1: <ast.${node} object at 0x${randomBytes(6).toString('hex')}>`);
+    }
+    const plain = prim(val);
+    if (key === 'trim_blocks') effective.trimBlocks = truthy(plain);
+    else if (key === 'lstrip_blocks') effective.lstripBlocks = truthy(plain);
+    else if (key in DELIMITER_KEYS) env.delimiters = { ...(env.delimiters ?? DEFAULT_DELIMITERS), [DELIMITER_KEYS[key]]: String(plain) };
+    else if (key === 'newline_sequence') env.newline = String(plain);
+    else if (key === 'line_statement_prefix') env.lineStatementPrefix = plain == null ? null : String(plain);
+    else if (key === 'line_comment_prefix') env.lineCommentPrefix = plain == null ? null : String(plain);
   }
+  if (Object.keys(env).length) effective.env = env;
   return { source, mode: effective };
 }
 
@@ -189,6 +248,9 @@ function toTemplateError(e: unknown, source: string): Error {
     // Nunjucks' parser reports 1-based positions
     return new TemplateError(`template error while templating string: ${e.message}. String: ${source}`, pos.lineno, pos.colno);
   }
+  if (e instanceof PyTypeError) {
+    return new TemplateError(`Unexpected templating type error occurred on (${source}): ${e.message}`);
+  }
   if (e instanceof RangeError && /call stack/.test(e.message)) {
     return new TemplateError(`recursive loop detected in template string: ${source}`);
   }
@@ -203,6 +265,59 @@ function toTemplateError(e: unknown, source: string): Error {
 
 /** the largest range() a template may build, as Jinja's sandbox (its list is materialised) */
 const MAX_RANGE = 100_000;
+
+/** a Jinja helper class exposed as a global: prints as the class, calling it makes an instance */
+function jinjaClass(name: string, make: (a: unknown[], k: Record<string, unknown>) => unknown): unknown {
+  const cls = pyFunction(name, make);
+  cls.pyText = `<class 'jinja2.utils.${name}'>`;
+  return cls;
+}
+
+function objectText(name: string): string {
+  return `<jinja2.utils.${name} object at 0x${randomBytes(6).toString('hex')}>`;
+}
+
+/** jinja2.utils.Cycler: `next()` returns the current item and advances, `current`, `reset()`, `items` */
+function makeCycler(items: unknown[]): unknown {
+  if (!items.length) throw new TemplateError('at least one item has to be provided');
+  const all = tuple([...items]);
+  let pos = 0;
+  const obj = pyFunction('Cycler', () => {
+    throw new TemplateError("'Cycler' object is not callable");
+  });
+  obj.pyText = objectText('Cycler');
+  const attrs: Record<string, unknown> = {
+    items: all,
+    next: pyFunction('next', () => {
+      const v = all[pos];
+      pos = (pos + 1) % all.length;
+      return v;
+    }),
+    reset: pyFunction('reset', () => {
+      pos = 0;
+      return null;
+    }),
+  };
+  Object.defineProperty(attrs, 'current', { get: () => all[pos], enumerable: true });
+  CALLABLE_ATTRS.set(obj, attrs);
+  return obj;
+}
+
+/** jinja2.utils.Joiner: returns '' the first time it is called, the separator after that */
+function makeJoiner(a: unknown[], k: Record<string, unknown>): unknown {
+  const sep = a.length ? a[0] : 'sep' in k ? k.sep : ', ';
+  let used = false;
+  const obj = pyFunction('Joiner', () => {
+    if (!used) {
+      used = true;
+      return '';
+    }
+    return sep;
+  });
+  obj.pyText = objectText('Joiner');
+  CALLABLE_ATTRS.set(obj, { sep });
+  return obj;
+}
 
 export class Templar implements TemplarApi {
   /** compiled templates by source, one map per compile mode */
@@ -244,9 +359,14 @@ export class Templar implements TemplarApi {
    * The template module's rendering. Beyond the contract, `trimBlocks`/`lstripBlocks` carry the
    * module's trim_blocks (default true) and lstrip_blocks (default false) options.
    */
-  renderFile(source: string, vars: TemplateVars, opts: TemplateOptions & { path?: string; trimBlocks?: boolean; lstripBlocks?: boolean } = {}): string {
+  renderFile(source: string, vars: TemplateVars, opts: TemplateOptions & FileOptions = {}): string {
     const scope = new Scope(this, vars, opts);
-    const mode = { playbook: false, trimBlocks: opts.trimBlocks ?? true, lstripBlocks: opts.lstripBlocks ?? false };
+    const env: TemplateEnv = {};
+    if (opts.delimiters) env.delimiters = { ...DEFAULT_DELIMITERS, ...opts.delimiters };
+    if (opts.newline && opts.newline !== '\n') env.newline = opts.newline;
+    const mode: CompileMode = { playbook: false, trimBlocks: opts.trimBlocks ?? true, lstripBlocks: opts.lstripBlocks ?? false };
+    if (Object.keys(env).length) mode.env = env;
+    if (env.delimiters) scope.starts = [env.delimiters.variableStart, env.delimiters.blockStart, env.delimiters.commentStart];
     const r = this.renderString(source, scope, mode, false);
     return typeof r === 'string' ? r : String(prim(r));
   }
@@ -303,31 +423,42 @@ export class Templar implements TemplarApi {
   }
 
   compile(source: string, mode: CompileMode): Compiled {
-    const modeKey = (mode.playbook ? 4 : 0) | (mode.trimBlocks ? 2 : 0) | (mode.lstripBlocks ? 1 : 0);
-    let cache = this.caches[modeKey];
-    if (!cache) cache = this.caches[modeKey] = new Map();
-    let c = cache.get(source);
+    const k = modeKey(mode);
+    let cache = this.caches[k];
+    if (!cache) cache = this.caches[k] = new Map();
+    const key = sourceKey(source, mode);
+    let c = cache.get(key);
     if (!c) {
-      const root = parseTemplate(source, { trimBlocks: mode.trimBlocks, lstripBlocks: mode.lstripBlocks, rawVariableStrings: mode.playbook });
+      const env = mode.env;
+      const root = parseTemplate(source, {
+        trimBlocks: mode.trimBlocks,
+        lstripBlocks: mode.lstripBlocks,
+        rawVariableStrings: mode.playbook,
+        delimiters: env?.delimiters,
+        newline: env?.newline,
+        lineStatementPrefix: env?.lineStatementPrefix,
+        lineCommentPrefix: env?.lineCommentPrefix,
+      });
       c = compileTemplate(root);
       if (cache.size >= 20000) cache.clear();
-      cache.set(source, c);
+      cache.set(key, c);
     }
     return c;
   }
 
   /** A template string's compiled form plus what do_template derives from its text, cached by text. */
   private prepare(data: string, mode: CompileMode): Prepared {
-    const modeKey = (mode.playbook ? 4 : 0) | (mode.trimBlocks ? 2 : 0) | (mode.lstripBlocks ? 1 : 0);
-    let cache = this.prepared[modeKey];
-    if (!cache) cache = this.prepared[modeKey] = new Map();
-    let p = cache.get(data);
+    const k = modeKey(mode);
+    let cache = this.prepared[k];
+    if (!cache) cache = this.prepared[k] = new Map();
+    const key = sourceKey(data, mode);
+    let p = cache.get(key);
     if (!p) {
       const { source, mode: effective } = applyOverrides(data, mode);
-      const single = mode.playbook && data.charCodeAt(0) === 123 && data.charCodeAt(1) === 123 ? SINGLE_VAR.exec(data) : null;
-      p = { compiled: this.compile(stripTrailingNewline(source), effective), dataNewlines: countTrailingNewlines(data), singleVar: single ? single[1] : null };
+      const single = mode.playbook && !effective.env && data.charCodeAt(0) === 123 && data.charCodeAt(1) === 123 ? SINGLE_VAR.exec(data) : null;
+      p = { compiled: this.compile(stripTrailingNewline(source), effective), dataNewlines: countTrailingNewlines(data), mode: effective, singleVar: single ? single[1] : null };
       if (cache.size >= 20000) cache.clear();
-      cache.set(data, p);
+      cache.set(key, p);
     }
     return p;
   }
@@ -337,9 +468,13 @@ export class Templar implements TemplarApi {
     const rt = new Render(scope);
     let result: unknown;
     let dataNewlines = 0;
+    let newline = '\n';
+    const savedFileMode = scope.fileMode;
     try {
       const prepared = preparedIn ?? this.prepare(data, mode);
       dataNewlines = prepared.dataNewlines;
+      newline = prepared.mode.env?.newline ?? '\n';
+      if (!mode.playbook) scope.fileMode = prepared.mode;
       const out = prepared.compiled.renderPieces(rt);
       if (!convertData) {
         result = out.pieces.join('');
@@ -359,10 +494,13 @@ export class Templar implements TemplarApi {
     } catch (e) {
       if (e instanceof UndefinedError && scope.opts.failOnUndefined === false) return data;
       throw toTemplateError(e, data);
+    } finally {
+      scope.fileMode = savedFileMode;
     }
     if (typeof result === 'string') {
+      // Ansible counts '\n' characters only, and pads with the newline_sequence
       const have = countTrailingNewlines(result);
-      if (dataNewlines > have) result += '\n'.repeat(dataNewlines - have);
+      if (dataNewlines > have) result += newline.repeat(dataNewlines - have);
     }
     return rt.sawUnsafe ? wrapVar(result) : result;
   }
@@ -385,7 +523,7 @@ export class Templar implements TemplarApi {
         return v === NOT_FOUND ? undefined : v;
       },
       renderTemplate: (source) => {
-        const r = this.renderString(source, scope, { playbook: false, trimBlocks: true, lstripBlocks: false }, true);
+        const r = this.renderString(source, scope, FILE_MODE, true);
         return typeof r === 'string' ? r : r instanceof String ? r.valueOf() : pyStr(r);
       },
     };
@@ -455,6 +593,8 @@ export class Templar implements TemplarApi {
       NAMESPACES.add(ns);
       return ns;
     });
+    g.cycler = jinjaClass('Cycler', makeCycler);
+    g.joiner = jinjaClass('Joiner', makeJoiner);
     g.undef = pyFunction('undef', (a) => new Undefined(a.length && typeof prim(a[0]) === 'string' && a[0] !== '' ? String(prim(a[0])) : 'Mandatory variable has not been overridden'));
     g.now = pyFunction('now', (a, k) => {
       const utc = truthy(a[0] ?? k.utc ?? false);

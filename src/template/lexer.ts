@@ -47,6 +47,35 @@ export interface LexOptions {
   lstripBlocks: boolean;
   /** Ansible's escape_backslashes: string literals inside `{{ }}` keep their backslashes */
   rawVariableStrings: boolean;
+  /** the environment's tag strings (a `#jinja2:` header or the template module may change them) */
+  delimiters?: Delimiters;
+  /** what every newline in template data and string literals becomes (Jinja's newline_sequence) */
+  newline?: string;
+  /** Jinja's line_statement_prefix / line_comment_prefix (off unless a header sets them) */
+  lineStatementPrefix?: string | null;
+  lineCommentPrefix?: string | null;
+}
+
+export interface Delimiters {
+  variableStart: string;
+  variableEnd: string;
+  blockStart: string;
+  blockEnd: string;
+  commentStart: string;
+  commentEnd: string;
+}
+
+export const DEFAULT_DELIMITERS: Delimiters = Object.freeze({
+  variableStart: '{{',
+  variableEnd: '}}',
+  blockStart: '{%',
+  blockEnd: '%}',
+  commentStart: '{#',
+  commentEnd: '#}',
+});
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export class TemplateSyntaxError extends Error {
@@ -122,7 +151,64 @@ export function tokenize(src: string, opts: LexOptions): Token[] {
   return tokens;
 }
 
+/** A tag opener found in the source: `{` variable, `%` block, `#` comment, `L` line statement, `C` line comment. */
+interface Opener {
+  at: number;
+  kind: '{' | '%' | '#' | 'L' | 'C';
+  /** length of the opener text (a line statement's includes its leading whitespace) */
+  len: number;
+}
+
+/** Finds the earliest tag opener from `pos`, as Jinja's root regex does (longest opener first at a tie). */
+function makeOpenerFinder(src: string, opts: LexOptions): (pos: number) => Opener | null {
+  const d = opts.delimiters ?? DEFAULT_DELIMITERS;
+  if (d === DEFAULT_DELIMITERS && !opts.lineStatementPrefix && !opts.lineCommentPrefix) {
+    // the common case: one scan for '{'
+    return (pos) => {
+      for (let i = src.indexOf('{', pos); i !== -1; i = src.indexOf('{', i + 1)) {
+        const c = src[i + 1];
+        if (c === '{' || c === '%' || c === '#') return { at: i, kind: c, len: 2 };
+      }
+      return null;
+    };
+  }
+  const starts: [string, Opener['kind']][] = [
+    [d.variableStart, '{'],
+    [d.blockStart, '%'],
+    [d.commentStart, '#'],
+  ];
+  starts.sort((a, b) => b[0].length - a[0].length);
+  const lineStmt = opts.lineStatementPrefix ? new RegExp(`^[ \\t\\v]*${escapeRe(opts.lineStatementPrefix)}`, 'mg') : null;
+  const lineComment = opts.lineCommentPrefix ? new RegExp(`(?:^|(?<=\\S))[^\\S\\r\\n]*${escapeRe(opts.lineCommentPrefix)}`, 'mg') : null;
+  return (pos) => {
+    let best: Opener | null = null;
+    let bestLen = -1;
+    const consider = (o: Opener, ruleLen: number) => {
+      // at one position the longer rule wins (Jinja sorts its rules by the length of their strings)
+      if (!best || o.at < best.at || (o.at === best.at && ruleLen > bestLen)) {
+        best = o;
+        bestLen = ruleLen;
+      }
+    };
+    for (const [str, kind] of starts) {
+      const i = src.indexOf(str, pos);
+      if (i !== -1) consider({ at: i, kind, len: str.length }, str.length);
+    }
+    for (const [re, kind, prefix] of [[lineStmt, 'L', opts.lineStatementPrefix], [lineComment, 'C', opts.lineCommentPrefix]] as const) {
+      if (!re) continue;
+      re.lastIndex = pos;
+      const m = re.exec(src);
+      if (m) consider({ at: m.index, kind, len: m[0].length }, (prefix ?? '').length);
+    }
+    return best;
+  };
+}
+
 function lexInto(tokens: Token[], src: string, opts: LexOptions): void {
+  const d = opts.delimiters ?? DEFAULT_DELIMITERS;
+  const newline = opts.newline ?? '\n';
+  const normalizeNewlines = (s: string) => (newline === '\n' ? (s.includes('\r') ? s.replace(/\r\n?/g, '\n') : s) : s.replace(/\r\n|\r|\n/g, newline));
+  const findOpener = makeOpenerFinder(src, opts);
   let pos = 0;
   let line = 0;
   let lineStart = 0;
@@ -149,29 +235,23 @@ function lexInto(tokens: Token[], src: string, opts: LexOptions): void {
     if (stripNext === 'all') text = text.replace(/^\s+/, '');
     else if (stripNext === 'newline') text = text.replace(/^\r?\n/, '');
     stripNext = 'none';
-    // Jinja writes every newline in template data as its newline_sequence ("\n")
-    if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
+    // Jinja writes every newline in template data as its newline_sequence
+    text = normalizeNewlines(text);
     if (text) tokens.push({ type: T.DATA, value: text, lineno: startLine, colno: startCol });
   };
+  const rawRe = new RegExp(`^\\s*raw\\s*([-+]?)${escapeRe(d.blockEnd)}`);
+  const endRawRe = new RegExp(`${escapeRe(d.blockStart)}([-+]?)\\s*endraw\\s*([-+]?)${escapeRe(d.blockEnd)}`, 'g');
 
   while (pos < src.length) {
-    // find the next tag opener
-    let next = -1;
-    let kind = '';
-    for (let i = src.indexOf('{', pos); i !== -1 && i < src.length; i = src.indexOf('{', i + 1)) {
-      const c = src[i + 1];
-      if (c === '{' || c === '%' || c === '#') {
-        next = i;
-        kind = c;
-        break;
-      }
-    }
+    const opener = findOpener(pos);
+    const next = opener ? opener.at : -1;
+    const kind = opener ? opener.kind : '';
     const dataEnd = next === -1 ? src.length : next;
     let data = src.slice(pos, dataEnd);
     const dataLine = line;
     const dataCol = col(pos);
-    if (next !== -1) {
-      const modifier = src[next + 2];
+    if (opener && (kind === '{' || kind === '%' || kind === '#')) {
+      const modifier = src[next + opener.len];
       if (modifier === '-') {
         data = data.replace(/\s+$/, '');
       } else if (opts.lstripBlocks && (kind === '%' || kind === '#') && modifier !== '+') {
@@ -182,31 +262,37 @@ function lexInto(tokens: Token[], src: string, opts: LexOptions): void {
     }
     pushData(data, dataLine, dataCol);
     advanceTo(dataEnd);
-    if (next === -1) break;
+    if (!opener) break;
 
     const tagLine = line;
     const tagCol = col(pos);
-    let p = pos + 2;
-    if (src[p] === '-' || src[p] === '+') p++;
+    let p = pos + opener.len;
+    if ((kind === '{' || kind === '%' || kind === '#') && (src[p] === '-' || src[p] === '+')) p++;
+
+    if (kind === 'C') {
+      // a line comment runs to the end of the line; the newline stays
+      const nl = src.indexOf('\n', p);
+      advanceTo(nl === -1 ? src.length : nl);
+      continue;
+    }
 
     if (kind === '#') {
-      const end = src.indexOf('#}', p);
+      const end = src.indexOf(d.commentEnd, p);
       if (end === -1) fail('Missing end of comment tag');
       const dash = src[end - 1] === '-';
       const plus = src[end - 1] === '+';
-      advanceTo(end + 2);
+      advanceTo(end + d.commentEnd.length);
       stripNext = dash ? 'all' : opts.trimBlocks && !plus ? 'newline' : 'none';
       continue;
     }
 
     if (kind === '%') {
       // {% raw %} … {% endraw %} is handled here, as Jinja's lexer does
-      const rawOpen = /^\s*raw\s*([-+]?)%\}/.exec(src.slice(p, p + 64));
+      const rawOpen = rawRe.exec(src.slice(p, p + 64 + d.blockEnd.length));
       if (rawOpen) {
         const bodyStart = p + rawOpen[0].length;
-        const closeRe = /\{%([-+]?)\s*endraw\s*([-+]?)%\}/g;
-        closeRe.lastIndex = bodyStart;
-        const close = closeRe.exec(src);
+        endRawRe.lastIndex = bodyStart;
+        const close = endRawRe.exec(src);
         if (!close) {
           advanceTo(p);
           fail("Missing end of raw directive");
@@ -215,26 +301,40 @@ function lexInto(tokens: Token[], src: string, opts: LexOptions): void {
         if (rawOpen[1] === '-') body = body.replace(/^\s+/, '');
         if (close![1] === '-') body = body.replace(/\s+$/, '');
         advanceTo(bodyStart);
-        if (body) tokens.push({ type: T.DATA, value: body.replace(/\r\n?/g, '\n'), lineno: line, colno: col(pos) });
+        if (body) tokens.push({ type: T.DATA, value: normalizeNewlines(body), lineno: line, colno: col(pos) });
         advanceTo(close!.index + close![0].length);
         stripNext = close![2] === '-' ? 'all' : opts.trimBlocks && close![2] !== '+' ? 'newline' : 'none';
         continue;
       }
     }
 
-    tokens.push({ type: kind === '{' ? T.VARIABLE_START : T.BLOCK_START, value: kind === '{' ? '{{' : '{%', lineno: tagLine, colno: tagCol });
-    advanceTo(p);
-    const closer = kind === '{' ? '}}' : '%}';
     const inVariable = kind === '{';
+    const lineStatement = kind === 'L';
+    tokens.push({ type: inVariable ? T.VARIABLE_START : T.BLOCK_START, value: inVariable ? '{{' : '{%', lineno: tagLine, colno: tagCol });
+    advanceTo(p);
+    const closer = inVariable ? d.variableEnd : lineStatement ? '\n' : d.blockEnd;
+    const lineEnd = /\s*(?:\n|$)/y;
     const depth: string[] = [];
     let closed = false;
     while (pos < src.length) {
       const ch = src[pos];
+      if (lineStatement && depth.length === 0) {
+        // a line statement ends at the end of its line (blank lines after it go too)
+        lineEnd.lastIndex = pos;
+        const m = lineEnd.exec(src);
+        if (m) {
+          tokens.push({ type: T.BLOCK_END, value: '%}', lineno: line, colno: col(pos) });
+          advanceTo(pos + m[0].length);
+          stripNext = 'none';
+          closed = true;
+          break;
+        }
+      }
       if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') {
         advanceTo(pos + 1);
         continue;
       }
-      if (depth.length === 0) {
+      if (depth.length === 0 && !lineStatement) {
         let end = -1;
         let mod = '';
         // `-}}`, `-%}` strip whitespace; `+%}` (blocks only) keeps the newline trim_blocks would eat
@@ -245,7 +345,7 @@ function lexInto(tokens: Token[], src: string, opts: LexOptions): void {
           end = pos + closer.length;
         }
         if (end !== -1) {
-          tokens.push({ type: inVariable ? T.VARIABLE_END : T.BLOCK_END, value: closer, lineno: line, colno: col(pos) });
+          tokens.push({ type: inVariable ? T.VARIABLE_END : T.BLOCK_END, value: inVariable ? '}}' : '%}', lineno: line, colno: col(pos) });
           advanceTo(end);
           stripNext = mod === '-' ? 'all' : !inVariable && opts.trimBlocks && mod !== '+' ? 'newline' : 'none';
           closed = true;
@@ -268,7 +368,7 @@ function lexInto(tokens: Token[], src: string, opts: LexOptions): void {
           i++;
         }
         if (i >= src.length) throw new TemplateSyntaxError(`unexpected char ${ch === "'" ? '"\'"' : "'\"'"} at ${pos + doubledShift}`, line, col(pos));
-        const body = src.slice(pos + 1, i).replace(/\r\n?/g, '\n');
+        const body = normalizeNewlines(src.slice(pos + 1, i));
         if (raw) doubledShift += body.split('\\').length - 1;
         push(T.STRING, raw ? body : unescapePython(body), i + 1 - pos);
         continue;
@@ -315,6 +415,10 @@ function lexInto(tokens: Token[], src: string, opts: LexOptions): void {
         continue;
       }
       fail(`unexpected char '${ch}' at ${pos}`);
+    }
+    if (!closed && lineStatement) {
+      tokens.push({ type: T.BLOCK_END, value: '%}', lineno: line, colno: col(pos) });
+      closed = true;
     }
     if (!closed) fail(`unexpected end of template, expected '${closer}'`);
   }

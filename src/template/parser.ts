@@ -57,6 +57,13 @@ function describe(tok: Token | null): string {
   return tok.value;
 }
 
+/** the statement tags Jinja (as Ansible configures it) knows, plus the end tags parsed by their openers */
+const KNOWN_TAGS = new Set([
+  'if', 'elif', 'elseif', 'else', 'endif', 'for', 'endfor', 'block', 'endblock', 'extends', 'include', 'set', 'endset',
+  'macro', 'endmacro', 'call', 'endcall', 'import', 'from', 'filter', 'endfilter', 'with', 'endwith', 'raw', 'endraw',
+  'autoescape', 'endautoescape',
+]);
+
 class JinjaParser extends BaseParser {
   /** tokens pushed back; Nunjucks' Parser allows only one, Jinja's grammar needs more lookahead */
   private pushed: (Token | null)[] = [];
@@ -81,7 +88,35 @@ class JinjaParser extends BaseParser {
     if (tok && tok.type === T.SYMBOL && tok.value === 'with' && !(this as unknown as { breakOnBlocks: string[] | null }).breakOnBlocks?.includes('with')) {
       return this.parseWith();
     }
+    if (tok && tok.type === T.SYMBOL && tok.value === 'autoescape') return this.parseAutoescape();
+    if (tok && tok.type === T.SYMBOL && !KNOWN_TAGS.has(tok.value)) this.failUnknownTag(tok);
     return super.parseStatement();
+  }
+
+  /**
+   * `{% autoescape expr %}…{% endautoescape %}`: parsed and rendered as its body. Under Ansible,
+   * output is never escaped, so the setting changes nothing; the block is a scope of its own
+   * (a `set` inside is not seen after it), as `{% with %}` is.
+   */
+  parseAutoescape(): Node {
+    const tag = this.nextToken()!;
+    this.parseExpression();
+    this.advanceAfterBlockEnd('autoescape');
+    const body = this.parseUntilBlocks('endautoescape');
+    this.advanceAfterBlockEnd();
+    return mk('With', tag, { assignments: [], body });
+  }
+
+  /** Jinja's wording for a tag it does not know (extensions Ansible does not enable: do, break, trans…) */
+  failUnknownTag(tok: Token): never {
+    const looking = ((this as unknown as { breakOnBlocks: string[] | null }).breakOnBlocks ?? []).filter((t) => t !== 'elseif');
+    let msg = `Encountered unknown tag '${tok.value}'.`;
+    if (looking.length) {
+      msg += ` Jinja was looking for the following tags: ${looking.map((t) => `'${t}'`).join(' or ')}.`;
+      const end = looking.find((t) => t.startsWith('end'));
+      if (end) msg += ` The innermost block that needs to be closed is '${end.slice(3)}'.`;
+    }
+    this.fail(msg, tok.lineno, tok.colno);
   }
 
   /** {% with a = 1, b = x %} … {% endwith %} */

@@ -8,7 +8,7 @@
 import type { Node } from './parser.js';
 import {
   TemplateError, Undefined, UndefinedError, truthy, pyEq, pyCompare, pyIn, pyStr, isDict, tuple, isCallable, pyFunction,
-  mkFloat, prim, isUnsafe, LenientUndefined, type PyCallable,
+  mkFloat, prim, isUnsafe, LenientUndefined, type PyCallable, Markup, PyTypeError,
 } from './values.js';
 import { pyAdd, pySub, pyMul, pyDiv, pyFloorDiv, pyMod, pyPow, pyNeg, pyPos, pyConcat } from './ops.js';
 import { getAttr, getItem, getSlice, pyIter, FORBIDDEN_NAMES, type Taint } from './access.js';
@@ -77,7 +77,7 @@ function bareName(name: string): string {
 }
 
 function containsUnsafe(v: unknown): boolean {
-  if (v instanceof String || isUnsafe(v)) return true;
+  if ((v instanceof String && !(v instanceof Markup)) || isUnsafe(v)) return true;
   if (Array.isArray(v)) return v.some(containsUnsafe);
   if (isDict(v)) return Object.keys(v).some((k) => containsUnsafe(v[k]));
   return false;
@@ -490,26 +490,75 @@ function compileMacro(node: Node): (f: Frame) => PyCallable {
   }
   const params = [...positional, ...defaults.map((d) => d.name)];
   const body = compileStmt(node.body as Node);
-  return (defFrame) =>
-    pyFunction(name, (args, kwargs) => {
+  // as Jinja's compiler: a macro takes extra positional/keyword arguments and a caller only when
+  // its body reads varargs/kwargs/caller
+  const used = namesRead(node.body as Node, new Set(['varargs', 'kwargs', 'caller']));
+  const catchVarargs = used.has('varargs');
+  const catchKwargs = used.has('kwargs');
+  const usesCaller = used.has('caller') && !params.includes('caller');
+  const attrs: Record<string, unknown> = {
+    name,
+    arguments: tuple(params),
+    catch_kwargs: catchKwargs,
+    catch_varargs: catchVarargs,
+    caller: usesCaller,
+  };
+  return (defFrame) => {
+    const macro = pyFunction(name, (args, kwargsIn) => {
+      const kwargs: Record<string, unknown> = { ...kwargsIn };
       const frame = new Frame(defFrame, defFrame.rt);
       params.forEach((p, i) => {
         if (i < args.length) frame.vars.set(p, args[i]);
-        else if (Object.prototype.hasOwnProperty.call(kwargs, p)) frame.vars.set(p, kwargs[p]);
-        else {
+        else if (Object.prototype.hasOwnProperty.call(kwargs, p)) {
+          frame.vars.set(p, kwargs[p]);
+          delete kwargs[p];
+        } else {
           const d = defaults.find((x) => x.name === p);
           frame.vars.set(p, d ? d.value(frame) : new Undefined(`parameter '${p}' was not provided`));
         }
       });
-      frame.vars.set('varargs', tuple(args.slice(params.length)));
-      const extra: Record<string, unknown> = {};
-      if (Object.prototype.hasOwnProperty.call(kwargs, 'caller')) frame.vars.set('caller', kwargs.caller);
-      for (const k of Object.keys(kwargs)) if (!params.includes(k) && k !== 'caller') extra[k] = kwargs[k];
-      frame.vars.set('kwargs', extra);
+      if (usesCaller) {
+        frame.vars.set('caller', Object.prototype.hasOwnProperty.call(kwargs, 'caller') ? kwargs.caller : new Undefined('No caller defined'));
+        delete kwargs.caller;
+      }
+      const extra = Object.keys(kwargs);
+      if (catchKwargs) {
+        const collected: Record<string, unknown> = {};
+        for (const k of extra) dictSet(collected, k, kwargs[k]);
+        frame.vars.set('kwargs', collected);
+      } else if (extra.length) {
+        if (extra.includes('caller')) throw new PyTypeError(`macro '${name}' was invoked with two values for the special caller argument. This is most likely a bug.`);
+        throw new PyTypeError(`macro '${name}' takes no keyword argument '${extra[0]}'`);
+      }
+      if (catchVarargs) frame.vars.set('varargs', tuple(args.slice(params.length)));
+      else if (args.length > params.length) throw new PyTypeError(`macro '${name}' takes not more than ${params.length} argument(s)`);
       const out: Out = { pieces: [], nativeText: -1 };
       body(frame, out);
       return out.pieces.join('');
     });
+    macro.pyText = `<Macro '${name}'>`;
+    CALLABLE_ATTRS.set(macro, attrs);
+    return macro;
+  };
+}
+
+/** which of `names` a template subtree reads as variables (Jinja's find_undeclared, simplified) */
+function namesRead(root: Node, names: Set<string>): Set<string> {
+  const found = new Set<string>();
+  const seen = new Set<unknown>();
+  const walk = (n: unknown): void => {
+    if (n === null || typeof n !== 'object' || seen.has(n)) return;
+    seen.add(n);
+    if (Array.isArray(n)) {
+      for (const x of n) walk(x);
+      return;
+    }
+    const node = n as Node;
+    if (node.typename === 'Symbol' && typeof node.value === 'string' && names.has(node.value)) found.add(node.value);
+    for (const k of Object.keys(node)) if (k !== 'typename') walk((node as Record<string, unknown>)[k]);
+  };
+  walk(root);
+  return found;
 }
 
 const NO_ARGS: unknown[] = Object.freeze([]) as unknown as unknown[];
@@ -711,6 +760,7 @@ export function compileExpr(node: Node): Ev {
         if (!isCallable(fn)) throw new TemplateError(`'${pyStr(fn)}' object is not callable`);
         const [a, kw] = args(f);
         const r = fn(a, kw);
+        if (r instanceof Markup) return r;
         if (r instanceof String) {
           f.rt.sawUnsafe = true;
           return r.valueOf();

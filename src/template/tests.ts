@@ -1,7 +1,7 @@
 /** Jinja2's built-in tests and Ansible's (ansible.builtin) tests. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { TemplateError, Undefined, isDict, isTuple, truthy, pyEq, prim, isNumber, isInt, isFloat, num, pyCompare, pyIn, isCallable, pyStr } from './values.js';
+import { TemplateError, Undefined, isDict, isTuple, truthy, pyEq, prim, isNumber, isInt, isFloat, num, pyCompare, pyIn, isCallable, pyStr, Markup } from './values.js';
 import { pyRegex } from './regex.js';
 import { pyIter } from './access.js';
 import type { Render, Test } from './runtime.js';
@@ -67,7 +67,7 @@ export const TESTS: Record<string, Test> = Object.assign(Object.create(null) as 
   iterable: (v: unknown) => isSequenceLike(prim(v)),
   callable: (v: unknown) => isCallable(v),
   sameas: (v: unknown, args: Args) => v === args[0] || (v === null && args[0] === null),
-  escaped: () => false,
+  escaped: (v: unknown) => v instanceof Markup,
   // Ansible resolves the name as a plugin, so an unknown name is an error rather than False
   filter: (v: unknown, _a: Args, _k: Kw, rt: Render) => pluginExists(rt.host.filters, v),
   test: (v: unknown, _a: Args, _k: Kw, rt: Render) => pluginExists(rt.host.tests, v),

@@ -57,6 +57,23 @@ export class VaultValueError extends TemplateError {
   }
 }
 
+/**
+ * Python's TypeError inside a render (a macro called with too many arguments…): Ansible reports
+ * it as "Unexpected templating type error occurred on (<template>): <message>".
+ */
+export class PyTypeError extends TemplateError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PyTypeError';
+  }
+}
+
+/**
+ * markupsafe's Markup: text already escaped (`escape`, `safe`, `urlize` results). Only `is
+ * escaped` and a second `escape` (which leaves it alone) tell it from a str; it is not unsafe.
+ */
+export class Markup extends String {}
+
 /** A float whose value happens to be integral (2.0). */
 export class PyFloat {
   constructor(readonly v: number) {}
@@ -79,7 +96,12 @@ export function isTuple(v: unknown): boolean {
 
 /** Things the template may call: wrapped functions only, never raw JS functions from data. */
 export const CALLABLE = Symbol('tsplay.callable');
-export type PyCallable = ((args: unknown[], kwargs: Record<string, unknown>) => unknown) & { [CALLABLE]: true; pyName?: string };
+export type PyCallable = ((args: unknown[], kwargs: Record<string, unknown>) => unknown) & {
+  [CALLABLE]: true;
+  pyName?: string;
+  /** how Python prints it, when not `<function name>` (`<Macro 'm'>`, `<class 'jinja2.utils.Cycler'>`) */
+  pyText?: string;
+};
 export function pyFunction(name: string, fn: (args: unknown[], kwargs: Record<string, unknown>) => unknown): PyCallable {
   const f = fn as PyCallable;
   f[CALLABLE] = true;
@@ -113,6 +135,7 @@ export function markUnsafe<T>(v: T): T {
 /** Python's wrap_var: a copy in which every string is unsafe (containers themselves untouched). */
 export function wrapVar(v: unknown): unknown {
   if (typeof v === 'string') return markUnsafe(v);
+  if (v instanceof Markup) return markUnsafe(v.valueOf());
   if (v instanceof String) return v;
   if (Array.isArray(v)) {
     const out = v.map(wrapVar);
@@ -207,6 +230,7 @@ export function typeName(v: unknown): string {
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
   if (v instanceof PyFloat) return 'float';
   if (typeof v === 'string') return 'str';
+  if (v instanceof Markup) return 'Markup';
   if (v instanceof String) return 'AnsibleUnsafeText';
   if (isTuple(v)) return 'tuple';
   if (Array.isArray(v)) return 'list';
@@ -341,6 +365,7 @@ export function floatRepr(n: number): string {
 
 export function pyRepr(v: unknown): string {
   if (typeof v === 'string') return pyReprStr(v);
+  if (v instanceof Markup) return `Markup(${pyReprStr(v.valueOf())})`;
   if (v instanceof String) return pyReprStr(v.valueOf());
   return pyStr(v, true);
 }
@@ -352,6 +377,7 @@ export function pyStr(v: unknown, nested = false): string {
     case 'boolean': return v ? 'True' : 'False';
     case 'number': return Number.isInteger(v) && Math.abs(v) < 1e16 ? String(v) : Number.isInteger(v) && !nested ? String(BigInt(v)) : floatRepr(v);
   }
+  if (v instanceof Markup && nested) return pyRepr(v);
   if (v instanceof String) return nested ? pyReprStr(v.valueOf()) : v.valueOf();
   if (v instanceof PyFloat) return floatRepr(v.v);
   if (v instanceof Undefined) v.fail();
@@ -363,7 +389,7 @@ export function pyStr(v: unknown, nested = false): string {
   if (isDict(v)) {
     return '{' + Object.keys(v).map((k) => `${pyReprStr(k)}: ${pyRepr(v[k])}`).join(', ') + '}';
   }
-  if (isCallable(v)) return `<function ${v.pyName ?? 'f'}>`;
+  if (isCallable(v)) return v.pyText ?? `<function ${v.pyName ?? 'f'}>`;
   if (nested && v instanceof PyDatetime) return `datetime.datetime(${datetimeReprArgs(v)})`;
   if (nested && v instanceof PyTimedelta) return `datetime.timedelta(${timedeltaReprArgs(v)})`;
   return String(v);

@@ -12,7 +12,7 @@ function templating(templatesDir: string): CtxOptions {
   return {
     vars,
     findFile: (_kind, name) => (name.startsWith('/') ? name : join(templatesDir, name)),
-    renderTemplate: (source, extra) => templar.renderFile(source, { ...vars, ...extra }),
+    renderTemplate: (source, extra, jinja) => templar.renderFile(source, { ...vars, ...extra }, jinja),
   };
 }
 

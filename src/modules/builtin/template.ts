@@ -31,16 +31,6 @@ export interface TemplateArgs extends CopyArgs {
 
 const NEWLINES: Record<string, string> = { '\\n': '\n', '\\r': '\r', '\\r\\n': '\r\n', '\n': '\n', '\r': '\r', '\r\n': '\r\n' };
 
-function trailingNewlines(text: string, seq: string): number {
-  let n = 0;
-  let end = text.length;
-  while (end >= seq.length && text.slice(end - seq.length, end) === seq) {
-    n++;
-    end -= seq.length;
-  }
-  return n;
-}
-
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
@@ -89,22 +79,31 @@ export async function runTemplate(args: TemplateArgs, ctx: ModuleContext): Promi
     return failed(`could not find src=${found}, ${(err as Error).message}`);
   }
   if (mode === 'preserve') mode = '0' + sourceMode.toString(8).padStart(3, '0');
-  // Jinja's lexer turns every newline of the template into newline_sequence
-  if (newline !== '\n') source = source.replace(/\r\n|\r|\n/g, newline);
+  const delimiters = {
+    variableStart: args.variable_start_string ?? undefined,
+    variableEnd: args.variable_end_string ?? undefined,
+    blockStart: args.block_start_string ?? undefined,
+    blockEnd: args.block_end_string ?? undefined,
+    commentStart: args.comment_start_string ?? undefined,
+    commentEnd: args.comment_end_string ?? undefined,
+  };
+  for (const k of Object.keys(delimiters) as (keyof typeof delimiters)[]) if (delimiters[k] === undefined) delete delimiters[k];
   let rendered: string;
   try {
-    rendered = ctx.renderTemplate(source, await templateVars(ctx, args.src, found, args.dest));
+    // the renderer applies newline_sequence as Jinja does: to the template's own newlines (not to
+    // variable values) and to the trailing newlines Ansible restores
+    rendered = ctx.renderTemplate(source, await templateVars(ctx, args.src, found, args.dest), {
+      trimBlocks: args.trim_blocks ?? true,
+      lstripBlocks: args.lstrip_blocks ?? false,
+      newline,
+      ...(Object.keys(delimiters).length ? { delimiters } : {}),
+    });
   } catch (err) {
     const e = err as Error;
     // where in the template file, which Ansible does not say (its message quotes the whole file)
     const at = e instanceof TemplateError && e.line !== undefined ? ` (at ${found}:${e.line}:${e.column ?? 1})` : '';
     return failed(`${e.name && e.name !== 'Error' ? e.name : 'AnsibleError'}: ${e.message}${at}`);
   }
-  // the renderer may have normalised the template's own line ends; put the wanted ones back
-  if (newline !== '\n') rendered = rendered.replace(/\r\n|\r|\n/g, newline);
-  // Ansible keeps the template's trailing newlines, which Jinja would drop
-  const missing = trailingNewlines(source, newline) - trailingNewlines(rendered, newline);
-  if (missing > 0) rendered += newline.repeat(missing);
   const resultFile = nodePath.join(os.tmpdir(), `tsplay-template-${process.pid}`, nodePath.basename(found));
   return runCopy(
     { ...args, src: resultFile, content: null, mode, follow: args.follow ?? false },

@@ -358,7 +358,7 @@ export class TaskRunner {
     const result = await runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds);
     if (result.invocation === undefined && !mod.validatesOwnArgs) result.invocation = { module_args: validated.params };
     // a module's facts become the host's facts, as Ansible adds them (a failed result's are dropped)
-    if (!result.failed && result.ansible_facts && typeof result.ansible_facts === 'object') host.addFacts(result.ansible_facts as Vars);
+    if (!result.failed && result.ansible_facts && typeof result.ansible_facts === 'object') host.addModuleFacts(result.ansible_facts as Vars);
     return { result: hideSecrets(result, secrets), delegatedTo: delegated };
   }
 

@@ -17,7 +17,11 @@ export interface CorpusRole {
 
 export const CORPUS: CorpusRole[] = [
   { name: 'geerlingguy.ntp', repo: 'geerlingguy/ansible-role-ntp', vars: { ntp_timezone: 'Etc/UTC' } },
-  { name: 'geerlingguy.git', repo: 'geerlingguy/ansible-role-git' },
+  {
+    name: 'geerlingguy.git',
+    repo: 'geerlingguy/ansible-role-git',
+    known: "tsplay refuses the playbook up front: its source-install branch (not taken on Debian) uses unarchive, which needs Ansible's action plugin",
+  },
   { name: 'geerlingguy.pip', repo: 'geerlingguy/ansible-role-pip' },
   { name: 'geerlingguy.memcached', repo: 'geerlingguy/ansible-role-memcached' },
   { name: 'geerlingguy.redis', repo: 'geerlingguy/ansible-role-redis' },
@@ -27,7 +31,11 @@ export const CORPUS: CorpusRole[] = [
   { name: 'geerlingguy.postfix', repo: 'geerlingguy/ansible-role-postfix' },
   { name: 'geerlingguy.haproxy', repo: 'geerlingguy/ansible-role-haproxy' },
   { name: 'geerlingguy.samba', repo: 'geerlingguy/ansible-role-samba' },
-  { name: 'geerlingguy.munin-node', repo: 'geerlingguy/ansible-role-munin-node' },
+  {
+    name: 'geerlingguy.munin-node',
+    repo: 'geerlingguy/ansible-role-munin-node',
+    known: "tsplay refuses the playbook up front: its RedHat branch (not taken on Debian) uses yum, which needs Ansible's action plugin",
+  },
   { name: 'oefenweb.fail2ban', repo: 'Oefenweb/ansible-fail2ban' },
   { name: 'oefenweb.ntp', repo: 'Oefenweb/ansible-ntp' },
   { name: 'oefenweb.timezone', repo: 'Oefenweb/ansible-timezone' },

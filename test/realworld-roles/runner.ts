@@ -195,6 +195,8 @@ function summarise(report: JsonReport, host: string): { tasks: string[]; recap: 
   const s = report.stats?.[host] ?? {};
   const recap: Record<string, number> = {};
   for (const k of ['ok', 'changed', 'unreachable', 'failures', 'skipped', 'rescued', 'ignored']) recap[k] = s[k] ?? 0;
+  // tsplay's --json names the failures `failed` where ansible.posix's json callback says `failures`
+  if (s.failures === undefined && s.failed !== undefined) recap.failures = s.failed;
   return { tasks, recap };
 }
 

@@ -110,7 +110,7 @@ export async function runAction(task: TaskNode, ctx: ActionContext): Promise<Act
       const facts: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(args)) setOwn(facts, k, typeof v === 'string' ? convertBoolString(v) : v);
       ctx.host.setVars(facts);
-      if (cacheable) ctx.host.addFacts(facts);
+      if (cacheable) ctx.host.addModuleFacts(facts);
       return { result: { ansible_facts: facts, changed: false, failed: false } };
     }
     case 'assert': {

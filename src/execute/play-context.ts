@@ -142,7 +142,7 @@ export class PlayContext {
     v = layer(v, this.playRoleDefaultsCache);
     if (role) v = layer(v, roleDefaults(role, parents));
     v = layer(v, this.flatInventoryVars(host.name));
-    v = layer(v, factVars(host.facts));
+    v = layer(v, factVars(host.facts, host.plainFactNames));
     v = layer(v, playVars);
     this.playRoleVarsCache ??= merged(...this.play.roles.map((r) => roleVars(r, [])));
     v = layer(v, this.playRoleVarsCache);
@@ -214,7 +214,7 @@ export class PlayContext {
   hostOnlyVars(host: HostState): Vars {
     let v: Vars = ROOT;
     v = layer(v, this.flatInventoryVars(host.name));
-    v = layer(v, factVars(host.facts));
+    v = layer(v, factVars(host.facts, host.plainFactNames));
     v = layer(v, host.includeVars);
     v = layer(v, host.nonPersistent);
     v = layer(v, this.run.options.extraVars);
@@ -402,11 +402,11 @@ export class PlayContext {
   }
 }
 
-/** ansible_facts plus the injected ansible_<fact> names */
-export function factVars(facts: Vars): Vars {
+/** ansible_facts plus the injected ansible_<fact> names (a module's unprefixed facts under their own) */
+export function factVars(facts: Vars, plain: ReadonlySet<string> = new Set()): Vars {
   const out = Object.create(null) as Vars;
   out.ansible_facts = facts;
-  for (const [k, v] of Object.entries(facts)) out[k.startsWith('ansible_') ? k : `ansible_${k}`] = v;
+  for (const [k, v] of Object.entries(facts)) out[k.startsWith('ansible_') || plain.has(k) ? k : `ansible_${k}`] = v;
   return out;
 }
 

@@ -45,13 +45,38 @@ export class HostState {
   factsVersion = 0;
   factsGathered = false;
 
+  /**
+   * Fact names a module returned without the `ansible_` prefix (service_facts' `services`,
+   * getent's `getent_passwd`, a cacheable set_fact): Ansible injects those as variables under
+   * their own name, where tsplay's own setup facts (kept unprefixed) become `ansible_<name>`.
+   */
+  readonly plainFactNames = new Set<string>();
+
   addFacts(facts: Vars): void {
     assignOwn(this.facts, facts);
     this.factsVersion++;
   }
 
+  /**
+   * Facts as a module returns them (ansible_facts of its result): under ansible_facts without
+   * an `ansible_` prefix, as Ansible's namespacing does, and as variables under the name given.
+   */
+  addModuleFacts(facts: Vars): void {
+    for (const [k, v] of Object.entries(facts)) {
+      if (k.startsWith('ansible_') && k !== 'ansible_local') {
+        this.facts[k.slice('ansible_'.length)] = v;
+        this.plainFactNames.delete(k.slice('ansible_'.length));
+      } else {
+        this.facts[k] = v;
+        this.plainFactNames.add(k);
+      }
+    }
+    this.factsVersion++;
+  }
+
   clearFacts(): void {
     for (const k of Object.keys(this.facts)) delete this.facts[k];
+    this.plainFactNames.clear();
     this.factsVersion++;
   }
 

@@ -20,7 +20,7 @@ const ON_TARGET_ASYNC = new Map([
 ]);
 import { fallbackModule } from '../modules/fallback/index.js';
 import { compileArgSpec } from '../argspec/index.js';
-import { OMIT_TOKEN, TemplateError, VaultValueError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
+import { OMIT_TOKEN, TemplateError, UndefinedError, VaultValueError, isUnsafe, markUnsafe, stripUnsafe } from '../template/index.js';
 import { isDict, pyStr } from '../template/values.js';
 import { UserError, formatPos } from '../util/errors.js';
 import { allConditions, environments, inherited } from './keywords.js';
@@ -93,7 +93,23 @@ export class TaskRunner {
       const once = await this.runOnce(task, host, baseVars);
       return { ...once, noLog: noLog || once.noLog };
     }
-    const items = this.loopItems(task, baseVars);
+    let items: unknown[];
+    try {
+      items = this.loopItems(task, baseVars);
+    } catch (err) {
+      // Ansible keeps a loop it cannot evaluate for an undefined variable and checks `when` first,
+      // without the loop variable: a false condition skips the task (a role looping over a
+      // registered result of a task that was itself skipped); otherwise the loop's error stands
+      if (!(err instanceof UndefinedError)) throw err;
+      let holds = true;
+      try {
+        holds = this.conditionsHold(task, baseVars);
+      } catch {
+        throw err;
+      }
+      if (!holds) return { result: skippedResult(task, this.falseCondition), noLog };
+      throw err;
+    }
     // label is templated per item; the other loop_control options once
     const { label: _label, ...lcRaw } = task.loopControl ?? {};
     const lc = stripUnsafe(t.template(lcRaw, baseVars, opts)) as Record<string, unknown>;
@@ -401,7 +417,7 @@ export class TaskRunner {
     const result = await runModule(mod.run.bind(mod), validated.params, ctx, asyncSeconds);
     if (result.invocation === undefined && !mod.validatesOwnArgs) result.invocation = { module_args: validated.params };
     // a module's facts become the host's facts, as Ansible adds them (a failed result's are dropped)
-    if (!result.failed && result.ansible_facts && typeof result.ansible_facts === 'object') host.addFacts(result.ansible_facts as Vars);
+    if (!result.failed && result.ansible_facts && typeof result.ansible_facts === 'object') host.addModuleFacts(result.ansible_facts as Vars);
     return { result: hideSecrets(result, secrets), delegatedTo: delegated };
   }
 

@@ -6,5 +6,7 @@ import type { ModuleDefinition } from '../types.js';
 import { groupModule } from './group.js';
 import { userModule } from './user.js';
 import { sysctlModule } from './sysctl.js';
+import { authorizedKeyModule } from './authorized_key.js';
+import { cronModule } from './cron.js';
 
-export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule];
+export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule, authorizedKeyModule, cronModule];

@@ -8,5 +8,6 @@ import { userModule } from './user.js';
 import { sysctlModule } from './sysctl.js';
 import { authorizedKeyModule } from './authorized_key.js';
 import { cronModule } from './cron.js';
+import { knownHostsModule } from './known_hosts.js';
 
-export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule, authorizedKeyModule, cronModule];
+export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule, authorizedKeyModule, cronModule, knownHostsModule];

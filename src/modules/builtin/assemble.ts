@@ -2,9 +2,11 @@
  * ansible.builtin.assemble: concatenate the fragments of a directory (sorted by name, optionally
  * filtered by a regexp, with a delimiter between them) into one file. With remote_src (the
  * default) the fragments are on the target, as Ansible's module reads them there; otherwise they
- * are the controller's, assembled here and handed to copy, as Ansible's action plugin does. Ansible's action supports no check mode: the task is skipped.
+ * are the controller's, assembled here and written by the copy module's code, as Ansible's action
+ * plugin does. Ansible's action supports no check mode: the task is skipped.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from './support/define.js';
 import { withStatCache } from './support/statcache.js';
@@ -17,7 +19,7 @@ import { pyRegex, PyRegexError } from './support/pyregex.js';
 import { validateCommand } from './support/validate.js';
 import { joinPath } from './support/walk.js';
 import { shlexSplit } from '../../util/shlex.js';
-import { runCopy } from './copy.js';
+import { diffData, writeOne } from './copy-core.js';
 
 export interface AssembleArgs {
   src: string;
@@ -176,13 +178,13 @@ async function localAssemble(a: AssembleArgs, ctx: ModuleContext): Promise<Modul
   );
   const data = await assembleFragments(fragments, a.delimiter ?? null, re, a.ignore_hidden ?? false);
   // Ansible's action compares dest's checksum with the checksum of the temp file's *name*, so it
-  // always hands the result to copy (which then finds nothing to change when the content matches)
+  // always computes a diff and runs the copy module (which then changes nothing when the bytes match)
   const tmp = joinPath(await ctx.conn.tempDir(), 'src');
-  return runCopy(
-    { dest: a.dest, mode: a.mode, owner: a.owner, group: a.group, follow: false, src: tmp, backup: a.backup, validate: a.validate, force: true, decrypt: a.decrypt },
-    ctx,
-    { data, rel: 'src', header: tmp, mode: 0o600 },
-  );
+  const source = { data, rel: 'src', header: `${tmpdir()}/tsplay-assemble-${process.pid}`, mode: 0o600 };
+  const diff = ctx.diff ? await diffData(ctx, a.dest, source) : undefined;
+  const res = await writeOne(ctx, { dest: a.dest, mode: a.mode, owner: a.owner, group: a.group, src: tmp, backup: a.backup, validate: a.validate, force: true }, a.dest, source, tmp);
+  if (diff && Object.keys(diff).length) res.diff = diff;
+  return res;
 }
 
 async function assemble(a: AssembleArgs, ctx: ModuleContext): Promise<ModuleResult> {

@@ -6,7 +6,7 @@
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from '../builtin/support/define.js';
 import { ModuleFailure, fail, errnoText } from '../builtin/support/failure.js';
-import { targetUmask } from '../builtin/support/fsattrs.js';
+import { addPathInfo, targetUmask } from '../builtin/support/fsattrs.js';
 import { dirname, join } from '../builtin/support/paths.js';
 import { splitLines, splitLinesKeepEnds } from '../builtin/support/lines.js';
 import { fetchOnTarget, NoHttpClientError } from '../packaging/target-fetch.js';
@@ -275,6 +275,8 @@ async function authorizedKey(a: AuthorizedKeyArgs, ctx: ModuleContext): Promise<
     if (!ctx.check) await replaceKeeping(ctx, file, content);
     result.changed = true;
   }
+  // exit_json describes the file named by `path` when one was given
+  await addPathInfo(ctx, result);
   return result;
 }
 

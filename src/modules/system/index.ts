@@ -9,5 +9,6 @@ import { sysctlModule } from './sysctl.js';
 import { authorizedKeyModule } from './authorized_key.js';
 import { cronModule } from './cron.js';
 import { knownHostsModule } from './known_hosts.js';
+import { hostnameModule } from './hostname.js';
 
-export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule, authorizedKeyModule, cronModule, knownHostsModule];
+export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule, authorizedKeyModule, cronModule, knownHostsModule, hostnameModule];

@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js';
 import { defineModule } from '../builtin/support/define.js';
 import { ModuleFailure, fail, errnoText } from '../builtin/support/failure.js';
-import { targetUmask } from '../builtin/support/fsattrs.js';
+import { addPathInfo, targetUmask } from '../builtin/support/fsattrs.js';
 import { join } from '../builtin/support/paths.js';
 import { splitLinesKeepEnds } from '../builtin/support/lines.js';
 import { expandTargetUser } from '../builtin/support/targethome.js';
@@ -131,7 +131,7 @@ async function knownHosts(a: KnownHostsArgs, ctx: ModuleContext): Promise<Module
   // Ansible's executor fills in changed=false when the module leaves it out
   result.changed = false;
   // a key given for removal that is not there: nothing to do
-  if (state === 'absent' && foundLine === null && key) return result;
+  if (state === 'absent' && foundLine === null && key) return withPathInfo(ctx, result);
   if (ctx.check) return { changed: replaceOrAdd || (state === 'present') !== found, diff };
 
   if (found && !key && state === 'absent') {
@@ -152,6 +152,12 @@ async function knownHosts(a: KnownHostsArgs, ctx: ModuleContext): Promise<Module
     }
     result.changed = true;
   }
+  return withPathInfo(ctx, result);
+}
+
+/** Ansible's exit_json describes the file a result names in `path` (owner, mode, size...) */
+async function withPathInfo(ctx: ModuleContext, result: ModuleResult): Promise<ModuleResult> {
+  await addPathInfo(ctx, result);
   return result;
 }
 

@@ -286,7 +286,9 @@ async function cron(a: CronArgs, ctx: ModuleContext): Promise<ModuleResult> {
   // nothing to change, but a crontab without a final newline gets one
   if (!changed && tab.existing !== '' && !/[\r\n]$/.test(tab.existing)) changed = true;
 
-  const result: ModuleResult = { jobs: tab.jobNames(), envs: tab.envNames(), warnings, changed };
+  // shown (and kept in the result) as Ansible shows a module's warnings; none means no key
+  for (const w of warnings) ctx.warn(w);
+  const result: ModuleResult = { jobs: tab.jobNames(), envs: tab.envNames(), changed };
   if (changed) {
     if (!ctx.check) await tab.write();
     if (ctx.diff) result.diff = { ...diff, after: tab.render(), after_header: header };

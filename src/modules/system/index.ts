@@ -10,5 +10,6 @@ import { authorizedKeyModule } from './authorized_key.js';
 import { cronModule } from './cron.js';
 import { knownHostsModule } from './known_hosts.js';
 import { hostnameModule } from './hostname.js';
+import { localeGenModule } from './locale_gen.js';
 
-export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule, authorizedKeyModule, cronModule, knownHostsModule, hostnameModule];
+export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule, authorizedKeyModule, cronModule, knownHostsModule, hostnameModule, localeGenModule];

@@ -11,5 +11,6 @@ import { cronModule } from './cron.js';
 import { knownHostsModule } from './known_hosts.js';
 import { hostnameModule } from './hostname.js';
 import { localeGenModule } from './locale_gen.js';
+import { timezoneModule } from './timezone.js';
 
-export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule, authorizedKeyModule, cronModule, knownHostsModule, hostnameModule, localeGenModule];
+export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule, authorizedKeyModule, cronModule, knownHostsModule, hostnameModule, localeGenModule, timezoneModule];

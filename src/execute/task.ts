@@ -362,7 +362,8 @@ export class TaskRunner {
     const rawArgs = stripUnsafe(t.template(task.args, taskVars, opts)) as Record<string, unknown>;
     const args = dropOmitted(rawArgs);
     if (check && !mod.supportsCheckMode) {
-      return { result: { changed: false, skipped: true, msg: 'remote module does not support check mode' } };
+      // Ansible's module names itself as the task wrote it (_ansible_module_name): `tempfile`, `ansible.builtin.tempfile`
+      return { result: { changed: false, skipped: true, msg: `remote module (${task.action}) does not support check mode` } };
     }
     const delegateTo = inherited(task, 'delegate_to');
     const delegated = delegateTo === undefined || delegateTo === null ? undefined : String(t.template(delegateTo, taskVars, opts));
@@ -370,7 +371,9 @@ export class TaskRunner {
     const become = this.becomeFor(task, taskVars);
     const env = this.environmentFor(task, taskVars);
     // `~` and `$VAR` in path options mean what they mean on the target, where Ansible's module runs
-    const paths = wantsExpansion(args) ? await targetEnvironment(conn, become, env) : undefined;
+    // (a default counts too: known_hosts' path is ~/.ssh/known_hosts unless the task says otherwise)
+    const defaultsExpand = Object.values(mod.spec.options ?? {}).some((o) => o.type === 'path' && wantsExpansion(o.default));
+    const paths = wantsExpansion(args) || defaultsExpand ? await targetEnvironment(conn, become, env) : undefined;
     // a fallback module (Ansible's own) checks its arguments itself, on the target
     const validated = mod.validatesOwnArgs
       ? { params: args, errors: [], crash: undefined, message: undefined, noLogValues: undefined }

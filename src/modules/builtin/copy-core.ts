@@ -56,7 +56,7 @@ async function readDest(ctx: ModuleContext, path: string): Promise<Buffer | null
 }
 
 /** Ansible's _get_diff_data: what the callback shows for a changed file */
-async function diffData(ctx: ModuleContext, destFile: string, source: SourceFile): Promise<DiffEntry & Record<string, unknown>> {
+export async function diffData(ctx: ModuleContext, destFile: string, source: SourceFile): Promise<DiffEntry & Record<string, unknown>> {
   const diff: DiffEntry & Record<string, unknown> = {};
   const info = await statOf(ctx, destFile);
   if (!info) {
@@ -117,7 +117,7 @@ async function makeParents(ctx: ModuleContext, dir: string, args: CopyArgs): Pro
  * The copy module proper for one file whose bytes differ from the target's: resolve the final
  * path, back up, validate, write atomically, then apply owner/group/mode.
  */
-async function writeOne(ctx: ModuleContext, args: CopyArgs, dest: string, source: SourceFile, srcLabel: string): Promise<ModuleResult> {
+export async function writeOne(ctx: ModuleContext, args: CopyArgs, dest: string, source: SourceFile, srcLabel: string): Promise<ModuleResult> {
   const checksum = sha1(source.data);
   const res: ModuleResult = { changed: false };
   try {

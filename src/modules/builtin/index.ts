@@ -18,5 +18,6 @@ import { fetchModule } from './fetch.js';
 import { tempfileModule } from './tempfile.js';
 import { getentModule } from './getent.js';
 import { iniFileModule } from './ini_file.js';
+import { assembleModule } from './assemble.js';
 
-export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule, replaceModule, blockinfileModule, slurpModule, fetchModule, tempfileModule, getentModule, iniFileModule];
+export const modules: ModuleDefinition[] = [commandModule, shellModule, fileModule, copyModule, statModule, lineinfileModule, templateModule, findModule, replaceModule, blockinfileModule, slurpModule, fetchModule, tempfileModule, getentModule, iniFileModule, assembleModule];

@@ -5,6 +5,7 @@ import { aptRepository } from './apt_repository.js';
 import { packageModule } from './package.js';
 import { getUrl } from './get_url.js';
 import { service } from './service.js';
+import { debconfModule } from './debconf.js';
 
 export { gatherFacts, detectPkgMgr } from '../../facts/index.js';
 
@@ -14,4 +15,5 @@ export const modules: ModuleDefinition[] = [
   packageModule as ModuleDefinition,
   getUrl as ModuleDefinition,
   service as ModuleDefinition,
+  debconfModule,
 ];

@@ -6,5 +6,11 @@ import type { ModuleDefinition } from '../types.js';
 import { groupModule } from './group.js';
 import { userModule } from './user.js';
 import { sysctlModule } from './sysctl.js';
+import { authorizedKeyModule } from './authorized_key.js';
+import { cronModule } from './cron.js';
+import { knownHostsModule } from './known_hosts.js';
+import { hostnameModule } from './hostname.js';
+import { localeGenModule } from './locale_gen.js';
+import { timezoneModule } from './timezone.js';
 
-export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule];
+export const modules: ModuleDefinition[] = [groupModule, userModule, sysctlModule, authorizedKeyModule, cronModule, knownHostsModule, hostnameModule, localeGenModule, timezoneModule];

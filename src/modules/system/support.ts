@@ -19,3 +19,23 @@ export function run(ctx: ModuleContext, argv: string[], opts: { stdin?: string; 
 export function missingBinary(name: string): string {
   return `Failed to find required executable "${name}" in paths: /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
 }
+
+/** Python's repr() of a str, as messages quoting a KeyError or a name show it */
+export function pyStrRepr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  const body = s
+    .replace(/\\/g, '\\\\')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t')
+    .split(quote)
+    .join(`\\${quote}`);
+  return `${quote}${body}${quote}`;
+}
+
+/** Python's os.path.realpath on the target (every link on the way resolved, missing parts kept) */
+export async function realpath(ctx: ModuleContext, path: string): Promise<string> {
+  const res = await run(ctx, ['realpath', '-m', '--', path]);
+  const out = res.stdout.replace(/\n$/, '');
+  return res.rc === 0 && out !== '' ? out : path;
+}

@@ -25,7 +25,7 @@ function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     case '/problem':
       return send(422, 'application/problem+json', '{"title": "bad"}');
     case '/echo': {
-      const seen = Object.fromEntries(['content-type', 'user-agent', 'authorization', 'content-length', 'x-extra'].map((h) => [h, req.headers[h] ?? null]));
+      const seen = Object.fromEntries(['content-type', 'user-agent', 'authorization', 'content-length', 'x-extra', 'cache-control', 'accept-encoding'].map((h) => [h, req.headers[h] ?? null]));
       return send(200, 'application/json', JSON.stringify({ method: req.method, query: req.url, headers: seen, body: body.toString() }));
     }
     case '/redirect':
@@ -75,6 +75,7 @@ describe('uri: same results as Ansible, requests made from twin containers', { t
       { name: 'postJson', module: 'uri', args: { url: `${base}/echo`, method: 'POST', body_format: 'json', body: { name: 'n', list: [1, 2.5, true, null] } } },
       { name: 'postForm', module: 'uri', args: { url: `${base}/echo`, method: 'post', body_format: 'form-urlencoded', body: { q: 'a b&c', multi: ['x', 'y'], flag: true, skip: null } } },
       { name: 'putRaw', module: 'uri', args: { url: `${base}/echo?x=1`, method: 'PUT', body: 'plain text', headers: { 'X-Extra': 'yes', 'Content-Type': 'text/plain' } } },
+      { name: 'force', module: 'uri', args: { url: `${base}/echo`, force: true, http_agent: 'probe/1', unredirected_headers: ['X-Extra'], headers: { 'X-Extra': 1 } } },
       { name: 'head', module: 'uri', args: { url: `${base}/text`, method: 'HEAD' } },
       { name: 'redirect', module: 'uri', args: { url: `${base}/redirect`, return_content: true } },
       { name: 'redirectNone', module: 'uri', args: { url: `${base}/redirect`, follow_redirects: 'none' } },

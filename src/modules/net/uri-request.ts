@@ -24,6 +24,8 @@ export interface UriRequest {
   password?: string | null;
   force_basic_auth: boolean;
   http_agent: string;
+  /** send `cache-control: no-cache` (instead of If-Modified-Since) */
+  force: boolean;
   /** epoch seconds of dest's mtime, sent as If-Modified-Since */
   last_mod_time?: number | null;
   decompress: boolean;
@@ -49,6 +51,8 @@ export interface UriResponse {
   filename?: string | null;
   content_type: string;
   charset: string;
+  /** whole seconds the request took, timed on the target as Ansible times it */
+  elapsed: number;
 }
 
 const PROGRAM = String.raw`import base64, datetime, gzip, io, json, netrc, os, socket, ssl, sys
@@ -141,18 +145,20 @@ elif q.get("data_file"):
     data = open(q["data_file"], "rb")
 req = urllib.request.Request(url, data=data, method=q["method"])
 req.add_header("User-agent", q["http_agent"])
-if q.get("last_mod_time") is not None:
+if q["force"]:
+    req.add_header("cache-control", "no-cache")
+elif q.get("last_mod_time") is not None:
     when = datetime.datetime.utcfromtimestamp(q["last_mod_time"])
     req.add_header("If-Modified-Since", when.strftime("%a, %d %b %Y %H:%M:%S GMT"))
-if q["decompress"]:
-    req.add_header("Accept-Encoding", "gzip")
+unredirected = [h.lower() for h in q["unredirected_headers"]]
 for k, v in headers.items():
-    if k in q["unredirected_headers"]:
+    if k.lower() in unredirected:
         req.add_unredirected_header(k, v)
     else:
         req.add_header(k, v)
 body = b""
 r = None
+started = datetime.datetime.utcnow()
 try:
     r = opener.open(req, timeout=q["timeout"])
     info["response"] = True
@@ -176,6 +182,7 @@ except http.client.BadStatusLine as e:
     info.update(msg="Connection failure: connection was closed before a valid response was received: %s" % e.line)
 except Exception as e:
     info.update(msg="An unknown error occurred: %s" % e)
+info["elapsed"] = (datetime.datetime.utcnow() - started).seconds
 if r is not None and getattr(r, "headers", None) is not None:
     merged = {}
     for k, v in r.headers.items():

@@ -156,7 +156,6 @@ async function uri(a: UriArgs, ctx: ModuleContext): Promise<ModuleResult> {
 
   const tmp = await ctx.conn.tempDir();
   const out = join(tmp, `uri-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  const start = Date.now();
   let res: UriResponse;
   try {
     res = await requestOnTarget(ctx, {
@@ -174,6 +173,7 @@ async function uri(a: UriArgs, ctx: ModuleContext): Promise<ModuleResult> {
       password: a.url_password,
       force_basic_auth: a.force_basic_auth,
       http_agent: a.http_agent,
+      force: a.force,
       last_mod_time: destInfo?.type === 'file' ? destInfo.mtimeMs / 1000 : null,
       decompress: a.decompress,
       unredirected_headers: a.unredirected_headers,
@@ -188,7 +188,6 @@ async function uri(a: UriArgs, ctx: ModuleContext): Promise<ModuleResult> {
     if (err instanceof NoPythonError) fail(err.message);
     throw err;
   }
-  const elapsed = Math.floor((Date.now() - start) / 1000);
   try {
     if (res.response && dest !== null && destInfo?.type === 'directory') dest = join(dest, res.filename || 'index.html');
 
@@ -211,7 +210,7 @@ async function uri(a: UriArgs, ctx: ModuleContext): Promise<ModuleResult> {
     // an error response's body stays in the result when nothing else reads it
     if (isHttpError && !maybeOutput) resp.body = decode(await ctx.conn.readFile(out, { become: ctx.become }), 'utf-8');
     resp.redirected = res.url !== url;
-    resp.elapsed = elapsed;
+    resp.elapsed = res.elapsed;
     resp.changed = false;
 
     if (res.response && dest !== null) {
@@ -272,7 +271,7 @@ export const uriModule: ModuleDefinition = defineModule<UriArgs>({
     short_description: 'Interacts with webservices',
     options: {
       url: { type: 'str', required: true },
-      force: { type: 'bool', default: false, aliases: ['thirsty'] },
+      force: { type: 'bool', default: false },
       http_agent: { type: 'str', default: 'ansible-httpget' },
       use_proxy: { type: 'bool', default: true },
       validate_certs: { type: 'bool', default: true },

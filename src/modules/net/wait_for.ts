@@ -8,6 +8,7 @@ import type { ModuleContext, ModuleDefinition, ModuleResult } from '../types.js'
 import { defineModule } from '../builtin/support/define.js';
 import { ModuleFailure, fail } from '../builtin/support/failure.js';
 import { pyRegex, PyRegexError } from '../builtin/support/pyregex.js';
+import { addPathInfo } from '../builtin/support/fsattrs.js';
 
 export interface WaitForArgs {
   host: string;
@@ -247,7 +248,7 @@ async function waitFor(a: WaitForArgs, ctx: ModuleContext): Promise<ModuleResult
       await pause();
     }
   }
-  return {
+  const result: ModuleResult = {
     changed: false,
     state,
     port: port ?? null,
@@ -257,6 +258,9 @@ async function waitFor(a: WaitForArgs, ctx: ModuleContext): Promise<ModuleResult
     path: path ?? null,
     elapsed: elapsedSince(start),
   };
+  // Ansible's exit_json describes a result's existing `path` (owner, mode, size, and `state`, which replaces wait_for's own)
+  if (path) await addPathInfo(ctx, result);
+  return result;
 }
 
 /** Python's groups() and groupdict() of a match on bytes (decoded back to text) */

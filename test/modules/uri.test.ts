@@ -46,7 +46,7 @@ function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
   }
 }
 
-// 29 tasks through ansible-playbook's docker_api connection: about 14 minutes on a loaded 2-core CI machine
+// 28 tasks through ansible-playbook's docker_api connection: about 14 minutes on a loaded 2-core CI machine
 describe('uri: same results as Ansible, requests made from twin containers', { timeout: 1_800_000 }, () => {
   let server: Server | undefined;
   let base = '';

@@ -173,7 +173,8 @@ async function uri(a: UriArgs, ctx: ModuleContext): Promise<ModuleResult> {
       password: a.url_password,
       force_basic_auth: a.force_basic_auth,
       http_agent: a.http_agent,
-      force: a.force,
+      // uri's own call to fetch_url never passes `force` on: Ansible accepts the option and sends no cache-control (seen in the parity test)
+      force: false,
       last_mod_time: destInfo?.type === 'file' ? destInfo.mtimeMs / 1000 : null,
       decompress: a.decompress,
       unredirected_headers: a.unredirected_headers,

@@ -5,6 +5,7 @@
 import type { ModuleDefinition } from './types.js';
 import { modules as builtin } from './builtin/index.js';
 import { modules as docker } from './docker/index.js';
+import { modules as net } from './net/index.js';
 import { modules as packaging } from './packaging/index.js';
 import { modules as pip } from './pip/index.js';
 import { modules as system } from './system/index.js';
@@ -22,7 +23,7 @@ function register(def: ModuleDefinition): void {
   for (const n of names) byName.set(n, def);
 }
 
-for (const def of [...builtin, ...docker, ...packaging, ...pip, ...system, ...argspec]) register(def);
+for (const def of [...builtin, ...docker, ...net, ...packaging, ...pip, ...system, ...argspec]) register(def);
 
 export function findModule(name: string): ModuleDefinition | undefined {
   return byName.get(name);

@@ -4,7 +4,7 @@ import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assembleModule } from '../../src/modules/builtin/assemble.js';
 import type { ModuleResult } from '../../src/modules/types.js';
-import { scratch, cleanup, requireAnsible, runAnsible, runTsplay, replaceIn, type Case } from './helpers.js';
+import { requireAnsible, runAnsible, runTsplay, replaceIn, type Case, twinScratch } from './helpers.js';
 import { assertSameResults } from './compare.js';
 
 /** temp names (the copy's source in the target's temp dir, the controller's diff file, backups) differ per run */
@@ -19,12 +19,7 @@ function masked(results: Record<string, ModuleResult>): Record<string, ModuleRes
 
 test('assemble: results, idempotence, delimiters, regexp, validation and controller fragments match real Ansible', { timeout: 1_200_000 }, async (t) => {
   if (!(await requireAnsible(t))) return;
-  const a = await scratch('tsplay-ans-');
-  const b = await scratch('tsplay-tsp-');
-  t.after(async () => {
-    await cleanup(a);
-    await cleanup(b);
-  });
+  const [a, b] = await twinScratch(t);
   for (const root of [a, b]) {
     await mkdir(join(root, 'frags', 'subdir'), { recursive: true });
     await writeFile(join(root, 'frags', '10-first'), 'first\n');

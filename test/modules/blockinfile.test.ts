@@ -3,16 +3,11 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { blockinfileModule } from '../../src/modules/builtin/blockinfile.js';
-import { scratch, cleanup, requireAnsible, runAnsible, runTsplay, replaceIn, type Case } from './helpers.js';
+import { requireAnsible, runAnsible, runTsplay, replaceIn, type Case, twinScratch } from './helpers.js';
 
 test('blockinfile: results, check mode, diff and idempotence match real Ansible', async (t) => {
   if (!(await requireAnsible(t))) return;
-  const a = await scratch('tsplay-ans-');
-  const b = await scratch('tsplay-tsp-');
-  t.after(async () => {
-    await cleanup(a);
-    await cleanup(b);
-  });
+  const [a, b] = await twinScratch(t);
   for (const root of [a, b]) {
     await writeFile(join(root, 'conf'), 'Listen 80\nServerName x\n<VirtualHost>\nDocumentRoot /srv\n</VirtualHost>\nlast line no eol');
     await writeFile(join(root, 'crlf'), 'one\r\ntwo\r\n');

@@ -5,16 +5,11 @@ import { join } from 'node:path';
 import { fetchModule } from '../../src/modules/builtin/fetch.js';
 import { slurpModule } from '../../src/modules/builtin/slurp.js';
 import { assertSameResults } from './compare.js';
-import { scratch, cleanup, requireAnsible, runAnsible, runTsplay, replaceIn, type Case } from './helpers.js';
+import { requireAnsible, runAnsible, runTsplay, replaceIn, type Case, twinScratch } from './helpers.js';
 
 test('slurp and fetch: results, check mode and idempotence match real Ansible', async (t) => {
   if (!(await requireAnsible(t))) return;
-  const a = await scratch('tsplay-ans-');
-  const b = await scratch('tsplay-tsp-');
-  t.after(async () => {
-    await cleanup(a);
-    await cleanup(b);
-  });
+  const [a, b] = await twinScratch(t);
   for (const root of [a, b]) {
     await mkdir(join(root, 'remote', 'dir'), { recursive: true });
     await mkdir(join(root, 'local', 'existing'), { recursive: true });

@@ -54,6 +54,17 @@ export async function cleanup(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
+/** one scratch directory for ansible-playbook's side and one for tsplay's, removed after the test */
+export async function twinScratch(t: TestContext): Promise<[string, string]> {
+  const a = await scratch('tsplay-ans-');
+  const b = await scratch('tsplay-tsp-');
+  t.after(async () => {
+    await cleanup(a);
+    await cleanup(b);
+  });
+  return [a, b];
+}
+
 function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {

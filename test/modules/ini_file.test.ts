@@ -3,17 +3,12 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { iniFileModule } from '../../src/modules/builtin/ini_file.js';
-import { scratch, cleanup, requireAnsible, runAnsible, runTsplay, replaceIn, type Case } from './helpers.js';
+import { requireAnsible, runAnsible, runTsplay, replaceIn, type Case, twinScratch } from './helpers.js';
 import { assertSameResults } from './compare.js';
 
 test('ini_file: results, check mode, diff and idempotence match community.general', async (t) => {
   if (!(await requireAnsible(t))) return;
-  const a = await scratch('tsplay-ans-');
-  const b = await scratch('tsplay-tsp-');
-  t.after(async () => {
-    await cleanup(a);
-    await cleanup(b);
-  });
+  const [a, b] = await twinScratch(t);
   for (const root of [a, b]) {
     await writeFile(join(root, 'conf.ini'), '\ufeffglobal=1\r\n[main]\r\n; comment\r\nkey = old\r\n#key=commented\r\n\r\n[other]\r\nmulti = a\nmulti = b\nflag\n[last]\nx=1');
   }

@@ -3,16 +3,11 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { replaceModule } from '../../src/modules/builtin/replace.js';
-import { scratch, cleanup, requireAnsible, runAnsible, runTsplay, replaceIn, type Case } from './helpers.js';
+import { requireAnsible, runAnsible, runTsplay, replaceIn, type Case, twinScratch } from './helpers.js';
 
 test('replace: results, check mode, diff and idempotence match real Ansible', async (t) => {
   if (!(await requireAnsible(t))) return;
-  const a = await scratch('tsplay-ans-');
-  const b = await scratch('tsplay-tsp-');
-  t.after(async () => {
-    await cleanup(a);
-    await cleanup(b);
-  });
+  const [a, b] = await twinScratch(t);
   const conf = '# hosts\n127.0.0.1 localhost old.example\n127.0.1.1 old.example www\nLine with CRLF\r\nlast old.example';
   for (const root of [a, b]) {
     await writeFile(join(root, 'conf'), conf);

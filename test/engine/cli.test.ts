@@ -76,7 +76,7 @@ test('async with poll 0 runs in the background and async_status collects it', (t
       register: status
       until: status.finished
       retries: 20
-      delay: 0.2
+      delay: 1
     - copy: {content: "rc {{ status.rc }} finished {{ status.finished }}", dest: "{{ playbook_dir }}/after.txt"}
 `,
   );

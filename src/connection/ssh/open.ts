@@ -180,35 +180,48 @@ function tunnel(via: Ssh2.Client, t: SshTarget, viaName: string): Promise<Readab
 interface ProxySocket {
   sock: Duplex;
   stop(): void;
-  /** why it ended, once it has: its exit status and the end of what it printed on stderr */
-  ended(): string | undefined;
+  /**
+   * why it ended, when it has: its exit status and the end of what it printed on stderr. A proxy
+   * that closed its output is waited for (briefly: its exit is reported just after), one still
+   * running is not the cause.
+   */
+  account(): Promise<string | undefined>;
 }
 
 function proxySocket(command: string): ProxySocket {
   const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  let ended: string | undefined;
+  let outputEnded = false;
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-1000);
   });
+  child.stdout!.once('end', () => {
+    outputEnded = true;
+  });
   const sock = Duplex.from({ readable: child.stdout!, writable: child.stdin! });
+  const ended = new Promise<string>((resolve) => {
+    child.on('error', (err) => {
+      resolve(`ProxyCommand could not start: ${err.message}`);
+      sock.destroy();
+    });
+    child.on('close', (code, signal) => {
+      const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
+      resolve(`ProxyCommand '${command}' ${how}${stderr.trim() ? `: ${stderr.trim()}` : ''}`);
+    });
+  });
   // a proxy that exits early (wrong bastion, missing program) closes the socket under ssh2
   child.stdin!.on('error', () => undefined);
   sock.on('error', () => undefined);
-  child.on('error', (err) => {
-    ended = `ProxyCommand could not start: ${err.message}`;
-    sock.destroy();
-  });
-  child.on('exit', (code, signal) => {
-    const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
-    ended = `ProxyCommand '${command}' ${how}${stderr.trim() ? `: ${stderr.trim()}` : ''}`;
-  });
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
   return {
     sock,
     stop: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (!exited()) child.kill('SIGTERM');
     },
-    ended: () => ended,
+    account: async () => {
+      if (!exited() && !outputEnded && child.pid !== undefined) return undefined;
+      return Promise.race([ended, new Promise<undefined>((r) => setTimeout(r, 1000))]);
+    },
   };
 }
 
@@ -238,8 +251,7 @@ async function openOnce(ssh2: Ssh2Module, target: SshTarget): Promise<OpenClient
     for (const c of opened) c.end();
     if (proxy) {
       // the proxy's own account of the failure says more than "connection closed"
-      await new Promise((r) => setTimeout(r, 50));
-      const why = proxy.ended();
+      const why = await proxy.account();
       proxy.stop();
       if (why !== undefined && err instanceof AttemptError) throw new AttemptError(why, err.retryable);
     }
